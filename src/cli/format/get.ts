@@ -1,0 +1,390 @@
+/**
+ * `kubectl get` tables. Columns and cell rules follow the apiserver's table printers
+ * (pkg/printers/internalversion/printers.go) as rendered by kubectl's table printer
+ * (headers upper-cased, cells tab-joined, aligned by the minwidth-6/padding-3 tabwriter).
+ */
+
+import type { KubeEvent, KubeObject } from '../../core/object.js';
+import { isNamespaced } from '../../core/object.js';
+import { age, humanDuration } from './duration.js';
+import { formatLabelSelector, formatLabels, selectorString } from './labels.js';
+import { tabulate } from './tabwriter.js';
+
+/** TableOptions controls one `get` listing; `now` (epoch ms, cluster clock) drives every AGE. */
+export interface TableOptions {
+  now: number;
+  /** wide adds the priority-1 columns (`-o wide`). */
+  wide?: boolean;
+  /** allNamespaces prepends NAMESPACE (`-A`); ignored for cluster-scoped kinds, like kubectl. */
+  allNamespaces?: boolean;
+  /** namespace names the listed namespace in "No resources found in <ns> namespace." (default "default"). */
+  namespace?: string;
+}
+
+interface Column {
+  header: string;
+  /** wide marks a priority-1 column, shown only with -o wide. */
+  wide?: boolean;
+  cell: (obj: any, now: number) => string;
+}
+
+const KIND_ALIASES: Record<string, string> = {
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  'deployment.apps': 'Deployment',
+  'deployments.apps': 'Deployment',
+  replicaset: 'ReplicaSet',
+  replicasets: 'ReplicaSet',
+  rs: 'ReplicaSet',
+  'replicaset.apps': 'ReplicaSet',
+  'replicasets.apps': 'ReplicaSet',
+  pod: 'Pod',
+  pods: 'Pod',
+  po: 'Pod',
+  event: 'Event',
+  events: 'Event',
+  ev: 'Event',
+  configmap: 'ConfigMap',
+  configmaps: 'ConfigMap',
+  cm: 'ConfigMap',
+  service: 'Service',
+  services: 'Service',
+  svc: 'Service',
+  secret: 'Secret',
+  secrets: 'Secret',
+  namespace: 'Namespace',
+  namespaces: 'Namespace',
+  ns: 'Namespace',
+};
+
+/** resolveKind maps a kubectl resource word ("deploy", "rs", "pods", "Deployment") to its Kind; unknown words are returned unchanged. */
+export function resolveKind(kind: string): string {
+  return KIND_ALIASES[kind.toLowerCase()] ?? kind;
+}
+
+const num = (v: unknown): string => String(typeof v === 'number' ? v : 0);
+const ageOf = (o: KubeObject, now: number): string => age(o.metadata?.creationTimestamp, now);
+
+function containerCells(containers: any[] | undefined): [string, string] {
+  const cs = containers ?? [];
+  return [cs.map((c) => c.name ?? '').join(','), cs.map((c) => c.image ?? '').join(',')];
+}
+
+const DEPLOYMENT_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'READY', cell: (o) => `${num(o.status?.readyReplicas)}/${o.spec?.replicas ?? 1}` },
+  { header: 'UP-TO-DATE', cell: (o) => num(o.status?.updatedReplicas) },
+  { header: 'AVAILABLE', cell: (o) => num(o.status?.availableReplicas) },
+  { header: 'AGE', cell: ageOf },
+  { header: 'CONTAINERS', wide: true, cell: (o) => containerCells(o.spec?.template?.spec?.containers)[0] },
+  { header: 'IMAGES', wide: true, cell: (o) => containerCells(o.spec?.template?.spec?.containers)[1] },
+  // printDeployment uses selector.String() (no "<none>" substitution).
+  { header: 'SELECTOR', wide: true, cell: (o) => selectorString(o.spec?.selector) },
+];
+
+const REPLICASET_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'DESIRED', cell: (o) => String(o.spec?.replicas ?? 1) },
+  { header: 'CURRENT', cell: (o) => num(o.status?.replicas) },
+  { header: 'READY', cell: (o) => num(o.status?.readyReplicas) },
+  { header: 'AGE', cell: ageOf },
+  { header: 'CONTAINERS', wide: true, cell: (o) => containerCells(o.spec?.template?.spec?.containers)[0] },
+  { header: 'IMAGES', wide: true, cell: (o) => containerCells(o.spec?.template?.spec?.containers)[1] },
+  { header: 'SELECTOR', wide: true, cell: (o) => formatLabelSelector(o.spec?.selector) },
+];
+
+/** PodSummary is what a pod row shows: READY, STATUS and RESTARTS as printPod computes them. */
+export interface PodSummary {
+  ready: string;
+  status: string;
+  restarts: string;
+}
+
+function isRestartableInit(c: any): boolean {
+  return c?.restartPolicy === 'Always';
+}
+
+/**
+ * podSummary follows printPod: STATUS starts as status.reason or phase, is replaced by init-container
+ * progress ("Init:0/1", "Init:ErrImagePull"), then by a container's waiting/terminated reason
+ * (e.g. "ContainerCreating", "ImagePullBackOff", "ExitCode:1"), and becomes "Terminating" when
+ * deletionTimestamp is set on a non-terminal pod. READY counts ready+running containers.
+ */
+export function podSummary(pod: KubeObject, now: number): PodSummary {
+  const spec = pod.spec ?? {};
+  const status = pod.status ?? {};
+  const initSpecs: any[] = spec.initContainers ?? [];
+  let total = (spec.containers ?? []).length;
+  let ready = 0;
+  let restarts = 0;
+  let restartableRestarts = 0;
+  let lastRestart = 0;
+  let lastRestartableRestart = 0;
+  const phase: string = status.phase ?? '';
+  let reason: string = status.reason || phase;
+  for (const c of status.conditions ?? []) {
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  }
+  const initByName = new Map<string, any>();
+  for (const c of initSpecs) {
+    initByName.set(c.name, c);
+    if (isRestartableInit(c)) total++;
+  }
+  const finishedAt = (cs: any): number => {
+    const t = cs?.lastState?.terminated?.finishedAt;
+    return t ? Date.parse(t) : 0;
+  };
+
+  let initializing = false;
+  const initStatuses: any[] = status.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i];
+    restarts += c.restartCount ?? 0;
+    lastRestart = Math.max(lastRestart, finishedAt(c));
+    const restartable = isRestartableInit(initByName.get(c.name));
+    if (restartable) {
+      restartableRestarts += c.restartCount ?? 0;
+      lastRestartableRestart = Math.max(lastRestartableRestart, finishedAt(c));
+    }
+    const term = c.state?.terminated;
+    const wait = c.state?.waiting;
+    if (term && (term.exitCode ?? 0) === 0) continue;
+    if (restartable && c.started === true) {
+      if (c.ready) ready++;
+      continue;
+    }
+    if (term) {
+      reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
+    } else if (wait && wait.reason && wait.reason !== 'PodInitializing') {
+      reason = `Init:${wait.reason}`;
+    } else {
+      reason = `Init:${i}/${initSpecs.length}`;
+    }
+    initializing = true;
+    break;
+  }
+
+  const initializedTrue = (status.conditions ?? []).some((c: any) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initializedTrue) {
+    restarts = restartableRestarts;
+    lastRestart = lastRestartableRestart;
+    let hasRunning = false;
+    const statuses: any[] = status.containerStatuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const c = statuses[i];
+      restarts += c.restartCount ?? 0;
+      lastRestart = Math.max(lastRestart, finishedAt(c));
+      const wait = c.state?.waiting;
+      const term = c.state?.terminated;
+      if (wait && wait.reason) reason = wait.reason;
+      else if (term && term.reason) reason = term.reason;
+      else if (term) reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode ?? 0}`;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const podReady = (status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+      reason = podReady ? 'Running' : 'NotReady';
+    }
+  }
+
+  if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+
+  let restartsText = String(restarts);
+  if (restarts !== 0 && lastRestart > 0) restartsText = `${restarts} (${humanDuration(now - lastRestart)} ago)`;
+  return { ready: `${ready}/${total}`, status: reason, restarts: restartsText };
+}
+
+const orNone = (s: string | undefined): string => (s ? s : '<none>');
+
+const POD_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'READY', cell: (o, now) => podSummary(o, now).ready },
+  { header: 'STATUS', cell: (o, now) => podSummary(o, now).status },
+  { header: 'RESTARTS', cell: (o, now) => podSummary(o, now).restarts },
+  { header: 'AGE', cell: ageOf },
+  { header: 'IP', wide: true, cell: (o) => orNone(o.status?.podIPs?.[0]?.ip ?? o.status?.podIP) },
+  { header: 'NODE', wide: true, cell: (o) => orNone(o.spec?.nodeName) },
+  { header: 'NOMINATED NODE', wide: true, cell: (o) => orNone(o.status?.nominatedNodeName) },
+  {
+    header: 'READINESS GATES',
+    wide: true,
+    cell: (o) => {
+      const gates: any[] = o.spec?.readinessGates ?? [];
+      if (gates.length === 0) return '<none>';
+      const conds: any[] = o.status?.conditions ?? [];
+      const trueCount = gates.filter((g) => conds.find((c) => c.type === g.conditionType)?.status === 'True').length;
+      return `${trueCount}/${gates.length}`;
+    },
+  },
+];
+
+function eventFirstSeen(e: any, now: number): string {
+  if (e.firstTimestamp) return age(e.firstTimestamp, now);
+  return age(e.eventTime, now);
+}
+
+function eventLastSeen(e: any, now: number): string {
+  if (e.series) return age(e.series.lastObservedTime, now);
+  if (e.lastTimestamp) return age(e.lastTimestamp, now);
+  return eventFirstSeen(e, now);
+}
+
+/** eventObject is the OBJECT cell of `kubectl get events`: "<lower-case kind>/<name>" (just the kind when nameless). */
+export function eventObject(e: Pick<KubeEvent, 'involvedObject'>): string {
+  const kind = (e.involvedObject?.kind ?? '').toLowerCase();
+  return e.involvedObject?.name ? `${kind}/${e.involvedObject.name}` : kind;
+}
+
+function eventSource(e: any): string {
+  const component = e.source?.component || e.reportingController || '';
+  const instance = e.source?.host || e.reportingInstance || '';
+  return instance ? `${component}, ${instance}` : component;
+}
+
+// Column order matters: SUBOBJECT and SOURCE sit between OBJECT and MESSAGE in -o wide.
+const EVENT_COLUMNS: Column[] = [
+  { header: 'LAST SEEN', cell: eventLastSeen },
+  { header: 'TYPE', cell: (e) => e.type ?? '' },
+  { header: 'REASON', cell: (e) => e.reason ?? '' },
+  { header: 'OBJECT', cell: (e) => eventObject(e) },
+  { header: 'SUBOBJECT', wide: true, cell: (e) => e.involvedObject?.fieldPath ?? '' },
+  { header: 'SOURCE', wide: true, cell: eventSource },
+  { header: 'MESSAGE', cell: (e) => String(e.message ?? '').trim() },
+  { header: 'FIRST SEEN', wide: true, cell: eventFirstSeen },
+  { header: 'COUNT', wide: true, cell: (e) => String(e.series ? e.series.count : e.count || 1) },
+  { header: 'NAME', wide: true, cell: (e) => e.metadata?.name ?? '' },
+];
+
+const CONFIGMAP_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'DATA', cell: (o) => String(Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length) },
+  { header: 'AGE', cell: ageOf },
+];
+
+function servicePorts(o: any): string {
+  const ports: any[] = o.spec?.ports ?? [];
+  const text = ports
+    .map((p) => {
+      const proto = p.protocol ?? 'TCP';
+      return p.nodePort > 0 ? `${p.port}:${p.nodePort}/${proto}` : `${p.port}/${proto}`;
+    })
+    .join(',');
+  return text || '<none>';
+}
+
+function serviceExternalIP(o: any, wide: boolean): string {
+  const type = o.spec?.type ?? 'ClusterIP';
+  const externalIPs: string[] = o.spec?.externalIPs ?? [];
+  switch (type) {
+    case 'ClusterIP':
+    case 'NodePort':
+      return externalIPs.length > 0 ? externalIPs.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const ingress: any[] = o.status?.loadBalancer?.ingress ?? [];
+      const set = [...new Set(ingress.map((i) => i.ip || i.hostname).filter((x) => !!x))].sort();
+      let lb = set.join(',');
+      if (!wide && lb.length > 16) lb = lb.slice(0, 13) + '...';
+      if (externalIPs.length > 0) return [...(lb ? lb.split(',') : []), ...externalIPs].join(',');
+      return lb || '<pending>';
+    }
+    case 'ExternalName':
+      return o.spec?.externalName ?? '';
+    default:
+      return '<unknown>';
+  }
+}
+
+function serviceColumns(wide: boolean): Column[] {
+  return [
+    { header: 'NAME', cell: (o) => o.metadata.name },
+    { header: 'TYPE', cell: (o) => o.spec?.type ?? 'ClusterIP' },
+    { header: 'CLUSTER-IP', cell: (o) => orNone(o.spec?.clusterIPs?.[0] ?? o.spec?.clusterIP) },
+    { header: 'EXTERNAL-IP', cell: (o) => serviceExternalIP(o, wide) },
+    { header: 'PORT(S)', cell: servicePorts },
+    { header: 'AGE', cell: ageOf },
+    { header: 'SELECTOR', wide: true, cell: (o) => formatLabels(o.spec?.selector) },
+  ];
+}
+
+const SECRET_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'TYPE', cell: (o) => o.type ?? 'Opaque' },
+  // The apiserver folds stringData into data, so count the union of keys.
+  { header: 'DATA', cell: (o) => String(new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})]).size) },
+  { header: 'AGE', cell: ageOf },
+];
+
+const NAMESPACE_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'STATUS', cell: (o) => o.status?.phase ?? 'Active' },
+  { header: 'AGE', cell: ageOf },
+];
+
+const DEFAULT_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'AGE', cell: ageOf },
+];
+
+function columnsFor(kind: string, wide: boolean): Column[] {
+  switch (kind) {
+    case 'Deployment':
+      return DEPLOYMENT_COLUMNS;
+    case 'ReplicaSet':
+      return REPLICASET_COLUMNS;
+    case 'Pod':
+      return POD_COLUMNS;
+    case 'Event':
+      return EVENT_COLUMNS;
+    case 'ConfigMap':
+      return CONFIGMAP_COLUMNS;
+    case 'Service':
+      return serviceColumns(wide);
+    case 'Secret':
+      return SECRET_COLUMNS;
+    case 'Namespace':
+      return NAMESPACE_COLUMNS;
+    default:
+      return DEFAULT_COLUMNS;
+  }
+}
+
+// kubectl's table printer cuts a string cell at its first line break and marks the cut with "...".
+function sanitizeCell(s: string): string {
+  const i = s.search(/[\f\n\r]/);
+  const cut = i >= 0 ? s.slice(0, i) + '...' : s;
+  return cut.replace(/\t/g, ' ');
+}
+
+/**
+ * noResourcesMessage is what kubectl get prints (to stderr) for an empty listing:
+ * "No resources found in <ns> namespace.\n", or "No resources found\n" for -A or cluster-scoped kinds.
+ */
+export function noResourcesMessage(kind: string, opts: Pick<TableOptions, 'allNamespaces' | 'namespace'>): string {
+  if (opts.allNamespaces || !isNamespaced(resolveKind(kind))) return 'No resources found\n';
+  return `No resources found in ${opts.namespace ?? 'default'} namespace.\n`;
+}
+
+/**
+ * formatTable renders `kubectl get <kind>` for objects already filtered and ordered by the caller.
+ * Example (Deployment): "NAME    READY   UP-TO-DATE   AVAILABLE   AGE\nfront   3/3     2            3           2m55s\n".
+ * An empty list yields noResourcesMessage(kind, opts).
+ */
+export function formatTable(kind: string, objs: KubeObject[], opts: TableOptions): string {
+  const k = resolveKind(kind);
+  if (objs.length === 0) return noResourcesMessage(k, opts);
+  const wide = opts.wide ?? false;
+  const columns = columnsFor(k, wide).filter((c) => wide || !c.wide);
+  const withNamespace = (opts.allNamespaces ?? false) && isNamespaced(k);
+  const rows: string[][] = [];
+  rows.push([...(withNamespace ? ['NAMESPACE'] : []), ...columns.map((c) => c.header)]);
+  for (const o of objs) {
+    const cells = columns.map((c) => sanitizeCell(c.cell(o, opts.now)));
+    rows.push([...(withNamespace ? [o.metadata?.namespace ?? ''] : []), ...cells]);
+  }
+  return tabulate(rows);
+}

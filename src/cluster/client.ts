@@ -1,0 +1,30 @@
+/** The ClusterClient interface: the only way the GitOps path touches a cluster. */
+import type { KubeEvent, KubeObject } from '../core/index.js';
+
+/** ApplyAction says what an apply did, in kubectl's words. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** ApplyResult is the outcome of applying one object. */
+export interface ApplyResult {
+  action: ApplyAction;
+  object: KubeObject;
+}
+
+/** ListOptions narrows a list to one namespace (undefined: all namespaces). */
+export interface ListOptions {
+  namespace?: string;
+}
+
+/** ClusterClient is what reconcile, apply and check use to read and write a cluster (simulated or real). */
+export interface ClusterClient {
+  /** get returns one object or undefined when absent. */
+  get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** list returns the objects of a kind, sorted by namespace then name. */
+  list(kind: string, opts?: ListOptions): Promise<KubeObject[]>;
+  /** apply creates or updates in place (declarative apply; never delete + create). */
+  apply(obj: KubeObject): Promise<ApplyResult>;
+  /** delete removes one object (dependents are garbage-collected); false when it was absent. */
+  delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
+  /** events returns events in the order they happened, optionally only those about one object. */
+  events(involved?: { kind: string; namespace?: string; name: string }): Promise<KubeEvent[]>;
+}

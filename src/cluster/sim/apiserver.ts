@@ -1,0 +1,341 @@
+/**
+ * The simulated API server: stores objects with uid, creationTimestamp, generation,
+ * resourceVersion and a separate status, validates and defaults them, and garbage-collects
+ * dependents through ownerReferences. It knows nothing about Git or GitOps.
+ */
+import {
+  type Clock,
+  type KubeObject,
+  InvalidObjectError,
+  MfluxError,
+  deepEqual,
+  objectRef,
+  toRFC3339,
+} from '../../core/index.js';
+import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../manifests/index.js';
+import { Discovery, type KindInfo } from './kinds.js';
+import type { IdSource } from './ids.js';
+
+/** ChangeType says what happened to an object in a watch notification. */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** ChangeListener receives every stored change, synchronously, in order. */
+export type ChangeListener = (type: ChangeType, obj: KubeObject, old: KubeObject | undefined) => void;
+
+/** keyOf is the store key of an object: "Kind/namespace/name" (cluster-scoped: "Kind//name"). */
+export function keyOf(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+/** objKey is keyOf for an object in hand. */
+export function objKey(obj: KubeObject): string {
+  return keyOf(obj.kind, obj.metadata.namespace, obj.metadata.name);
+}
+
+/** INITIAL_NAMESPACES exist in every new cluster, as in a fresh kubeadm cluster. */
+export const INITIAL_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+
+/** ApiServer is the in-memory object store with API-server semantics. */
+export class ApiServer {
+  readonly discovery = new Discovery();
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly byKind = new Map<string, Map<string, KubeObject>>();
+  /** dependents maps an owner uid to the keys of objects that name it in ownerReferences. */
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly listeners: ChangeListener[] = [];
+  private rv: number;
+  /** dirty collects keys written since the last drain, for persisting (value: deleted?). */
+  private readonly dirty = new Map<string, KubeObject | null>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ids: IdSource,
+    initial: { objects?: KubeObject[]; resourceVersion?: number } = {},
+  ) {
+    this.rv = initial.resourceVersion ?? 0;
+    for (const obj of initial.objects ?? []) this.index(obj);
+    for (const obj of initial.objects ?? []) if (obj.kind === 'CustomResourceDefinition') this.discovery.registerCRD(obj);
+    for (const ns of INITIAL_NAMESPACES) {
+      if (!this.objects.has(keyOf('Namespace', undefined, ns))) {
+        this.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      }
+    }
+  }
+
+  /** resourceVersion returns the last resourceVersion handed out. */
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
+  /** watch registers a listener for every change. */
+  watch(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** get returns the stored object (treat it as read-only) or undefined. */
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.objects.get(keyOf(kind, namespace, name));
+  }
+
+  /** list returns objects of a kind, optionally in one namespace, sorted by namespace then name. */
+  list(kind: string, namespace?: string): KubeObject[] {
+    const m = this.byKind.get(kind);
+    if (!m) return [];
+    const out: KubeObject[] = [];
+    for (const o of m.values()) if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
+    return out.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+  }
+
+  /** kinds lists every kind that has at least one stored object. */
+  kinds(): string[] {
+    return [...this.byKind.entries()].filter(([, m]) => m.size > 0).map(([k]) => k);
+  }
+
+  /** ownedBy returns the objects of `kind` whose ownerReferences name `uid`. */
+  ownedBy(uid: string, kind?: string): KubeObject[] {
+    const keys = this.dependents.get(uid);
+    if (!keys) return [];
+    const out: KubeObject[] = [];
+    for (const k of keys) {
+      const o = this.objects.get(k);
+      if (o && (kind === undefined || o.kind === kind)) out.push(o);
+    }
+    return out;
+  }
+
+  /** kindInfo resolves an object's apiVersion/kind against discovery (UnknownKind if not served). */
+  kindInfo(obj: KubeObject): KindInfo {
+    return this.discovery.lookup(obj.apiVersion, obj.kind);
+  }
+
+  /** prepare defaults and validates an object for create/update without storing it (a dry run). */
+  prepare(input: KubeObject): { obj: KubeObject; info: KindInfo; existing: KubeObject | undefined } {
+    if (!input || typeof input !== 'object' || !input.metadata || typeof input.kind !== 'string' || typeof input.apiVersion !== 'string') {
+      throw new MfluxError('InvalidManifest', 'object is missing apiVersion, kind or metadata');
+    }
+    const info = this.kindInfo(input);
+    const obj = applyDefaults(input);
+    obj.metadata = { ...obj.metadata };
+    if (info.namespaced) obj.metadata.namespace ??= 'default';
+    else delete obj.metadata.namespace;
+    const existing = obj.metadata.name ? this.objects.get(objKey(obj)) : undefined;
+    const errs = existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj);
+    if (errs.length > 0) throw new InvalidObjectError(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name ?? ''));
+    if (info.namespaced && !this.objects.has(keyOf('Namespace', undefined, obj.metadata.namespace!))) {
+      throw new MfluxError('NotFound', `namespaces "${obj.metadata.namespace}" not found`, {
+        subject: objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name),
+      });
+    }
+    return { obj, info, existing };
+  }
+
+  /** create stores a new object (generateName supported); AlreadyExists if the name is taken. */
+  create(input: KubeObject): KubeObject {
+    const withName = input.metadata?.name || !input.metadata?.generateName
+      ? input
+      : { ...input, metadata: { ...input.metadata, name: `${input.metadata.generateName}${this.ids.nameSuffix()}` } };
+    const { obj, info, existing } = this.prepare(withName);
+    if (existing) {
+      throw new MfluxError('AlreadyExists', `${resourceName(info)} "${obj.metadata.name}" already exists`, {
+        subject: objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name),
+      });
+    }
+    const now = toRFC3339(this.clock.now());
+    obj.metadata.uid = this.ids.uid();
+    obj.metadata.creationTimestamp = now;
+    obj.metadata.resourceVersion = String(++this.rv);
+    delete obj.metadata.deletionTimestamp;
+    if (obj.spec !== undefined) obj.metadata.generation = 1;
+    if (info.hasStatus) obj.status = this.initialStatus(obj);
+    if (obj.kind === 'Service' && obj.spec && obj.spec.type !== 'ExternalName' && obj.spec.clusterIP === undefined) {
+      obj.spec.clusterIP = this.ids.serviceIP();
+      obj.spec.clusterIPs = [obj.spec.clusterIP];
+    }
+    if (obj.kind === 'CustomResourceDefinition') this.discovery.registerCRD(obj);
+    this.store(obj, undefined);
+    return obj;
+  }
+
+  private initialStatus(obj: KubeObject): any {
+    if (obj.kind === 'Namespace') return { phase: 'Active' };
+    if (obj.kind === 'Service') return { loadBalancer: {} };
+    return obj.status && obj.kind === 'Pod' ? obj.status : {};
+  }
+
+  /**
+   * update replaces metadata (labels, annotations, ownerReferences) and spec of an existing object,
+   * keeping status, uid and creationTimestamp. Nothing is written when nothing changed (the
+   * resourceVersion stays). generation grows on spec changes, and for Deployments also on
+   * annotation changes (they are copied to ReplicaSets).
+   */
+  update(input: KubeObject): KubeObject {
+    const { obj, info, existing } = this.prepare(input);
+    if (!existing) throw new MfluxError('NotFound', `${resourceName(info)} "${obj.metadata.name}" not found`, { subject: objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name) });
+    const next: KubeObject = { ...obj, metadata: { ...obj.metadata } };
+    for (const k of ['uid', 'creationTimestamp', 'generation', 'resourceVersion', 'deletionTimestamp'] as const) {
+      if (existing.metadata[k] === undefined) delete next.metadata[k];
+      else (next.metadata as any)[k] = existing.metadata[k];
+    }
+    if (info.hasStatus) next.status = existing.status;
+    if (obj.kind === 'Service' && existing.spec?.clusterIP && next.spec && next.spec.clusterIP === undefined) {
+      next.spec.clusterIP = existing.spec.clusterIP;
+      next.spec.clusterIPs = existing.spec.clusterIPs;
+    }
+    if (deepEqual(stripRV(next), stripRV(existing))) return existing;
+    const specChanged = !deepEqual(next.spec, existing.spec);
+    const annotationsChanged = !deepEqual(next.metadata.annotations ?? {}, existing.metadata.annotations ?? {});
+    if (existing.metadata.generation !== undefined && (specChanged || (obj.kind === 'Deployment' && annotationsChanged))) {
+      next.metadata.generation = existing.metadata.generation + 1;
+    }
+    next.metadata.resourceVersion = String(++this.rv);
+    if (obj.kind === 'CustomResourceDefinition') this.discovery.registerCRD(next);
+    this.store(next, existing);
+    return next;
+  }
+
+  /**
+   * updateStatus writes the status subresource: only status changes (Deployments may also carry
+   * annotation changes, as upstream's status strategy allows), generation never moves.
+   */
+  updateStatus(kind: string, namespace: string | undefined, name: string, status: any, annotations?: Record<string, string>): KubeObject {
+    const existing = this.objects.get(keyOf(kind, namespace, name));
+    if (!existing) throw new MfluxError('NotFound', `${kind.toLowerCase()} "${name}" not found`, { subject: objectRef(kind, namespace, name) });
+    const annChanged = annotations !== undefined && !deepEqual(annotations, existing.metadata.annotations ?? {});
+    if (deepEqual(status, existing.status) && !annChanged) return existing;
+    const next: KubeObject = { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++this.rv) }, status };
+    if (annChanged) next.metadata.annotations = annotations;
+    this.store(next, existing);
+    return next;
+  }
+
+  /**
+   * writeDirect stores a controller-built object (ReplicaSet scale, pod status) after the same
+   * no-change check, bumping generation on spec changes. Controllers use it to avoid re-defaulting.
+   */
+  writeDirect(next: KubeObject): KubeObject {
+    const existing = this.objects.get(objKey(next));
+    if (!existing) throw new MfluxError('NotFound', `${next.kind} "${next.metadata.name}" not found`, { subject: objectRef(next.kind, next.metadata.namespace, next.metadata.name) });
+    if (next === existing) return existing;
+    const specChanged = !deepEqual(next.spec, existing.spec);
+    const metaChanged = !deepEqual(stripRV({ ...next, spec: undefined, status: undefined }), stripRV({ ...existing, spec: undefined, status: undefined }));
+    const statusChanged = !deepEqual(next.status, existing.status);
+    if (!specChanged && !metaChanged && !statusChanged) return existing;
+    const stored: KubeObject = { ...next, metadata: { ...next.metadata, resourceVersion: String(++this.rv) } };
+    if (specChanged && existing.metadata.generation !== undefined) stored.metadata.generation = existing.metadata.generation + 1;
+    this.store(stored, existing);
+    return stored;
+  }
+
+  /**
+   * delete removes an object. With a grace period (pods) it only sets deletionTimestamp and the
+   * caller finishes the deletion later with `finalizeDelete`. Dependents are garbage-collected
+   * (background cascading deletion). Returns false when the object did not exist.
+   */
+  delete(kind: string, namespace: string | undefined, name: string, graceMs = 0): boolean {
+    const key = keyOf(kind, namespace, name);
+    const existing = this.objects.get(key);
+    if (!existing) return false;
+    if (graceMs > 0) {
+      if (existing.metadata.deletionTimestamp) return true;
+      const next: KubeObject = {
+        ...existing,
+        metadata: {
+          ...existing.metadata,
+          deletionTimestamp: toRFC3339(this.clock.now() + graceMs),
+          deletionGracePeriodSeconds: Math.ceil(graceMs / 1000),
+          resourceVersion: String(++this.rv),
+        },
+      };
+      this.store(next, existing);
+      return true;
+    }
+    this.finalizeDelete(key);
+    return true;
+  }
+
+  /** finalizeDelete removes an object for good and collects everything it owned. */
+  finalizeDelete(key: string): void {
+    const existing = this.objects.get(key);
+    if (!existing) return;
+    this.unindex(existing);
+    this.dirty.set(key, null);
+    this.rv++;
+    for (const l of this.listeners) l('DELETED', existing, existing);
+    const uid = existing.metadata.uid;
+    if (uid) {
+      const deps = this.dependents.get(uid);
+      if (deps) {
+        this.dependents.delete(uid);
+        for (const dk of [...deps]) {
+          const dep = this.objects.get(dk);
+          // Only a dependent whose every owner is gone is collected, as the garbage collector does.
+          const owners = dep?.metadata.ownerReferences ?? [];
+          if (dep && owners.every((o) => o.uid === uid || !this.uidExists(o.uid))) this.finalizeDelete(dk);
+        }
+      }
+    }
+    if (existing.kind === 'Namespace') {
+      for (const [k, o] of [...this.objects]) if (o.metadata.namespace === existing.metadata.name) this.finalizeDelete(k);
+    }
+  }
+
+  private readonly uids = new Set<string>();
+
+  private uidExists(uid: string): boolean {
+    return this.uids.has(uid);
+  }
+
+  private index(obj: KubeObject): void {
+    const key = objKey(obj);
+    this.objects.set(key, obj);
+    let m = this.byKind.get(obj.kind);
+    if (!m) this.byKind.set(obj.kind, (m = new Map()));
+    m.set(key, obj);
+    if (obj.metadata.uid) this.uids.add(obj.metadata.uid);
+    for (const o of obj.metadata.ownerReferences ?? []) {
+      let s = this.dependents.get(o.uid);
+      if (!s) this.dependents.set(o.uid, (s = new Set()));
+      s.add(key);
+    }
+  }
+
+  private unindex(obj: KubeObject): void {
+    const key = objKey(obj);
+    this.objects.delete(key);
+    this.byKind.get(obj.kind)?.delete(key);
+    if (obj.metadata.uid) this.uids.delete(obj.metadata.uid);
+    for (const o of obj.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);
+  }
+
+  private store(obj: KubeObject, old: KubeObject | undefined): void {
+    if (old) this.unindex(old);
+    this.index(obj);
+    this.dirty.set(objKey(obj), obj);
+    const type: ChangeType = old ? 'MODIFIED' : 'ADDED';
+    for (const l of this.listeners) l(type, obj, old);
+  }
+
+  /** drainChanges returns (and forgets) what was written since the last call: upserted objects and deleted keys. */
+  drainChanges(): { upserts: KubeObject[]; deletes: KubeObject[] } {
+    const upserts: KubeObject[] = [];
+    const deletes: KubeObject[] = [];
+    for (const [key, obj] of this.dirty) {
+      if (obj) upserts.push(obj);
+      else {
+        const [kind, ns, ...rest] = key.split('/');
+        deletes.push({ apiVersion: 'v1', kind: kind!, metadata: { name: rest.join('/'), namespace: ns || undefined } });
+      }
+    }
+    this.dirty.clear();
+    return { upserts, deletes };
+  }
+}
+
+function stripRV(o: KubeObject): KubeObject {
+  return { ...o, metadata: { ...o.metadata, resourceVersion: undefined } };
+}
+
+/** resourceName writes a kind the way API errors name it: "deployments.apps", "services". */
+export function resourceName(info: KindInfo): string {
+  return info.group ? `${info.plural}.${info.group}` : info.plural;
+}

@@ -1,0 +1,154 @@
+/** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
+import { type KubeObject, parseRFC3339 } from '../../../core/index.js';
+import type { ControllerContext } from './context.js';
+
+/** COMPONENT is the event source of the ReplicaSet controller. */
+export const COMPONENT = 'replicaset-controller';
+
+/** BURST_REPLICAS caps how many pods one sync creates or deletes, as upstream's burstReplicas. */
+export const BURST_REPLICAS = 500;
+
+/** isPodActive: not terminating and not finished. */
+export function isPodActive(p: KubeObject): boolean {
+  return !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+}
+
+/** readyCondition returns a pod's Ready condition, if any. */
+function readyCondition(p: KubeObject): any {
+  return p.status?.conditions?.find((c: any) => c.type === 'Ready');
+}
+
+/** isPodReady: the pod's Ready condition is True. */
+export function isPodReady(p: KubeObject): boolean {
+  return readyCondition(p)?.status === 'True';
+}
+
+/** readySince returns when a ready pod became Ready (epoch ms), or undefined. */
+export function readySince(p: KubeObject): number | undefined {
+  const c = readyCondition(p);
+  return c?.status === 'True' && c.lastTransitionTime ? parseRFC3339(c.lastTransitionTime) : undefined;
+}
+
+/** isPodAvailable: Ready for strictly longer than minReadySeconds (or Ready at all when it is 0). Example: ready at 10s, minReadySeconds 5 → available after 15s. */
+export function isPodAvailable(p: KubeObject, minReadySeconds: number, now: number): boolean {
+  if (!isPodReady(p)) return false;
+  if (minReadySeconds === 0) return true;
+  const since = readySince(p);
+  return since !== undefined && since + minReadySeconds * 1000 < now;
+}
+
+const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+function log2Bucket(ms: number): number {
+  // Upstream buckets durations logarithmically so pods of similar age count as equal.
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s === 0 ? 0 : Math.floor(Math.log2(s)) + 1;
+}
+
+/**
+ * podsToDelete ranks pods the way upstream does and returns the first n: unscheduled, then
+ * Pending < Unknown < Running, not-ready before ready, lower deletion cost, more recently ready,
+ * more restarts, newer — so a scale-down never removes a serving pod while a broken one exists.
+ */
+export function podsToDelete(pods: KubeObject[], n: number, now: number): KubeObject[] {
+  const cost = (p: KubeObject) => Number.parseInt(p.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost'] ?? '0', 10) || 0;
+  const restarts = (p: KubeObject) => Math.max(0, ...((p.status?.containerStatuses ?? []) as any[]).map((c) => c.restartCount ?? 0));
+  const sorted = [...pods].sort((a, b) => {
+    const sa = a.spec?.nodeName ? 1 : 0;
+    const sb = b.spec?.nodeName ? 1 : 0;
+    if (sa !== sb) return sa - sb;
+    const pa = PHASE_RANK[a.status?.phase ?? 'Pending'] ?? 0;
+    const pb = PHASE_RANK[b.status?.phase ?? 'Pending'] ?? 0;
+    if (pa !== pb) return pa - pb;
+    const ra = isPodReady(a) ? 1 : 0;
+    const rb = isPodReady(b) ? 1 : 0;
+    if (ra !== rb) return ra - rb;
+    if (cost(a) !== cost(b)) return cost(a) - cost(b);
+    if (ra && rb) {
+      const ba = log2Bucket(now - (readySince(a) ?? now));
+      const bb = log2Bucket(now - (readySince(b) ?? now));
+      if (ba !== bb) return ba - bb;
+    }
+    if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
+    const ca = log2Bucket(now - parseRFC3339(a.metadata.creationTimestamp ?? '1970-01-01T00:00:00Z'));
+    const cb = log2Bucket(now - parseRFC3339(b.metadata.creationTimestamp ?? '1970-01-01T00:00:00Z'));
+    if (ca !== cb) return ca - cb;
+    return (a.metadata.uid ?? '') < (b.metadata.uid ?? '') ? -1 : 1;
+  });
+  return sorted.slice(0, n);
+}
+
+/** podFromTemplate builds a pod for a ReplicaSet (generateName "<rs>-", controller owner reference). */
+export function podFromTemplate(rs: KubeObject): KubeObject {
+  const t = rs.spec.template ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: '',
+      generateName: `${rs.metadata.name}-`,
+      namespace: rs.metadata.namespace,
+      labels: { ...(t.metadata?.labels ?? {}) },
+      ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: structuredClone(t.spec ?? {}),
+  };
+}
+
+/**
+ * syncReplicaSet creates or deletes pods to match spec.replicas and writes status
+ * (replicas = active pods, ready, available after minReadySeconds). `podGraceMs` is how long a
+ * deleted pod takes to terminate.
+ */
+export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: string, podGraceMs: number): void {
+  const rs = ctx.api.get('ReplicaSet', namespace, name);
+  if (!rs) return;
+  const uid = rs.metadata.uid!;
+  const owned = ctx.api.ownedBy(uid, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
+  let active = owned.filter(isPodActive);
+  if (!rs.metadata.deletionTimestamp) {
+    const want = rs.spec?.replicas ?? 0;
+    const diff = active.length - want;
+    if (diff < 0) {
+      const n = Math.min(-diff, BURST_REPLICAS);
+      for (let i = 0; i < n; i++) {
+        const pod = ctx.api.create(podFromTemplate(rs));
+        ctx.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, COMPONENT);
+      }
+    } else if (diff > 0) {
+      for (const pod of podsToDelete(active, Math.min(diff, BURST_REPLICAS), ctx.now())) {
+        ctx.api.delete('Pod', pod.metadata.namespace, pod.metadata.name, podGraceMs);
+        ctx.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, COMPONENT);
+      }
+    }
+    if (diff !== 0) {
+      // Status reflects the pods as they are after this sync's creates and deletes.
+      active = ctx.api.ownedBy(uid, 'Pod').filter((p) => isPodActive(p) && p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
+    }
+  }
+  const minReady = rs.spec?.minReadySeconds ?? 0;
+  const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
+  let fullyLabeled = 0;
+  let ready = 0;
+  let available = 0;
+  let nextAvailableAt = Infinity;
+  const now = ctx.now();
+  for (const p of active) {
+    if (Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)) fullyLabeled++;
+    if (isPodReady(p)) {
+      ready++;
+      if (isPodAvailable(p, minReady, now)) available++;
+      else nextAvailableAt = Math.min(nextAvailableAt, (readySince(p) ?? now) + minReady * 1000 + 1000);
+    }
+  }
+  const status: any = { ...(rs.status ?? {}) };
+  status.replicas = active.length;
+  status.fullyLabeledReplicas = fullyLabeled;
+  status.readyReplicas = ready;
+  status.availableReplicas = available;
+  status.observedGeneration = rs.metadata.generation;
+  for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'] as const) if (status[k] === 0) delete status[k];
+  ctx.api.updateStatus('ReplicaSet', namespace, name, status);
+  if (nextAvailableAt !== Infinity) ctx.requeueAt('replicaset', `ReplicaSet/${namespace}/${name}`, nextAvailableAt);
+}

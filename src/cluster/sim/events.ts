@@ -1,0 +1,96 @@
+/** The simulator's event log: core/v1 Events in the order they happened, with upstream-style aggregation. */
+import { type KubeEvent, type KubeObject, toRFC3339 } from '../../core/index.js';
+import type { IdSource } from './ids.js';
+
+/** EventLog records events, folding an identical repeat (same object, type, reason, message) into a count. */
+export class EventLog {
+  private readonly items: { seq: number; event: KubeEvent }[] = [];
+  private readonly byKey = new Map<string, { seq: number; event: KubeEvent }>();
+  private readonly dirty = new Set<number>();
+  private nextSeq: number;
+
+  constructor(
+    private readonly ids: IdSource,
+    initial: { seq: number; event: KubeEvent }[] = [],
+  ) {
+    for (const e of initial) {
+      this.items.push(e);
+      this.byKey.set(aggKey(e.event), e);
+    }
+    this.nextSeq = initial.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
+  }
+
+  /** record adds an event about `obj` at cluster time `now`. */
+  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): void {
+    const ts = toRFC3339(now);
+    const involvedObject = {
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      uid: obj.metadata.uid,
+      apiVersion: obj.apiVersion,
+      resourceVersion: obj.metadata.resourceVersion,
+    };
+    const probe = { involvedObject, type, reason, message, source: { component } };
+    const existing = this.byKey.get(aggKey(probe));
+    if (existing) {
+      existing.event = { ...existing.event, count: existing.event.count + 1, lastTimestamp: ts };
+      this.dirty.add(existing.seq);
+      return;
+    }
+    const entry = {
+      seq: this.nextSeq++,
+      event: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: {
+          name: `${obj.metadata.name}.${this.ids.next32().toString(16).padStart(8, '0')}${this.ids.next32().toString(16).padStart(8, '0')}`,
+          namespace: obj.metadata.namespace ?? 'default',
+          creationTimestamp: ts,
+        },
+        involvedObject,
+        reason,
+        message,
+        type,
+        source: { component },
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        count: 1,
+        reportingComponent: component,
+      } as KubeEvent,
+    };
+    this.items.push(entry);
+    this.byKey.set(aggKey(entry.event), entry);
+    this.dirty.add(entry.seq);
+  }
+
+  /** list returns events in order, optionally only those about one object (by kind, namespace and name). */
+  list(involved?: { kind: string; namespace?: string; name: string }): KubeEvent[] {
+    const out: KubeEvent[] = [];
+    for (const { event } of this.items) {
+      if (involved) {
+        const io = event.involvedObject;
+        if (io.kind !== involved.kind || io.name !== involved.name || (involved.namespace !== undefined && io.namespace !== involved.namespace)) continue;
+      }
+      out.push(event);
+    }
+    return out;
+  }
+
+  /** size is the number of distinct events. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** drainChanges returns (and forgets) events added or updated since the last call. */
+  drainChanges(): { seq: number; event: KubeEvent }[] {
+    const out = this.items.filter((e) => this.dirty.has(e.seq));
+    this.dirty.clear();
+    return out;
+  }
+}
+
+function aggKey(e: Pick<KubeEvent, 'involvedObject' | 'type' | 'reason' | 'message' | 'source'>): string {
+  const io = e.involvedObject;
+  return `${io.uid ?? ''}|${io.kind}|${io.namespace ?? ''}|${io.name}|${e.type}|${e.reason}|${e.message}|${e.source.component}`;
+}

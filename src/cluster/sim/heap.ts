@@ -1,0 +1,71 @@
+/** A binary min-heap of timers ordered by time, then by insertion order (so equal times stay FIFO). */
+
+/** Timer is one scheduled piece of simulator work. */
+export interface Timer {
+  at: number;
+  seq: number;
+  action: 'deployment' | 'replicaset' | 'pod-start' | 'pod-gone';
+  key: string;
+  /** fails marks a pod-start whose image never becomes ready. */
+  fails?: boolean;
+}
+
+/** TimerHeap keeps timers so the earliest is always at hand. */
+export class TimerHeap {
+  private readonly a: Timer[] = [];
+
+  /** size is the number of pending timers. */
+  get size(): number {
+    return this.a.length;
+  }
+
+  /** peek returns the earliest timer without removing it. */
+  peek(): Timer | undefined {
+    return this.a[0];
+  }
+
+  /** push adds a timer. */
+  push(t: Timer): void {
+    const a = this.a;
+    a.push(t);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+
+  /** pop removes and returns the earliest timer. */
+  pop(): Timer | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  /** all returns every pending timer (unordered), for persisting. */
+  all(): Timer[] {
+    return [...this.a];
+  }
+}
+
+function less(x: Timer, y: Timer): boolean {
+  return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+}

@@ -1,0 +1,287 @@
+/**
+ * Simulation: the simulated API server plus its controllers on a clock. Controllers react
+ * instantly — at every instant they run to a fixed point before time moves — and everything that
+ * happens later (pods becoming ready, deadlines, graceful termination) is a timer.
+ */
+import {
+  type Clock,
+  type KubeEvent,
+  type KubeObject,
+  MfluxError,
+  toRFC3339,
+} from '../../core/index.js';
+import type { StoredEvent, SnapshotChanges } from '../../store/index.js';
+import { ApiServer, keyOf, objKey } from './apiserver.js';
+import type { ControllerContext, EventWording } from './controllers/context.js';
+import { syncDeployment } from './controllers/deployment/controller.js';
+import { bindPod, globToRegExp, imageFails, startPod } from './controllers/kubelet.js';
+import { syncReplicaSet } from './controllers/replicaset.js';
+import { EventLog } from './events.js';
+import { type Timer, TimerHeap } from './heap.js';
+import { IdSource, fnv1a32 } from './ids.js';
+
+/** SimKnobs are the simulation's settings (DESIGN.md "State and time"). */
+export interface SimKnobs {
+  /** podReadyAfterMs: how long after creation a pod becomes Ready (default 10 s). */
+  podReadyAfterMs: number;
+  /** podReadyJitterMs: up to this much extra, fixed per pod name (default 0). */
+  podReadyJitterMs: number;
+  /** failImages: globs; pods whose image matches never become Ready. */
+  failImages: string[];
+  /** podTerminateAfterMs: how long a deleted pod stays Terminating (default 0: gone at once). */
+  podTerminateAfterMs: number;
+  /** eventWording: which release's ScalingReplicaSet text to write. */
+  eventWording: EventWording;
+}
+
+/** DEFAULT_KNOBS are the defaults DESIGN.md prescribes. */
+export const DEFAULT_KNOBS: SimKnobs = {
+  podReadyAfterMs: 10_000,
+  podReadyJitterMs: 0,
+  failImages: [],
+  podTerminateAfterMs: 0,
+  eventWording: 'article',
+};
+
+/** SavedState is what a simulation loads from (and saves to) the state store. */
+export interface SavedState {
+  objects: KubeObject[];
+  events: StoredEvent[];
+  meta: Record<string, string | undefined>;
+}
+
+/** META_KEYS name the simulator's entries in the store's meta table. */
+export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids', timers: 'sim.timers', clock: 'clock.now' } as const;
+
+/** MAX_STEPS_PER_INSTANT bounds a fixed-point run, so a controller bug cannot hang the program. */
+const MAX_STEPS_PER_INSTANT = 5_000_000;
+
+type Work = { controller: 'deployment' | 'replicaset' | 'kubelet'; key: string };
+
+/** Simulation wires the API server, the controllers, the event log and the timers together. */
+export class Simulation {
+  readonly api: ApiServer;
+  readonly events: EventLog;
+  readonly clock: Clock;
+  knobs: SimKnobs;
+  private readonly ids: IdSource;
+  private readonly timers = new TimerHeap();
+  private timerSeq = 0;
+  private readonly queue: Work[] = [];
+  private queueHead = 0;
+  private readonly queued = new Set<string>();
+  private readonly orphanRSs = new Map<string, KubeObject>();
+  private readonly failRes: RegExp[];
+  private readonly ctx: ControllerContext;
+
+  constructor(clock: Clock, knobs: Partial<SimKnobs> = {}, saved?: SavedState) {
+    this.clock = clock;
+    this.knobs = { ...DEFAULT_KNOBS, ...knobs };
+    this.failRes = this.knobs.failImages.map(globToRegExp);
+    this.ids = new IdSource(saved?.meta[META_KEYS.ids]);
+    this.events = new EventLog(this.ids, saved?.events ?? []);
+    this.api = new ApiServer(clock, this.ids, {
+      objects: saved?.objects ?? [],
+      resourceVersion: Number(saved?.meta[META_KEYS.resourceVersion] ?? 0),
+    });
+    this.ctx = {
+      api: this.api,
+      now: () => this.clock.now(),
+      nowStr: () => toRFC3339(this.clock.now()),
+      record: (obj, type, reason, message, component) => this.events.record(obj, type, reason, message, component, this.clock.now()),
+      requeueAt: (controller, key, at) => this.schedule({ at, action: controller, key }),
+      eventWording: this.knobs.eventWording,
+    };
+    this.api.watch((type, obj, old) => this.onChange(type, obj, old));
+    for (const t of JSON.parse(saved?.meta[META_KEYS.timers] ?? '[]') as Timer[]) this.schedule(t);
+    // A restarted controller manager resyncs everything it manages, as informers do on start.
+    for (const rs of this.api.list('ReplicaSet')) {
+      this.noteOrphan(rs);
+      this.enqueue('replicaset', objKey(rs));
+    }
+    for (const d of this.api.list('Deployment')) this.enqueue('deployment', objKey(d));
+    for (const p of this.api.list('Pod')) {
+      if (!p.spec?.nodeName) this.enqueue('kubelet', objKey(p));
+      if (p.metadata.deletionTimestamp) this.schedule({ at: Date.parse(p.metadata.deletionTimestamp), action: 'pod-gone', key: objKey(p) });
+    }
+  }
+
+  private schedule(t: Omit<Timer, 'seq'>): void {
+    this.timers.push({ ...t, seq: this.timerSeq++ });
+  }
+
+  private enqueue(controller: Work['controller'], key: string): void {
+    const id = `${controller}|${key}`;
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    this.queue.push({ controller, key });
+  }
+
+  private noteOrphan(rs: KubeObject): void {
+    const key = objKey(rs);
+    if (rs.metadata.ownerReferences?.some((o) => o.controller)) this.orphanRSs.delete(key);
+    else this.orphanRSs.set(key, rs);
+  }
+
+  /** onChange is the informer side: every stored change enqueues the controllers that care. */
+  private onChange(type: string, obj: KubeObject, old: KubeObject | undefined): void {
+    const owner = (o: KubeObject | undefined) => o?.metadata.ownerReferences?.find((r) => r.controller);
+    switch (obj.kind) {
+      case 'Deployment':
+        this.enqueue('deployment', objKey(obj));
+        if (type === 'ADDED' && this.orphanRSs.size > 0) {
+          // Nothing to do here beyond the sync itself: it adopts matching orphans.
+        }
+        break;
+      case 'ReplicaSet': {
+        if (type === 'DELETED') this.orphanRSs.delete(objKey(obj));
+        else this.noteOrphan(obj);
+        this.enqueue('replicaset', objKey(obj));
+        const o = owner(obj) ?? owner(old);
+        if (o?.kind === 'Deployment') this.enqueue('deployment', keyOf('Deployment', obj.metadata.namespace, o.name));
+        else if (type !== 'DELETED') for (const d of this.api.list('Deployment', obj.metadata.namespace)) this.enqueue('deployment', objKey(d));
+        break;
+      }
+      case 'Pod': {
+        const o = owner(obj);
+        if (o?.kind === 'ReplicaSet') {
+          this.enqueue('replicaset', keyOf('ReplicaSet', obj.metadata.namespace, o.name));
+          if (type === 'DELETED') {
+            // Recreate waits for old pods to be gone; their disappearance must wake the Deployment.
+            const rs = this.api.get('ReplicaSet', obj.metadata.namespace, o.name);
+            const d = owner(rs);
+            if (d?.kind === 'Deployment') this.enqueue('deployment', keyOf('Deployment', obj.metadata.namespace, d.name));
+          }
+        }
+        if (type === 'ADDED' && !obj.spec?.nodeName) this.enqueue('kubelet', objKey(obj));
+        if (type === 'MODIFIED' && obj.metadata.deletionTimestamp && !old?.metadata.deletionTimestamp) {
+          this.schedule({ at: Date.parse(obj.metadata.deletionTimestamp), action: 'pod-gone', key: objKey(obj) });
+        }
+        break;
+      }
+    }
+  }
+
+  /** settle runs every queued controller sync until nothing changes at the current instant; returns the number of syncs. */
+  settle(): number {
+    let steps = 0;
+    while (this.queueHead < this.queue.length) {
+      const w = this.queue[this.queueHead++]!;
+      this.queued.delete(`${w.controller}|${w.key}`);
+      if (++steps > MAX_STEPS_PER_INSTANT) {
+        throw new MfluxError('Internal', `controllers did not settle after ${MAX_STEPS_PER_INSTANT} syncs at ${toRFC3339(this.clock.now())}`);
+      }
+      this.runWork(w);
+      if (this.queueHead > 65_536 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+    }
+    this.queue.length = 0;
+    this.queueHead = 0;
+    return steps;
+  }
+
+  private runWork(w: Work): void {
+    const [, ns, name] = w.key.split('/') as [string, string, string];
+    switch (w.controller) {
+      case 'deployment':
+        syncDeployment(this.ctx, ns, name, this.orphanRSs.values());
+        break;
+      case 'replicaset':
+        syncReplicaSet(this.ctx, ns, name, this.knobs.podTerminateAfterMs);
+        break;
+      case 'kubelet': {
+        const pod = this.api.get('Pod', ns, name);
+        if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) break;
+        bindPod(this.ctx, pod, this.ids);
+        const jitter = this.knobs.podReadyJitterMs > 0 ? fnv1a32(pod.metadata.name) % (this.knobs.podReadyJitterMs + 1) : 0;
+        this.schedule({ at: this.clock.now() + this.knobs.podReadyAfterMs + jitter, action: 'pod-start', key: w.key, fails: imageFails(pod, this.failRes) });
+        break;
+      }
+    }
+  }
+
+  private fire(t: Timer): void {
+    const [, ns, name] = t.key.split('/') as [string, string, string];
+    switch (t.action) {
+      case 'deployment':
+      case 'replicaset':
+        this.enqueue(t.action, t.key);
+        break;
+      case 'pod-start': {
+        const pod = this.api.get('Pod', ns, name);
+        if (pod && !pod.metadata.deletionTimestamp) startPod(this.ctx, pod, Boolean(t.fails));
+        break;
+      }
+      case 'pod-gone':
+        this.api.finalizeDelete(keyOf('Pod', ns, name));
+        break;
+    }
+  }
+
+  /** nextTimerAt is the cluster time of the next scheduled happening, if any. */
+  nextTimerAt(): number | undefined {
+    return this.timers.peek()?.at;
+  }
+
+  /** fireDue runs every timer due at or before now, settling after each instant. */
+  fireDue(): void {
+    this.settle();
+    for (let t = this.timers.peek(); t && t.at <= this.clock.now(); t = this.timers.peek()) {
+      const at = t.at;
+      while (this.timers.peek() && this.timers.peek()!.at === at) this.fire(this.timers.pop()!);
+      this.settle();
+    }
+  }
+
+  /**
+   * runUntil advances the clock timer by timer (settling at each instant, calling `onInstant`)
+   * until `done()` holds or the next happening would be after `deadline`. On a virtual clock the
+   * time then rests at min(deadline, the moment `done` held). Returns whether `done()` held.
+   */
+  async runUntil(done: () => boolean, deadline: number, onInstant?: () => void): Promise<boolean> {
+    this.fireDue();
+    onInstant?.();
+    for (;;) {
+      if (done()) return true;
+      const next = this.nextTimerAt();
+      if (next === undefined || next > deadline) {
+        if (this.clock.now() < deadline && next !== undefined) await this.clock.sleepUntil(deadline);
+        return done();
+      }
+      await this.clock.sleepUntil(next);
+      this.fireDue();
+      onInstant?.();
+    }
+  }
+
+  /** advanceBy lets `ms` of cluster time pass, running everything due on the way. */
+  async advanceBy(ms: number, onInstant?: () => void): Promise<void> {
+    const deadline = this.clock.now() + ms;
+    await this.runUntil(() => false, deadline, onInstant);
+    await this.clock.sleepUntil(deadline);
+    this.fireDue();
+  }
+
+  /** listEvents returns events in order, optionally about one object. */
+  listEvents(involved?: { kind: string; namespace?: string; name: string }): KubeEvent[] {
+    return this.events.list(involved);
+  }
+
+  /** drainChanges collects everything to persist since the last call, as one store commit. */
+  drainChanges(): SnapshotChanges {
+    const { upserts, deletes } = this.api.drainChanges();
+    return {
+      upserts,
+      deletes: deletes.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
+      events: this.events.drainChanges(),
+      meta: {
+        [META_KEYS.resourceVersion]: String(this.api.resourceVersion),
+        [META_KEYS.ids]: this.ids.save(),
+        [META_KEYS.timers]: JSON.stringify(this.timers.all().map(({ seq: _s, ...t }) => t)),
+        [META_KEYS.clock]: String(this.clock.now()),
+      },
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/** API-server defaulting (apps/v1 and core/v1 pod templates), so that desired and live objects compare equal. */
+import type { KubeObject } from '../core/index.js';
+
+/** MAX_INT32 is the sentinel upstream uses for "no limit" (history, deadline). */
+export const MAX_INT32 = 2147483647;
+
+function defaultContainer(c: any): void {
+  if (!c || typeof c !== 'object') return;
+  if (c.imagePullPolicy === undefined && typeof c.image === 'string') {
+    // The API server pulls ":latest" (or untagged) images Always and pinned tags IfNotPresent.
+    const ref = c.image.split('@')[0] as string;
+    const lastSlash = ref.lastIndexOf('/');
+    const colon = ref.indexOf(':', lastSlash + 1);
+    const tag = colon >= 0 ? ref.slice(colon + 1) : '';
+    c.imagePullPolicy = c.image.includes('@') ? 'IfNotPresent' : tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+  }
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.resources ??= {};
+  for (const p of c.ports ?? []) if (p && typeof p === 'object') p.protocol ??= 'TCP';
+}
+
+/** defaultPodSpec fills the core/v1 PodSpec defaults the API server adds (mutates). */
+export function defaultPodSpec(spec: any): void {
+  if (!spec || typeof spec !== 'object') return;
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.securityContext ??= {};
+  spec.schedulerName ??= 'default-scheduler';
+}
+
+/**
+ * applyDefaults returns a copy of obj with the defaults the API server would add on create
+ * (apps/v1 Deployment: replicas 1, RollingUpdate 25%/25%, revisionHistoryLimit 10,
+ * progressDeadlineSeconds 600; pod templates; Service type ClusterIP; namespace "default").
+ */
+export function applyDefaults(input: KubeObject): KubeObject {
+  const obj = structuredClone(input);
+  const kind = obj.kind;
+  if (kind === 'Deployment' && obj.apiVersion === 'apps/v1') {
+    const spec = (obj.spec ??= {});
+    spec.replicas ??= 1;
+    spec.strategy ??= {};
+    spec.strategy.type ??= 'RollingUpdate';
+    if (spec.strategy.type === 'RollingUpdate') {
+      spec.strategy.rollingUpdate ??= {};
+      spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+      spec.strategy.rollingUpdate.maxSurge ??= '25%';
+    }
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+    defaultPodSpec(spec.template?.spec);
+  } else if (kind === 'ReplicaSet' && obj.apiVersion === 'apps/v1') {
+    const spec = (obj.spec ??= {});
+    spec.replicas ??= 1;
+    defaultPodSpec(spec.template?.spec);
+  } else if (kind === 'Pod' && obj.apiVersion === 'v1') {
+    defaultPodSpec((obj.spec ??= {}));
+  } else if ((kind === 'StatefulSet' || kind === 'DaemonSet' || kind === 'Job') && obj.spec?.template?.spec) {
+    defaultPodSpec(obj.spec.template.spec);
+  } else if (kind === 'Service' && obj.apiVersion === 'v1') {
+    const spec = (obj.spec ??= {});
+    spec.type ??= 'ClusterIP';
+    spec.sessionAffinity ??= 'None';
+    for (const p of spec.ports ?? []) {
+      if (p && typeof p === 'object') {
+        p.protocol ??= 'TCP';
+        p.targetPort ??= p.port;
+      }
+    }
+  }
+  return obj;
+}

@@ -1,0 +1,4 @@
+/** manifests: pure parsing, defaulting and validation of Kubernetes manifests. */
+export * from './intstr.js';
+export * from './defaults.js';
+export * from './validation.js';

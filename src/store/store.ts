@@ -1,0 +1,443 @@
+/** The state store: one SQLite database per state dir, one writer at a time, any number of readers. */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { MfluxError, isNamespaced } from '../core/index.js';
+import type { KubeEvent, KubeObject } from '../core/index.js';
+import type { SnapshotChanges, StoreMode, StoredEvent } from './types.js';
+
+/** DB_FILE is the database's file name inside the state dir. */
+export const DB_FILE = 'state.db';
+
+/** LOCK_FILE is the writer lock's file name inside the state dir. */
+export const LOCK_FILE = 'state.lock';
+
+/** BUSY_TIMEOUT_MS is how long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * MIGRATIONS lists the schema changes in order; entry i takes user_version i to i+1.
+ * Append only: a released entry never changes, because databases in the field already ran it.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE objects (
+     kind      TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     name      TEXT NOT NULL,
+     json      TEXT NOT NULL,
+     PRIMARY KEY (kind, namespace, name)
+   );
+   CREATE TABLE events (
+     seq  INTEGER PRIMARY KEY,
+     json TEXT NOT NULL
+   );
+   CREATE TABLE meta (
+     key   TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
+];
+
+/** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** resolveStateDir picks --state, else $MFLUX_STATE, else ./.mflux (absolute path). */
+export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  // Empty strings count as unset so `MFLUX_STATE= mflux …` falls back instead of meaning the cwd.
+  const chosen = flag || env.MFLUX_STATE || '.mflux';
+  return path.resolve(chosen);
+}
+
+/** LockInfo is what a writer records in the lock file so others can name it and test whether it is still alive. */
+export interface LockInfo {
+  pid: number;
+  hostname: string;
+  token: string;
+}
+
+interface Statements {
+  upsertObject: Database.Statement<[string, string, string, string]>;
+  deleteObject: Database.Statement<[string, string, string]>;
+  upsertEvent: Database.Statement<[number, string]>;
+  setMeta: Database.Statement<[string, string]>;
+  selectObjects: Database.Statement<[], { json: string }>;
+  selectEvents: Database.Statement<[], { seq: number; json: string }>;
+  selectMeta: Database.Statement<[string], { value: string }>;
+}
+
+/** StateStore is an open state dir: load what the last writer committed, or (in write mode) commit changes atomically. */
+export class StateStore {
+  readonly dir: string;
+  readonly mode: StoreMode;
+  private readonly dbPath: string;
+  private db: Database.Database | undefined;
+  private stmts: Statements | undefined;
+  private lock: LockInfo | undefined;
+  private closed = false;
+
+  private constructor(dir: string, mode: StoreMode, opened: Opened) {
+    this.dir = dir;
+    this.mode = mode;
+    this.dbPath = path.join(dir, DB_FILE);
+    this.db = opened.db;
+    this.lock = opened.lock;
+  }
+
+  /** open opens <dir>/state.db; 'write' creates it, takes the writer lock and migrates, 'read' never creates or writes anything. */
+  static open(dir: string, mode: StoreMode): StateStore {
+    const abs = path.resolve(dir);
+    return new StateStore(abs, mode, mode === 'write' ? openWriter(abs) : openReader(abs));
+  }
+
+  /** loadObjects returns every stored object. */
+  loadObjects(): KubeObject[] {
+    const s = this.statements();
+    if (!s) return [];
+    return this.guard(() => s.selectObjects.all().map((r) => JSON.parse(r.json) as KubeObject));
+  }
+
+  /** loadEvents returns the stored events in seq order. */
+  loadEvents(): StoredEvent[] {
+    const s = this.statements();
+    if (!s) return [];
+    return this.guard(() => s.selectEvents.all().map((r) => ({ seq: r.seq, event: JSON.parse(r.json) as KubeEvent })));
+  }
+
+  /** getMeta returns one metadata value, or undefined when it was never set. */
+  getMeta(key: string): string | undefined {
+    const s = this.statements();
+    if (!s) return undefined;
+    return this.guard(() => s.selectMeta.get(key)?.value);
+  }
+
+  /** commit writes every change in one transaction: all of it lands or none of it does. */
+  commit(changes: SnapshotChanges): void {
+    if (this.mode !== 'write') {
+      throw new MfluxError('Internal', `opened read-only; commit needs a store opened in 'write' mode`, { subject: this.dir });
+    }
+    const s = this.statements();
+    const db = this.db;
+    if (!s || !db) throw new MfluxError('Internal', 'commit on a closed state store', { subject: this.dir });
+    // Parse delete keys before BEGIN so a malformed key fails without opening a transaction.
+    const deletes = changes.deletes.map(parseRef);
+    const tx = db.transaction(() => {
+      for (const obj of changes.upserts) {
+        const [kind, namespace, name] = keyOf(obj);
+        s.upsertObject.run(kind, namespace, name, serialise(obj, `${kind}/${namespace ? `${namespace}/` : ''}${name}`));
+      }
+      for (const [kind, namespace, name] of deletes) s.deleteObject.run(kind, namespace, name);
+      for (const { seq, event } of changes.events) {
+        if (!Number.isSafeInteger(seq)) {
+          throw new MfluxError('Invalid', `event seq must be a safe integer, got ${String(seq)}`, { subject: this.dbPath });
+        }
+        s.upsertEvent.run(seq, serialise(event, `event seq ${seq}`));
+      }
+      for (const [key, value] of Object.entries(changes.meta)) s.setMeta.run(key, value);
+    });
+    this.guard(() => tx.immediate());
+  }
+
+  /** close releases the writer lock (if held) and closes the database; calling it again does nothing. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      // Close the database first: the last connection checkpoints the WAL, which must finish while we still own the dir.
+      this.db?.close();
+    } finally {
+      this.db = undefined;
+      this.stmts = undefined;
+      if (this.lock) releaseLock(this.dir, this.lock);
+      this.lock = undefined;
+    }
+  }
+
+  private statements(): Statements | undefined {
+    if (this.closed) throw new MfluxError('Internal', 'state store is closed', { subject: this.dir });
+    // Prepared lazily: a reader can open a database whose writer has not created the tables yet (user_version 0).
+    if (!this.stmts && this.db && this.guard(() => userVersion(this.db!, this.dbPath)) > 0) this.stmts = prepare(this.db);
+    return this.stmts;
+  }
+
+  // Corruption can surface long after open (a damaged page is only read when a query touches it).
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (isCorruptError(err)) throw corruptError(this.dbPath, err);
+      throw err;
+    }
+  }
+}
+
+interface Opened {
+  db: Database.Database | undefined;
+  lock: LockInfo | undefined;
+}
+
+function openReader(dir: string): Opened {
+  const dbPath = path.join(dir, DB_FILE);
+  // A missing file is an empty state; checking first keeps better-sqlite3 from creating the file or dir.
+  if (!isFile(dbPath)) return { db: undefined, lock: undefined };
+  return { db: probe(dbPath, 'read'), lock: undefined };
+}
+
+function openWriter(dir: string): Opened {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw unwritableError(dir, err);
+  }
+  const lock = acquireLock(dir);
+  let db: Database.Database | undefined;
+  try {
+    const dbPath = path.join(dir, DB_FILE);
+    if (isFile(dbPath)) {
+      // Vet an existing file through a read-only handle: a read-write handle checkpoints the WAL on close,
+      // which would rewrite a file we are about to refuse (too new) or must not touch (corrupt).
+      probe(dbPath, 'write').close();
+    }
+    try {
+      db = new Database(dbPath);
+    } catch (err) {
+      throw unwritableError(dbPath, err);
+    }
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    checkHeader(db, dbPath);
+    try {
+      db.pragma('journal_mode = WAL');
+    } catch (err) {
+      throw isCorruptError(err) ? corruptError(dbPath, err) : unwritableError(dbPath, err);
+    }
+    migrate(db, dbPath);
+    return { db, lock };
+  } catch (err) {
+    db?.close();
+    releaseLock(dir, lock);
+    throw err;
+  }
+}
+
+// probe opens an existing database read-only and proves it is a SQLite file of a schema we understand.
+function probe(dbPath: string, mode: StoreMode): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    if (isCorruptError(err)) throw corruptError(dbPath, err);
+    throw mode === 'write' ? unwritableError(dbPath, err) : unreadableError(dbPath, err);
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    checkHeader(db, dbPath);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof MfluxError) throw err;
+    throw unreadableError(dbPath, err);
+  }
+}
+
+// checkHeader runs only reads; better-sqlite3 opens garbage happily and reports SQLITE_NOTADB on the first statement.
+function checkHeader(db: Database.Database, dbPath: string): void {
+  let version: number;
+  try {
+    version = userVersion(db, dbPath);
+    db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
+  } catch (err) {
+    throw isCorruptError(err) ? corruptError(dbPath, err) : err;
+  }
+  if (version > SCHEMA_VERSION) throw tooNewError(dbPath, version);
+}
+
+function userVersion(db: Database.Database, dbPath: string): number {
+  const v = db.pragma('user_version', { simple: true });
+  if (typeof v !== 'number') throw new MfluxError('StateCorrupt', `PRAGMA user_version returned ${String(v)}`, { subject: dbPath });
+  return v;
+}
+
+function migrate(db: Database.Database, dbPath: string): void {
+  // IMMEDIATE takes the write lock before reading user_version, so the check and the upgrade cannot interleave with another connection.
+  db.transaction(() => {
+    const from = userVersion(db, dbPath);
+    if (from > SCHEMA_VERSION) throw tooNewError(dbPath, from);
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    if (from !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+function prepare(db: Database.Database): Statements {
+  return {
+    upsertObject: db.prepare<[string, string, string, string]>(
+      'INSERT INTO objects (kind, namespace, name, json) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (kind, namespace, name) DO UPDATE SET json = excluded.json',
+    ),
+    deleteObject: db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+    upsertEvent: db.prepare<[number, string]>('INSERT INTO events (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json'),
+    setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    selectObjects: db.prepare<[], { json: string }>('SELECT json FROM objects ORDER BY kind, namespace, name'),
+    selectEvents: db.prepare<[], { seq: number; json: string }>('SELECT seq, json FROM events ORDER BY seq'),
+    selectMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+  };
+}
+
+// keyOf matches core refOf(): a namespaced object without a namespace is in "default", a cluster-scoped one has ''.
+function keyOf(obj: KubeObject): [string, string, string] {
+  const namespace = isNamespaced(obj.kind) ? obj.metadata.namespace || 'default' : '';
+  return [obj.kind, namespace, obj.metadata.name];
+}
+
+// parseRef inverts objectRef(): "Kind/ns/name" or, for cluster-scoped kinds, "Kind/name".
+function parseRef(ref: string): [string, string, string] {
+  const parts = ref.split('/');
+  if (parts.length === 3 && parts.every((p) => p !== '')) return [parts[0]!, parts[1]!, parts[2]!];
+  if (parts.length === 2 && parts.every((p) => p !== '')) return [parts[0]!, '', parts[1]!];
+  throw new MfluxError('Invalid', 'delete key must be "Kind/namespace/name" or "Kind/name"', { subject: ref });
+}
+
+function serialise(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new MfluxError('Invalid', `cannot be stored as JSON: ${reason(err)}`, { subject: what, cause: err });
+  }
+}
+
+function acquireLock(dir: string): LockInfo {
+  const lockPath = path.join(dir, LOCK_FILE);
+  const mine: LockInfo = { pid: process.pid, hostname: os.hostname(), token: randomUUID() };
+  // Two tries: the second only after removing a lock whose holder is dead. A race in which two takers both
+  // remove the same stale lock is possible in principle; it needs two commands started within microseconds
+  // of each other against a crashed writer's dir, and the loser then finds the winner's lock on its retry.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = fs.openSync(lockPath, 'wx', 0o644);
+    } catch (err) {
+      if (errnoOf(err) !== 'EEXIST') throw unwritableError(lockPath, err);
+      const holder = readLock(lockPath);
+      if (holder === 'gone') continue;
+      if (attempt === 0 && holder !== 'unreadable' && isStale(holder)) {
+        try {
+          fs.unlinkSync(lockPath);
+        } catch (unlinkErr) {
+          if (errnoOf(unlinkErr) !== 'ENOENT') throw unwritableError(lockPath, unlinkErr);
+        }
+        continue;
+      }
+      throw lockedError(dir, lockPath, holder);
+    }
+    try {
+      fs.writeSync(fd, JSON.stringify(mine) + '\n');
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(lockPath, { force: true });
+      throw unwritableError(lockPath, err);
+    }
+    fs.closeSync(fd);
+    return mine;
+  }
+  const holder = readLock(lockPath);
+  throw lockedError(dir, lockPath, holder === 'gone' ? 'unreadable' : holder);
+}
+
+function readLock(lockPath: string): LockInfo | 'unreadable' | 'gone' {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch (err) {
+    return errnoOf(err) === 'ENOENT' ? 'gone' : 'unreadable';
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof parsed.pid !== 'number' || !Number.isInteger(parsed.pid) || parsed.pid <= 0) return 'unreadable';
+    return { pid: parsed.pid, hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '', token: String(parsed.token ?? '') };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+// A pid only means something on the host that wrote it; a lock from elsewhere (shared filesystem) is never judged stale.
+function isStale(holder: LockInfo): boolean {
+  if (holder.hostname && holder.hostname !== os.hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else, so it is alive.
+    return errnoOf(err) === 'ESRCH';
+  }
+}
+
+// releaseLock removes the lock only if it is still ours, so a close after a takeover cannot free someone else's lock.
+function releaseLock(dir: string, lock: LockInfo): void {
+  const lockPath = path.join(dir, LOCK_FILE);
+  const holder = readLock(lockPath);
+  if (typeof holder === 'object' && holder.pid === lock.pid && holder.token === lock.token) {
+    fs.rmSync(lockPath, { force: true });
+  }
+}
+
+function lockedError(dir: string, lockPath: string, holder: LockInfo | 'unreadable'): MfluxError {
+  if (holder === 'unreadable') {
+    return new MfluxError(
+      'StateLocked',
+      `state dir is locked (lock file ${lockPath} is unreadable; remove it if no mflux command is running)`,
+      { subject: dir, details: { lockPath } },
+    );
+  }
+  const where = holder.hostname && holder.hostname !== os.hostname() ? ` on host ${holder.hostname}` : '';
+  return new MfluxError('StateLocked', `state dir is locked by pid ${holder.pid}${where} (another mflux command is writing it)`, {
+    subject: dir,
+    details: { pid: holder.pid, hostname: holder.hostname, lockPath },
+  });
+}
+
+function tooNewError(dbPath: string, version: number): MfluxError {
+  return new MfluxError(
+    'StateSchemaTooNew',
+    `database schema version ${version} is newer than this mflux understands (${SCHEMA_VERSION}); ` +
+      'a newer mflux wrote it — upgrade mflux to use this state dir (the file was left untouched)',
+    { subject: dbPath, details: { version, supported: SCHEMA_VERSION } },
+  );
+}
+
+function corruptError(dbPath: string, err: unknown): MfluxError {
+  return new MfluxError(
+    'StateCorrupt',
+    `is not a readable mflux state database (${reason(err)}); it was left untouched — move it aside or restore a backup`,
+    { subject: dbPath, cause: err },
+  );
+}
+
+function unwritableError(p: string, err: unknown): MfluxError {
+  return new MfluxError('StateUnwritable', `cannot create or write state: ${reason(err)}`, { subject: p, cause: err });
+}
+
+// No read-specific code exists; a file we may not even read is reported as Internal with the OS reason.
+function unreadableError(p: string, err: unknown): MfluxError {
+  return new MfluxError('Internal', `cannot read state database: ${reason(err)}`, { subject: p, cause: err });
+}
+
+function isCorruptError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,454 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MfluxError, refOf, type KubeEvent, type KubeObject } from '../../src/core/index.js';
+import { SCHEMA_VERSION, StateStore, resolveStateDir, type SnapshotChanges } from '../../src/store/index.js';
+
+let tmp: string;
+let stateDir: string;
+const open: StateStore[] = [];
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mflux-store-'));
+  stateDir = path.join(tmp, '.mflux');
+});
+
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function openStore(dir: string, mode: 'read' | 'write'): StateStore {
+  const s = StateStore.open(dir, mode);
+  open.push(s);
+  return s;
+}
+
+function changes(c: Partial<SnapshotChanges>): SnapshotChanges {
+  return { upserts: [], deletes: [], events: [], meta: {}, ...c };
+}
+
+function deployment(name: string, image: string, namespace = 'default'): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image }] } } },
+  };
+}
+
+function namespaceObj(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+}
+
+function event(n: number, reason = 'ScalingReplicaSet'): KubeEvent {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `front.${n}`, namespace: 'default' },
+    involvedObject: { kind: 'Deployment', namespace: 'default', name: 'front' },
+    reason,
+    message: `Scaled up replica set front-abc to ${n}`,
+    type: 'Normal',
+    source: { component: 'deployment-controller' },
+    firstTimestamp: '2024-01-01T00:00:00Z',
+    lastTimestamp: '2024-01-01T00:00:00Z',
+    count: 1,
+  };
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function caught(fn: () => unknown): MfluxError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MfluxError);
+    return err as MfluxError;
+  }
+  throw new Error('expected an MfluxError, nothing was thrown');
+}
+
+function byRef(objs: KubeObject[]): Record<string, KubeObject> {
+  return Object.fromEntries(objs.map((o) => [refOf(o), o]));
+}
+
+describe('resolveStateDir', () => {
+  it('prefers the flag, then $MFLUX_STATE, then ./.mflux, always absolute', () => {
+    expect(resolveStateDir('/x/flag', { MFLUX_STATE: '/x/env' })).toBe('/x/flag');
+    expect(resolveStateDir(undefined, { MFLUX_STATE: '/x/env' })).toBe('/x/env');
+    expect(resolveStateDir(undefined, {})).toBe(path.resolve('.mflux'));
+    expect(resolveStateDir('rel/dir', {})).toBe(path.resolve('rel/dir'));
+    expect(resolveStateDir('', { MFLUX_STATE: '' })).toBe(path.resolve('.mflux'));
+  });
+});
+
+describe('StateStore round trip', () => {
+  it('stores objects, events and meta and reads them back after reopening', () => {
+    const w = openStore(stateDir, 'write');
+    expect(w.dir).toBe(stateDir);
+    expect(w.mode).toBe('write');
+    const front = deployment('front', 'nginx:1.25');
+    const back = deployment('back', 'api:1', 'prod');
+    const ns = namespaceObj('prod');
+    w.commit(
+      changes({
+        upserts: [front, back, ns],
+        events: [
+          { seq: 2, event: event(2) },
+          { seq: 1, event: event(1) },
+          { seq: 10, event: event(10) },
+        ],
+        meta: { clockNow: '1700000000000', lastRevision: 'main@sha1:abc' },
+      }),
+    );
+    w.close();
+
+    const r = openStore(stateDir, 'read');
+    expect(r.mode).toBe('read');
+    const objs = byRef(r.loadObjects());
+    expect(Object.keys(objs).sort()).toEqual(['Deployment/default/front', 'Deployment/prod/back', 'Namespace/prod']);
+    expect(objs['Deployment/default/front']).toEqual(front);
+    expect(objs['Deployment/prod/back']).toEqual(back);
+    expect(objs['Namespace/prod']).toEqual(ns);
+    expect(r.loadEvents().map((e) => e.seq)).toEqual([1, 2, 10]);
+    expect(r.loadEvents()[2]).toEqual({ seq: 10, event: event(10) });
+    expect(r.getMeta('clockNow')).toBe('1700000000000');
+    expect(r.getMeta('lastRevision')).toBe('main@sha1:abc');
+    expect(r.getMeta('missing')).toBeUndefined();
+  });
+
+  it('keys cluster-scoped objects by an empty namespace and defaults a missing namespace like refOf', () => {
+    const w = openStore(stateDir, 'write');
+    const noNs: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { a: '1' } };
+    // A stray namespace on a cluster-scoped object must not create a second key for the same object.
+    const nsWithStray: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod', namespace: 'x' } };
+    w.commit(changes({ upserts: [noNs, namespaceObj('prod')] }));
+    w.commit(changes({ upserts: [nsWithStray] }));
+    expect(w.loadObjects()).toHaveLength(2);
+
+    const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
+    const rows = raw.prepare('SELECT kind, namespace, name FROM objects ORDER BY kind').all();
+    raw.close();
+    expect(rows).toEqual([
+      { kind: 'ConfigMap', namespace: 'default', name: 'cfg' },
+      { kind: 'Namespace', namespace: '', name: 'prod' },
+    ]);
+
+    w.commit(changes({ deletes: [refOf(noNs), refOf(nsWithStray)] }));
+    expect(w.loadObjects()).toEqual([]);
+  });
+
+  it('upsert replaces an object, an event and a meta value', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1.25')], events: [{ seq: 1, event: event(1) }], meta: { k: 'v1' } }));
+    w.commit(
+      changes({
+        upserts: [deployment('front', 'nginx:1.26')],
+        events: [{ seq: 1, event: event(1, 'Replaced') }],
+        meta: { k: 'v2' },
+      }),
+    );
+    const objs = w.loadObjects();
+    expect(objs).toHaveLength(1);
+    expect(objs[0]!.spec.template.spec.containers[0].image).toBe('nginx:1.26');
+    expect(w.loadEvents()).toEqual([{ seq: 1, event: event(1, 'Replaced') }]);
+    expect(w.getMeta('k')).toBe('v2');
+  });
+
+  it('delete removes exactly the named objects (namespaced and cluster-scoped)', () => {
+    const w = openStore(stateDir, 'write');
+    const a = deployment('a', 'x:1');
+    const b = deployment('b', 'x:1');
+    const ns = namespaceObj('prod');
+    w.commit(changes({ upserts: [a, b, ns] }));
+    w.commit(changes({ deletes: ['Deployment/default/a', 'Namespace/prod', 'Deployment/default/never-existed'] }));
+    expect(w.loadObjects()).toEqual([b]);
+  });
+
+  it('rejects a malformed delete key without changing anything', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [deployment('a', 'x:1')] }));
+    const err = caught(() => w.commit(changes({ upserts: [deployment('b', 'x:1')], deletes: ['nonsense'] })));
+    expect(err.code).toBe('Invalid');
+    expect(w.loadObjects().map(refOf)).toEqual(['Deployment/default/a']);
+  });
+});
+
+describe('StateStore commit atomicity', () => {
+  it('a commit that fails half-way (BigInt in a later object) leaves the previous state intact', () => {
+    const w = openStore(stateDir, 'write');
+    const front = deployment('front', 'nginx:1.25');
+    w.commit(changes({ upserts: [front], events: [{ seq: 1, event: event(1) }], meta: { k: 'before' } }));
+
+    const bad = deployment('bad', 'x:1');
+    bad.spec.replicas = 3n;
+    const err = caught(() =>
+      w.commit(
+        changes({
+          // The first upsert and the delete run before the bad object is reached; all must roll back.
+          upserts: [deployment('front', 'nginx:9.9'), deployment('new', 'x:1'), bad],
+          deletes: ['Deployment/default/front'],
+          events: [{ seq: 2, event: event(2) }],
+          meta: { k: 'after' },
+        }),
+      ),
+    );
+    expect(err.code).toBe('Invalid');
+    expect(err.message).toContain('Deployment/default/bad');
+
+    for (const s of [w, openStore(stateDir, 'read')]) {
+      expect(s.loadObjects()).toEqual([front]);
+      expect(s.loadEvents()).toEqual([{ seq: 1, event: event(1) }]);
+      expect(s.getMeta('k')).toBe('before');
+    }
+    // The store stays usable after a failed commit.
+    w.commit(changes({ meta: { k: 'later' } }));
+    expect(w.getMeta('k')).toBe('later');
+  });
+
+  it('a non-integer event seq aborts the whole commit', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ events: [{ seq: 1, event: event(1) }] }));
+    const err = caught(() =>
+      w.commit(changes({ upserts: [deployment('x', 'x:1')], events: [{ seq: 2, event: event(2) }, { seq: 2.5, event: event(3) }] })),
+    );
+    expect(err.code).toBe('Invalid');
+    expect(w.loadObjects()).toEqual([]);
+    expect(w.loadEvents().map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('refuses to commit through a read-mode store', () => {
+    openStore(stateDir, 'write').close();
+    const r = openStore(stateDir, 'read');
+    expect(() => r.commit(changes({ meta: { k: 'v' } }))).toThrow(MfluxError);
+    expect(r.getMeta('k')).toBeUndefined();
+  });
+});
+
+describe('StateStore database file', () => {
+  it('uses WAL, records the schema version and creates the three tables', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ meta: { k: 'v' } }));
+    const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    raw.close();
+    expect(tables).toEqual(['events', 'meta', 'objects']);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reopening a current database runs no migration again and keeps the data', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1')] }));
+    w.close();
+    const again = openStore(stateDir, 'write');
+    expect(again.loadObjects().map(refOf)).toEqual(['Deployment/default/front']);
+  });
+
+  it('read mode on a missing dir creates nothing and reads as empty', () => {
+    const r = openStore(stateDir, 'read');
+    expect(r.loadObjects()).toEqual([]);
+    expect(r.loadEvents()).toEqual([]);
+    expect(r.getMeta('anything')).toBeUndefined();
+    r.close();
+    expect(fs.existsSync(stateDir)).toBe(false);
+  });
+
+  it('read mode on an existing dir without a database creates nothing', () => {
+    fs.mkdirSync(stateDir);
+    const r = openStore(stateDir, 'read');
+    expect(r.loadObjects()).toEqual([]);
+    r.close();
+    expect(fs.readdirSync(stateDir)).toEqual([]);
+  });
+
+  it('close is idempotent and releases the lock', () => {
+    const w = openStore(stateDir, 'write');
+    expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(true);
+    w.close();
+    w.close();
+    expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(false);
+    expect(() => w.loadObjects()).toThrow(MfluxError);
+  });
+});
+
+describe('StateStore writer lock', () => {
+  it('records our pid in the lock file', () => {
+    openStore(stateDir, 'write');
+    const info = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.lock'), 'utf8'));
+    expect(info.pid).toBe(process.pid);
+    expect(info.hostname).toBe(os.hostname());
+  });
+
+  it('refuses a second writer (same process) with StateLocked naming our pid, and leaves the holder working', () => {
+    const w = openStore(stateDir, 'write');
+    const err = caught(() => openStore(stateDir, 'write'));
+    expect(err.code).toBe('StateLocked');
+    expect(err.subject).toBe(stateDir);
+    expect(err.message).toContain(stateDir);
+    expect(err.message).toContain(`is locked by pid ${process.pid}`);
+    expect(err.message).toContain('another mflux command is writing it');
+    // The refused open must not have removed the holder's lock.
+    expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'state.lock'), 'utf8')).pid).toBe(process.pid);
+    w.commit(changes({ meta: { still: 'mine' } }));
+    expect(w.getMeta('still')).toBe('mine');
+    w.close();
+    const next = openStore(stateDir, 'write');
+    expect(next.getMeta('still')).toBe('mine');
+  });
+
+  it('refuses a writer while a different live process holds the lock', async () => {
+    fs.mkdirSync(stateDir);
+    const child: ChildProcess = spawn(process.execPath, ['-e', 'setTimeout(()=>{},20000)'], { stdio: 'ignore' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', () => resolve());
+        child.once('error', reject);
+      });
+      const pid = child.pid!;
+      fs.writeFileSync(path.join(stateDir, 'state.lock'), JSON.stringify({ pid, hostname: os.hostname(), token: 't' }));
+      const err = caught(() => StateStore.open(stateDir, 'write'));
+      expect(err.code).toBe('StateLocked');
+      expect(err.message).toContain(`pid ${pid}`);
+      expect(err.details.pid).toBe(pid);
+      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'state.lock'), 'utf8')).pid).toBe(pid);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  it('takes over a stale lock whose pid is dead', () => {
+    fs.mkdirSync(stateDir);
+    const lockPath = path.join(stateDir, 'state.lock');
+    fs.writeFileSync(lockPath, JSON.stringify({ pid: 2147483646, hostname: os.hostname(), token: 'dead' }));
+    const w = openStore(stateDir, 'write');
+    expect(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid).toBe(process.pid);
+    w.commit(changes({ meta: { k: 'v' } }));
+    w.close();
+    expect(fs.existsSync(lockPath)).toBe(false);
+  });
+
+  it('treats an unreadable lock file as held and says how to clear it', () => {
+    fs.mkdirSync(stateDir);
+    fs.writeFileSync(path.join(stateDir, 'state.lock'), '');
+    const err = caught(() => StateStore.open(stateDir, 'write'));
+    expect(err.code).toBe('StateLocked');
+    expect(err.message).toContain('state.lock');
+  });
+
+  it('a reader works while a writer holds the lock and sees committed data', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1')], events: [{ seq: 1, event: event(1) }], meta: { k: 'v1' } }));
+    const r = openStore(stateDir, 'read');
+    expect(r.loadObjects().map(refOf)).toEqual(['Deployment/default/front']);
+    expect(r.loadEvents().map((e) => e.seq)).toEqual([1]);
+    expect(r.getMeta('k')).toBe('v1');
+    // A later commit by the still-open writer is visible to the open reader's next query.
+    w.commit(changes({ upserts: [deployment('back', 'api:1')], meta: { k: 'v2' } }));
+    expect(r.loadObjects().map(refOf).sort()).toEqual(['Deployment/default/back', 'Deployment/default/front']);
+    expect(r.getMeta('k')).toBe('v2');
+    r.close();
+    expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(true);
+  });
+});
+
+describe('StateStore refuses damaged or foreign state', () => {
+  it('a schema newer than ours → StateSchemaTooNew, file untouched, lock released', () => {
+    openStore(stateDir, 'write').close();
+    const dbPath = path.join(stateDir, 'state.db');
+    const raw = new Database(dbPath);
+    raw.pragma('user_version = 999');
+    raw.close();
+    const before = sha256(dbPath);
+    const filesBefore = fs.readdirSync(stateDir).sort();
+
+    for (const mode of ['write', 'read'] as const) {
+      const err = caught(() => StateStore.open(stateDir, mode));
+      expect(err.code).toBe('StateSchemaTooNew');
+      expect(err.message).toContain(dbPath);
+      expect(err.message).toContain('999');
+      expect(err.message).toContain(`(${SCHEMA_VERSION})`);
+      expect(err.message).toMatch(/upgrade mflux/);
+      expect(sha256(dbPath)).toBe(before);
+      expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(false);
+    }
+    const check = new Database(dbPath, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(999);
+    check.close();
+    expect(fs.readdirSync(stateDir).filter((f) => f !== 'state.db-wal' && f !== 'state.db-shm').sort()).toEqual(
+      filesBefore.filter((f) => f !== 'state.db-wal' && f !== 'state.db-shm'),
+    );
+  });
+
+  it('a newer schema left in an un-checkpointed WAL (crashed newer writer) is refused without folding the WAL in', () => {
+    openStore(stateDir, 'write').close();
+    const dbPath = path.join(stateDir, 'state.db');
+    const raw = new Database(dbPath);
+    raw.pragma('wal_autocheckpoint = 0');
+    raw.exec("INSERT INTO meta (key, value) VALUES ('from', 'newer mflux')");
+    raw.pragma('user_version = 999');
+    // Copy the files while the handle is open: that is what a crash leaves behind (close would checkpoint).
+    const crashed = path.join(tmp, 'crashed');
+    fs.mkdirSync(crashed);
+    for (const f of ['state.db', 'state.db-wal']) fs.copyFileSync(path.join(stateDir, f), path.join(crashed, f));
+    raw.close();
+    const crashedDb = path.join(crashed, 'state.db');
+    expect(fs.statSync(path.join(crashed, 'state.db-wal')).size).toBeGreaterThan(0);
+    const before = sha256(crashedDb);
+    const walBefore = sha256(path.join(crashed, 'state.db-wal'));
+
+    const err = caught(() => StateStore.open(crashed, 'write'));
+    expect(err.code).toBe('StateSchemaTooNew');
+    expect(sha256(crashedDb)).toBe(before);
+    expect(sha256(path.join(crashed, 'state.db-wal'))).toBe(walBefore);
+    expect(fs.existsSync(path.join(crashed, 'state.lock'))).toBe(false);
+  });
+
+  it('a non-SQLite file → StateCorrupt in both modes, bytes unchanged, no lock left behind', () => {
+    fs.mkdirSync(stateDir);
+    const dbPath = path.join(stateDir, 'state.db');
+    fs.writeFileSync(dbPath, 'this is not sqlite'.repeat(100));
+    const before = sha256(dbPath);
+    const size = fs.statSync(dbPath).size;
+
+    for (const mode of ['write', 'read'] as const) {
+      const err = caught(() => StateStore.open(stateDir, mode));
+      expect(err.code).toBe('StateCorrupt');
+      expect(err.subject).toBe(dbPath);
+      expect(err.message).toContain(dbPath);
+      expect(sha256(dbPath)).toBe(before);
+      expect(fs.statSync(dbPath).size).toBe(size);
+      expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(false);
+    }
+    expect(fs.readdirSync(stateDir)).toEqual(['state.db']);
+  });
+
+  it('a state dir under a regular file → StateUnwritable naming the path and the OS reason', () => {
+    const file = path.join(tmp, 'plain-file');
+    fs.writeFileSync(file, 'x');
+    const dir = path.join(file, '.mflux');
+    const err = caught(() => StateStore.open(dir, 'write'));
+    expect(err.code).toBe('StateUnwritable');
+    expect(err.message).toContain(dir);
+    expect(err.message).toContain('ENOTDIR');
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('a state dir path that is a regular file → StateUnwritable (EEXIST)', () => {
+    fs.writeFileSync(stateDir, 'x');
+    const err = caught(() => StateStore.open(stateDir, 'write'));
+    expect(err.code).toBe('StateUnwritable');
+    expect(err.message).toContain(stateDir);
+    expect(err.message).toContain('EEXIST');
+  });
+});
