@@ -2,3 +2,4 @@
 export * from './intstr.js';
 export * from './defaults.js';
 export * from './validation.js';
+export * from './parse.js';

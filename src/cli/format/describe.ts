@@ -19,7 +19,7 @@ import { age, GO_ZERO_TIME_RFC1123Z, rfc1123z } from './duration.js';
 import { selectorString } from './labels.js';
 import { DESCRIBE_TABWRITER, tabwrite } from './tabwriter.js';
 
-/** DescribeOptions: `now` (epoch ms, cluster clock) for event ages; the zone for CreationTimestamp. */
+/** DescribeOptions carries `now` (epoch ms, cluster clock) for event ages and the display zone for CreationTimestamp. */
 export interface DescribeOptions {
   now: number;
   /** tzOffsetMinutes is the display zone east of UTC (kubectl uses the local zone; +540 is JST). */

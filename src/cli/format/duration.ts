@@ -13,6 +13,7 @@ const HOUR = 60 * MINUTE;
  * < 8y "XyYd" (or "Xy"); else years. Examples: 64000 → "64s", 175000 → "2m55s", 11100000 → "3h5m".
  */
 export function humanDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '<invalid>';
   // Go: int(d.Seconds()) truncates toward zero.
   const seconds = Math.trunc(ms / SECOND);
   if (seconds < -1) return '<invalid>';

@@ -10,7 +10,10 @@ export interface KubeList {
   metadata: { resourceVersion: string };
 }
 
-/** toList wraps objects the way `kubectl get -o json` does for a listing: kind "List", items in order, empty resourceVersion. */
+/**
+ * toList wraps objects the way `kubectl get -o json` does for a listing: kind "List", items in
+ * order, empty resourceVersion; keys in kubectl's (alphabetical) order: apiVersion, items, kind, metadata.
+ */
 export function toList(objs: KubeObject[]): KubeList {
-  return { apiVersion: 'v1', kind: 'List', items: [...objs], metadata: { resourceVersion: '' } };
+  return { apiVersion: 'v1', items: [...objs], kind: 'List', metadata: { resourceVersion: '' } };
 }

@@ -16,6 +16,12 @@ import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../m
 import { Discovery, type KindInfo } from './kinds.js';
 import type { IdSource } from './ids.js';
 
+/** BatchContext lets a dry run see the namespaces and CRDs of the batch being applied. */
+export interface BatchContext {
+  discovery: Discovery;
+  namespaces: Set<string>;
+}
+
 /** ChangeType says what happened to an object in a watch notification. */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -109,11 +115,11 @@ export class ApiServer {
   }
 
   /** prepare defaults and validates an object for create/update without storing it (a dry run). */
-  prepare(input: KubeObject): { obj: KubeObject; info: KindInfo; existing: KubeObject | undefined } {
+  prepare(input: KubeObject, batch?: BatchContext): { obj: KubeObject; info: KindInfo; existing: KubeObject | undefined } {
     if (!input || typeof input !== 'object' || !input.metadata || typeof input.kind !== 'string' || typeof input.apiVersion !== 'string') {
       throw new MfluxError('InvalidManifest', 'object is missing apiVersion, kind or metadata');
     }
-    const info = this.kindInfo(input);
+    const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
     const obj = applyDefaults(input);
     obj.metadata = { ...obj.metadata };
     if (info.namespaced) obj.metadata.namespace ??= 'default';
@@ -121,12 +127,35 @@ export class ApiServer {
     const existing = obj.metadata.name ? this.objects.get(objKey(obj)) : undefined;
     const errs = existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj);
     if (errs.length > 0) throw new InvalidObjectError(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name ?? ''));
-    if (info.namespaced && !this.objects.has(keyOf('Namespace', undefined, obj.metadata.namespace!))) {
+    if (info.namespaced && !this.objects.has(keyOf('Namespace', undefined, obj.metadata.namespace!)) && !batch?.namespaces.has(obj.metadata.namespace!)) {
       throw new MfluxError('NotFound', `namespaces "${obj.metadata.namespace}" not found`, {
         subject: objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name),
       });
     }
     return { obj, info, existing };
+  }
+
+  /**
+   * dryRun validates a whole batch as if applied together (namespaces and CRDs in the batch count
+   * as present) and stores nothing. Returns one error per failing object, by index.
+   */
+  dryRun(objs: KubeObject[]): { index: number; error: MfluxError }[] {
+    const discovery = this.discovery.clone();
+    const namespaces = new Set<string>();
+    for (const o of objs) {
+      if (o?.kind === 'Namespace' && o.metadata?.name) namespaces.add(o.metadata.name);
+      if (o?.kind === 'CustomResourceDefinition') discovery.registerCRD(o);
+    }
+    const errors: { index: number; error: MfluxError }[] = [];
+    objs.forEach((o, index) => {
+      try {
+        this.prepare(o, { discovery, namespaces });
+      } catch (err) {
+        if (err instanceof MfluxError) errors.push({ index, error: err });
+        else throw err;
+      }
+    });
+    return errors;
   }
 
   /** create stores a new object (generateName supported); AlreadyExists if the name is taken. */

@@ -97,6 +97,13 @@ export class Discovery {
     if (!this.byKind.has(info.kind)) this.byKind.set(info.kind, info);
   }
 
+  /** clone copies the served kinds, so a dry run can add a batch's CRDs without serving them. */
+  clone(): Discovery {
+    const d = new Discovery();
+    for (const info of this.byGVK.values()) d.add(info);
+    return d;
+  }
+
   /** lookup returns the kind served at apiVersion, or throws UnknownKind with kubectl's wording. */
   lookup(apiVersion: string, kind: string): KindInfo {
     const { group, version } = splitApiVersion(apiVersion);

@@ -42,6 +42,9 @@ describe('humanDuration (apimachinery duration.HumanDuration)', () => {
   it.each(table)('%d ms → %s', (ms, want) => {
     expect(humanDuration(ms)).toBe(want);
   });
+  it('rejects non-finite input', () => {
+    expect(humanDuration(Number.NaN)).toBe('<invalid>');
+  });
 });
 
 describe('age (translateTimestampSince)', () => {

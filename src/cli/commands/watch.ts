@@ -1,0 +1,70 @@
+/** Driving the simulation until rollouts finish, printing kubectl rollout status lines as they change. */
+import { formatDuration } from '../../core/index.js';
+import { rolloutStatus } from '../../cluster/rollout-status.js';
+import type { Simulation } from '../../cluster/sim/sim.js';
+import type { IO } from '../io.js';
+
+/** RolloutWatch is a Deployment to follow. */
+export interface RolloutWatch {
+  namespace: string;
+  name: string;
+}
+
+/** WatchResult says how each followed rollout ended. */
+export interface WatchResult {
+  done: RolloutWatch[];
+  failed: RolloutWatch[];
+  /** stuck: neither done nor failed when time ran out or nothing more could happen. */
+  stuck: RolloutWatch[];
+}
+
+/**
+ * watchRollouts runs the simulation until every Deployment is rolled out or has exceeded its
+ * progress deadline, or until `timeoutMs` of cluster time (0: no limit) — printing each
+ * Deployment's rollout status line whenever it changes, as `kubectl rollout status` does.
+ */
+export async function watchRollouts(sim: Simulation, watches: RolloutWatch[], timeoutMs: number, io: IO, print = true): Promise<WatchResult> {
+  const last = new Map<string, string>();
+  const state = (w: RolloutWatch) => {
+    const d = sim.api.get('Deployment', w.namespace, w.name);
+    return d ? rolloutStatus(d) : { message: `deployment "${w.name}" not found`, done: false, failed: true };
+  };
+  const show = () => {
+    if (!print) return;
+    for (const w of watches) {
+      const s = state(w);
+      const k = `${w.namespace}/${w.name}`;
+      if (last.get(k) === s.message || s.failed) continue;
+      last.set(k, s.message);
+      io.out(`${s.message}\n`);
+    }
+  };
+  const finished = () => watches.every((w) => {
+    const s = state(w);
+    return s.done || s.failed;
+  });
+  // With no limit, a virtual clock still stops: when no timer is left, nothing more can happen.
+  const deadline = timeoutMs > 0 ? sim.clock.now() + timeoutMs : Number.MAX_SAFE_INTEGER;
+  await sim.runUntil(finished, deadline, show);
+  const result: WatchResult = { done: [], failed: [], stuck: [] };
+  for (const w of watches) {
+    const s = state(w);
+    (s.done ? result.done : s.failed ? result.failed : result.stuck).push(w);
+  }
+  return result;
+}
+
+/** reportWatch prints failures the way kubectl does and returns the exit code (0 all done, 1 otherwise). */
+export function reportWatch(sim: Simulation, r: WatchResult, timeoutMs: number, io: IO): number {
+  for (const w of r.failed) io.err(`error: deployment "${w.name}" exceeded its progress deadline\n`);
+  for (const w of r.stuck) {
+    const d = sim.api.get('Deployment', w.namespace, w.name);
+    const msg = d ? rolloutStatus(d).message : '';
+    io.err(
+      timeoutMs > 0
+        ? `error: timed out waiting for deployment "${w.name}" after ${formatDuration(timeoutMs)} of cluster time: ${msg}\n`
+        : `error: deployment "${w.name}" can make no further progress (no progress deadline set): ${msg}\n`,
+    );
+  }
+  return r.failed.length + r.stuck.length > 0 ? 1 : 0;
+}

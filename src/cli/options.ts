@@ -1,0 +1,52 @@
+/** Shared command-line options: state dir, clock and simulation knobs. */
+import { MfluxError, parseDuration } from '../core/index.js';
+import type { SimKnobs } from '../cluster/sim/sim.js';
+import { resolveStateDir } from '../store/index.js';
+import type { ClockKind } from './session.js';
+
+/** CommonOptions are accepted by every command that touches cluster state. */
+export interface CommonOptions {
+  state?: string;
+  clock?: string;
+}
+
+/** SimOptions are the simulation knobs as flags. */
+export interface SimFlagOptions {
+  podReadyAfter?: string;
+  podReadyJitter?: string;
+  failImages?: string[];
+  podTerminateAfter?: string;
+}
+
+/** durationFlag parses a duration flag or throws a Usage error naming it. */
+export function durationFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 0) throw new MfluxError('Usage', `invalid duration for --${name}: "${value}" (use e.g. 10s, 1m30s, 500ms)`);
+  return ms;
+}
+
+/** stateDirOf resolves --state, $MFLUX_STATE, ./.mflux. */
+export function stateDirOf(o: CommonOptions): string {
+  return resolveStateDir(o.state, process.env);
+}
+
+/** clockOf validates --clock. */
+export function clockOf(o: CommonOptions): ClockKind {
+  const c = o.clock ?? 'virtual';
+  if (c !== 'virtual' && c !== 'real') throw new MfluxError('Usage', `invalid --clock "${c}": use virtual or real`);
+  return c;
+}
+
+/** knobsOf turns simulation flags into knobs (unset flags keep the defaults). */
+export function knobsOf(o: SimFlagOptions): Partial<SimKnobs> {
+  const k: Partial<SimKnobs> = {};
+  const ready = durationFlag('pod-ready-after', o.podReadyAfter);
+  if (ready !== undefined) k.podReadyAfterMs = ready;
+  const jitter = durationFlag('pod-ready-jitter', o.podReadyJitter);
+  if (jitter !== undefined) k.podReadyJitterMs = jitter;
+  const term = durationFlag('pod-terminate-after', o.podTerminateAfter);
+  if (term !== undefined) k.podTerminateAfterMs = term;
+  if (o.failImages && o.failImages.length > 0) k.failImages = o.failImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return k;
+}

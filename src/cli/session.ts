@@ -1,0 +1,64 @@
+/** Opening the simulated cluster from a state dir for one command, and saving it back. */
+import { type Clock, RealClock, VirtualClock, wallClockNow } from '../core/index.js';
+import { Simulation, type SimKnobs, META_KEYS } from '../cluster/sim/sim.js';
+import { SimClient } from '../cluster/sim/client.js';
+import { StateStore, type StoreMode } from '../store/index.js';
+
+/** ClockKind chooses the virtual (default) or the real clock. */
+export type ClockKind = 'virtual' | 'real';
+
+/** SessionOptions say where the state is, whether we write it, which clock and which simulation knobs. */
+export interface SessionOptions {
+  stateDir: string;
+  mode: StoreMode;
+  clock?: ClockKind;
+  knobs?: Partial<SimKnobs>;
+}
+
+/** ClusterSession is one command's view of the simulated cluster backed by a state dir. */
+export class ClusterSession {
+  private closed = false;
+  private constructor(
+    readonly store: StateStore,
+    readonly sim: Simulation,
+    readonly clock: Clock,
+  ) {}
+
+  /** open loads the state dir (taking the writer lock in write mode) into a Simulation. */
+  static open(opts: SessionOptions): ClusterSession {
+    const store = StateStore.open(opts.stateDir, opts.mode);
+    try {
+      const savedNow = store.getMeta(META_KEYS.clock);
+      // A new timeline starts at the wall clock (whole seconds, as API timestamps are); an existing one continues where it stopped.
+      const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : Math.floor(wallClockNow() / 1000) * 1000);
+      const meta: Record<string, string | undefined> = {};
+      for (const k of Object.values(META_KEYS)) meta[k] = store.getMeta(k);
+      const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta });
+      return new ClusterSession(store, sim, clock);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  /** client is the ClusterClient over this session's simulation. */
+  get client(): SimClient {
+    return new SimClient(this.sim);
+  }
+
+  /** save commits everything the simulation changed since the last save, in one transaction. */
+  save(): void {
+    this.store.commit(this.sim.drainChanges());
+  }
+
+  /** close saves (in write mode) and releases the state dir. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.store.mode === 'write') this.save();
+    } finally {
+      this.store.close();
+    }
+  }
+}

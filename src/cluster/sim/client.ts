@@ -1,0 +1,60 @@
+/** SimClient: the ClusterClient over the simulated cluster (declarative apply: create or update in place). */
+import type { KubeEvent, KubeObject } from '../../core/index.js';
+import { isNamespaced } from '../../core/index.js';
+import type { ApplyResult, ClusterClient, ListOptions } from '../client.js';
+import type { Simulation } from './sim.js';
+
+/** SYSTEM_ANNOTATION_PREFIXES mark annotations that controllers own; an apply keeps the live values. */
+export const SYSTEM_ANNOTATION_PREFIXES = ['deployment.kubernetes.io/'];
+
+/** mergeForApply builds the object an apply writes: the manifest, plus live annotations that controllers own. */
+export function mergeForApply(desired: KubeObject, live: KubeObject): KubeObject {
+  const liveAnn = live.metadata.annotations ?? {};
+  const kept = Object.fromEntries(Object.entries(liveAnn).filter(([k]) => SYSTEM_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))));
+  const annotations = { ...(desired.metadata.annotations ?? {}), ...kept };
+  return {
+    ...desired,
+    metadata: { ...desired.metadata, ...(Object.keys(annotations).length ? { annotations } : {}) },
+  };
+}
+
+/** SimClient adapts a Simulation to ClusterClient; every write is followed by the controllers settling. */
+export class SimClient implements ClusterClient {
+  constructor(readonly sim: Simulation) {}
+
+  async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    return this.sim.api.get(kind, isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
+  }
+
+  async list(kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
+    return this.sim.api.list(kind, opts.namespace);
+  }
+
+  async apply(obj: KubeObject): Promise<ApplyResult> {
+    return this.applySync(obj);
+  }
+
+  /** applySync is apply without the promise, for callers already inside the simulator's loop. */
+  applySync(obj: KubeObject): ApplyResult {
+    const ns = isNamespaced(obj.kind) ? obj.metadata.namespace ?? 'default' : undefined;
+    const live = this.sim.api.get(obj.kind, ns, obj.metadata.name);
+    if (!live) {
+      const created = this.sim.api.create(obj);
+      this.sim.settle();
+      return { action: 'created', object: created };
+    }
+    const stored = this.sim.api.update(mergeForApply(obj, live));
+    this.sim.settle();
+    return { action: stored === live ? 'unchanged' : 'configured', object: stored };
+  }
+
+  async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
+    const gone = this.sim.api.delete(kind, isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
+    this.sim.settle();
+    return gone;
+  }
+
+  async events(involved?: { kind: string; namespace?: string; name: string }): Promise<KubeEvent[]> {
+    return this.sim.listEvents(involved);
+  }
+}
