@@ -3,6 +3,7 @@ import { type Clock, RealClock, VirtualClock, wallClockNow } from '../core/index
 import { Simulation, type SimKnobs, META_KEYS } from '../cluster/sim/sim.js';
 import { SimClient } from '../cluster/sim/client.js';
 import { StateStore, type StoreMode } from '../store/index.js';
+import { type IO, reportError } from './io.js';
 
 /** ClockKind chooses the virtual (default) or the real clock. */
 export type ClockKind = 'virtual' | 'real';
@@ -61,4 +62,27 @@ export class ClusterSession {
       this.store.close();
     }
   }
+}
+
+/**
+ * runInSession opens a session, runs a command in it and always closes it (saving in write
+ * mode); any error becomes kubectl-style output and an exit code.
+ */
+export async function runInSession(opts: SessionOptions | (() => SessionOptions), io: IO, fn: (s: ClusterSession) => number | Promise<number>): Promise<number> {
+  let session: ClusterSession | undefined;
+  let code: number;
+  try {
+    session = ClusterSession.open(typeof opts === 'function' ? opts() : opts);
+    code = await fn(session);
+  } catch (err) {
+    code = reportError(io, err);
+  }
+  if (session) {
+    try {
+      session.close();
+    } catch (err) {
+      code = reportError(io, err);
+    }
+  }
+  return code;
 }

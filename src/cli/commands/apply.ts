@@ -4,7 +4,7 @@ import { parseManifests, sortForApply, ManifestError, formatIssue, type ParsedOb
 import { readManifestPaths } from '../files.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { type CommonOptions, type SimFlagOptions, clockOf, durationFlag, knobsOf, stateDirOf } from '../options.js';
-import { ClusterSession } from '../session.js';
+import { runInSession } from '../session.js';
 import { watchRollouts, reportWatch, type RolloutWatch } from './watch.js';
 import { apiGroupOf } from '../../core/index.js';
 
@@ -31,35 +31,34 @@ function originOf(p: ParsedObject): string {
  * delete + create), then runs the cluster until every applied Deployment has rolled out or failed.
  */
 export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> {
-  let session: ClusterSession | undefined;
+  let parsed: ParsedObject[];
+  let timeoutMs: number;
   try {
     if (!opts.filename || opts.filename.length === 0) throw new MfluxError('Usage', 'must specify -f FILE|DIR');
-    const timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
+    timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
+    knobsOf(opts);
     const files = readManifestPaths(opts.filename);
     if (files.length === 0) throw new MfluxError('Usage', `no objects passed to apply (no .yaml, .yml or .json files under ${opts.filename.join(', ')})`);
-    let parsed: ParsedObject[];
-    try {
-      parsed = sortForApply(parseManifests(files));
-    } catch (err) {
-      if (err instanceof ManifestError) {
-        for (const i of err.issues) io.err(`error: ${formatIssue(i)} [${i.code}]\n`);
-        return EXIT.bad;
-      }
-      throw err;
+    parsed = sortForApply(parseManifests(files));
+  } catch (err) {
+    if (err instanceof ManifestError) {
+      for (const i of err.issues) io.err(`error: ${formatIssue(i)} [${i.code}]\n`);
+      return EXIT.bad;
     }
-    const seen = new Map<string, ParsedObject>();
-    for (const p of parsed) {
-      const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace ?? 'default' : '';
-      const key = `${p.object.kind}/${ns}/${p.object.metadata.name}`;
-      const prev = seen.get(key);
-      if (prev) {
-        io.err(`error: ${originOf(p)}: ${p.object.kind}/${ns ? `${ns}/` : ''}${p.object.metadata.name} is defined twice (also at ${originOf(prev)}) [DuplicateObject]\n`);
-        return EXIT.bad;
-      }
-      seen.set(key, p);
+    return reportError(io, err);
+  }
+  const seen = new Map<string, ParsedObject>();
+  for (const p of parsed) {
+    const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace ?? 'default' : '';
+    const key = `${p.object.kind}/${ns}/${p.object.metadata.name}`;
+    const prev = seen.get(key);
+    if (prev) {
+      io.err(`error: ${originOf(p)}: ${p.object.kind}/${ns ? `${ns}/` : ''}${p.object.metadata.name} is defined twice (also at ${originOf(prev)}) [DuplicateObject]\n`);
+      return EXIT.bad;
     }
-
-    session = ClusterSession.open({ stateDir: stateDirOf(opts), mode: 'write', clock: clockOf(opts), knobs: knobsOf(opts) });
+    seen.set(key, p);
+  }
+  return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'write', clock: clockOf(opts), knobs: knobsOf(opts) }), io, async (session) => {
     const { sim } = session;
     sim.fireDue();
     const problems = sim.api.dryRun(parsed.map((p) => p.object));
@@ -78,15 +77,5 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
     if (opts.wait === false || watches.length === 0) return EXIT.ok;
     const result = await watchRollouts(sim, watches, timeoutMs, io);
     return reportWatch(sim, result, timeoutMs, io);
-  } catch (err) {
-    return reportError(io, err);
-  } finally {
-    if (session) {
-      try {
-        session.close();
-      } catch (err) {
-        reportError(io, err);
-      }
-    }
-  }
+  });
 }

@@ -57,25 +57,6 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   k('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false),
 ];
 
-/** SHORT_NAMES maps kubectl's short and singular names to kinds for the CLI. */
-export const SHORT_NAMES: Record<string, string> = {
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
-  po: 'Pod', pod: 'Pod', pods: 'Pod',
-  ev: 'Event', event: 'Event', events: 'Event',
-  cm: 'ConfigMap', configmap: 'ConfigMap', configmaps: 'ConfigMap',
-  svc: 'Service', service: 'Service', services: 'Service',
-  secret: 'Secret', secrets: 'Secret',
-  ns: 'Namespace', namespace: 'Namespace', namespaces: 'Namespace',
-  sa: 'ServiceAccount', serviceaccount: 'ServiceAccount', serviceaccounts: 'ServiceAccount',
-  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
-  ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
-  pvc: 'PersistentVolumeClaim', persistentvolumeclaim: 'PersistentVolumeClaim', persistentvolumeclaims: 'PersistentVolumeClaim',
-  ing: 'Ingress', ingress: 'Ingress', ingresses: 'Ingress',
-  job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',
-  crd: 'CustomResourceDefinition', crds: 'CustomResourceDefinition', customresourcedefinition: 'CustomResourceDefinition', customresourcedefinitions: 'CustomResourceDefinition',
-};
-
 /** splitApiVersion splits "apps/v1" into group "apps" and version "v1" ("v1" → group ""). */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');

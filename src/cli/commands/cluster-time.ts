@@ -1,0 +1,64 @@
+/** Commands that let cluster time pass: `rollout status` (until the rollout ends) and `advance` (by a duration). */
+import { formatDuration, toRFC3339 } from '../../core/index.js';
+import { rolloutStatus } from '../../cluster/rollout-status.js';
+import { type IO, EXIT } from '../io.js';
+import { type CommonOptions, type SimFlagOptions, clockOf, durationFlag, knobsOf, stateDirOf } from '../options.js';
+import { runInSession } from '../session.js';
+import { parseDeploymentArg } from './view.js';
+import { reportWatch, watchRollouts } from './watch.js';
+
+/** RolloutStatusOptions are `mflux rollout status`'s flags. */
+export interface RolloutStatusOptions extends CommonOptions, SimFlagOptions {
+  namespace?: string;
+  watch?: boolean;
+  timeout?: string;
+  revision?: string;
+}
+
+/**
+ * rolloutStatusCommand follows one Deployment like `kubectl rollout status`: prints each new
+ * status line while the cluster runs, exits 0 when rolled out, 1 when the progress deadline is
+ * exceeded. With --watch=false it prints the current line once and changes nothing.
+ */
+export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptions, io: IO): Promise<number> {
+  const sessionOpts = () => ({ stateDir: stateDirOf(opts), mode: opts.watch === false ? ('read' as const) : ('write' as const), clock: clockOf(opts), knobs: knobsOf(opts) });
+  return runInSession(sessionOpts, io, async (session) => {
+    const name = parseDeploymentArg(arg);
+    const ns = opts.namespace ?? 'default';
+    const timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
+    const d = session.sim.api.get('Deployment', ns, name);
+    if (!d) {
+      io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);
+      return EXIT.bad;
+    }
+    if (opts.revision !== undefined) {
+      const running = d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '';
+      if (running !== opts.revision) {
+        io.err(`error: desired revision (${opts.revision}) is different from the running revision (${running})\n`);
+        return EXIT.bad;
+      }
+    }
+    if (opts.watch === false) {
+      const s = rolloutStatus(d);
+      if (s.failed) {
+        io.err(`error: ${s.message}\n`);
+        return EXIT.bad;
+      }
+      io.out(`${s.message}\n`);
+      return EXIT.ok;
+    }
+    const result = await watchRollouts(session.sim, [{ namespace: ns, name }], timeoutMs, io);
+    return reportWatch(session.sim, result, timeoutMs, io);
+  });
+}
+
+/** advanceCommand lets DURATION of cluster time pass on the virtual clock, running the controllers on the way. */
+export async function advanceCommand(duration: string, opts: CommonOptions & SimFlagOptions, io: IO): Promise<number> {
+  return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'write', clock: 'virtual', knobs: knobsOf(opts) }), io, async (session) => {
+    const ms = durationFlag('duration', duration)!;
+    const from = session.clock.now();
+    await session.sim.advanceBy(ms);
+    io.out(`cluster time advanced by ${formatDuration(ms)}: ${toRFC3339(from)} → ${toRFC3339(session.clock.now())}\n`);
+    return EXIT.ok;
+  });
+}

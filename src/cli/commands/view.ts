@@ -1,0 +1,127 @@
+/** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
+import { dump } from 'js-yaml';
+import { type KubeObject, MfluxError, isNamespaced } from '../../core/index.js';
+import { describeDeployment, describeGeneric, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
+import { type IO, EXIT, reportError } from '../io.js';
+import { type CommonOptions, clockOf, stateDirOf } from '../options.js';
+import { type ClusterSession, runInSession } from '../session.js';
+
+/** GetOptions are `mflux get`'s flags. */
+export interface GetOptions extends CommonOptions {
+  namespace?: string;
+  allNamespaces?: boolean;
+  output?: string;
+}
+
+/** displayZoneMinutes is the local zone offset kubectl would print times in. */
+function displayZoneMinutes(at: number): number {
+  return -new Date(at).getTimezoneOffset();
+}
+
+/** printObjects writes objects as json, yaml, or a kubectl table (`wide` for -o wide). */
+export function printObjects(io: IO, kind: string, objs: KubeObject[], now: number, output: string | undefined, opts: { namespace: string; allNamespaces: boolean; single: boolean }): void {
+  if (output === 'json') {
+    io.out(`${JSON.stringify(opts.single ? objs[0] : toList(objs), null, 4)}\n`);
+    return;
+  }
+  if (output === 'yaml') {
+    io.out(dump(opts.single ? objs[0] : toList(objs), { noRefs: true, sortKeys: true, seqNoIndent: true, lineWidth: -1 }));
+    return;
+  }
+  if (output !== undefined && output !== 'wide') throw new MfluxError('Usage', `unable to match a printer suitable for the output format "${output}", allowed formats are: json,wide,yaml`);
+  if (objs.length === 0) {
+    io.err(noResourcesMessage(kind, opts));
+    return;
+  }
+  io.out(formatTable(kind, objs, { now, wide: output === 'wide', allNamespaces: opts.allNamespaces, namespace: opts.namespace }));
+}
+
+/** getCommand lists objects of a kind (or one by name) from the simulated cluster. */
+export async function getCommand(resource: string, name: string | undefined, opts: GetOptions, io: IO): Promise<number> {
+  try {
+    const kind = resolveKind(resource);
+    return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'read', clock: clockOf(opts) }), io, (s) => {
+      const ns = opts.namespace ?? 'default';
+      const all = Boolean(opts.allNamespaces) && !name;
+      const now = s.clock.now();
+      let objs: KubeObject[];
+      if (kind === 'Event') {
+        objs = s.sim.listEvents().filter((e) => all || (e.metadata.namespace ?? 'default') === ns);
+        if (name) objs = objs.filter((e) => e.metadata.name === name);
+      } else {
+        const scoped = isNamespaced(kind);
+        objs = s.sim.api.list(kind, all || !scoped ? undefined : ns);
+        if (name) objs = objs.filter((o) => o.metadata.name === name);
+      }
+      if (name && objs.length === 0) {
+        io.err(`Error from server (NotFound): ${kind.toLowerCase()}s "${name}" not found\n`);
+        return EXIT.bad;
+      }
+      printObjects(io, kind, objs, now, opts.output, { namespace: ns, allNamespaces: all, single: Boolean(name) });
+      return EXIT.ok;
+    });
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+/** ownedReplicaSets returns the ReplicaSets a Deployment controls. */
+export function ownedReplicaSets(s: ClusterSession, d: KubeObject): KubeObject[] {
+  return s.sim.api.ownedBy(d.metadata.uid!, 'ReplicaSet').filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
+}
+
+/** describeCommand prints `kubectl describe` for one object (Deployments in full). */
+export async function describeCommand(resource: string, name: string, opts: GetOptions, io: IO): Promise<number> {
+  try {
+    const kind = resolveKind(resource);
+    return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'read', clock: clockOf(opts) }), io, (s) => {
+      const ns = isNamespaced(kind) ? opts.namespace ?? 'default' : undefined;
+      const obj = s.sim.api.get(kind, ns, name);
+      if (!obj) {
+        io.err(`Error from server (NotFound): ${kind.toLowerCase()}s "${name}" not found\n`);
+        return EXIT.bad;
+      }
+      const now = s.clock.now();
+      const events = s.sim.listEvents({ kind, namespace: ns, name });
+      const dopts = { now, tzOffsetMinutes: displayZoneMinutes(now) };
+      io.out(kind === 'Deployment' ? describeDeployment(obj, ownedReplicaSets(s, obj), events, dopts) : describeGeneric(obj, events, dopts));
+      return EXIT.ok;
+    });
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+/** parseDeploymentArg reads "deployment/NAME" (or deploy/NAME, deployments/NAME) and returns NAME. */
+export function parseDeploymentArg(arg: string): string {
+  const m = /^([a-z.]+)\/(.+)$/.exec(arg);
+  if (!m || resolveKind(m[1]!.replace(/\.apps$/, '')) !== 'Deployment') {
+    throw new MfluxError('Usage', `expected deployment/NAME, got "${arg}" (only Deployments are simulated with rollouts)`);
+  }
+  return m[2]!;
+}
+
+/** rolloutHistoryCommand prints `kubectl rollout history deployment/NAME [--revision N]`. */
+export async function rolloutHistoryCommand(arg: string, opts: GetOptions & { revision?: string }, io: IO): Promise<number> {
+  try {
+    const name = parseDeploymentArg(arg);
+    return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'read', clock: clockOf(opts) }), io, (s) => {
+      const d = s.sim.api.get('Deployment', opts.namespace ?? 'default', name);
+      if (!d) {
+        io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);
+        return EXIT.bad;
+      }
+      const revision = opts.revision !== undefined ? Number.parseInt(opts.revision, 10) : undefined;
+      if (revision !== undefined && !Number.isFinite(revision)) throw new MfluxError('Usage', `invalid --revision "${opts.revision}"`);
+      try {
+        io.out(formatRolloutHistory(d, ownedReplicaSets(s, d), revision));
+      } catch (err) {
+        io.err(`error: ${(err as Error).message}\n`);
+        return EXIT.bad;
+      }
+      return EXIT.ok;
+    });
+  } catch (err) {
+    return reportError(io, err);
+  }
+}

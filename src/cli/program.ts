@@ -1,0 +1,92 @@
+/** The mflux command tree (commander wiring); commands are plain functions, so tests call them directly. */
+import { Command, Option } from 'commander';
+import { applyCommand } from './commands/apply.js';
+import { advanceCommand, rolloutStatusCommand } from './commands/cluster-time.js';
+import { describeCommand, getCommand, rolloutHistoryCommand } from './commands/view.js';
+import { type IO, processIO } from './io.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function stateOptions(cmd: Command): Command {
+  return cmd
+    .option('--state <dir>', 'state directory (default: $MFLUX_STATE or ./.mflux)')
+    .addOption(new Option('--clock <kind>', 'cluster clock').choices(['virtual', 'real']).default('virtual'));
+}
+
+function simOptions(cmd: Command): Command {
+  return cmd
+    .option('--pod-ready-after <duration>', 'time from pod creation to Ready (default 10s)')
+    .option('--pod-ready-jitter <duration>', 'extra per-pod delay, up to this much, fixed per pod name (default 0s)')
+    .option('--fail-images <glob>', 'pods whose image matches never become Ready (repeatable)', collect)
+    .option('--pod-terminate-after <duration>', 'graceful termination time of deleted pods (default 0s)');
+}
+
+/** buildProgram wires every command to its function; `io` receives the output. */
+export function buildProgram(io: IO, setExit: (code: number) => void): Command {
+  const program = new Command('mflux')
+    .description('GitOps with apply-only rollouts, on an embedded simulated Kubernetes cluster')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+
+  simOptions(stateOptions(program.command('apply')))
+    .description('apply manifests to the simulated cluster (create or update in place, never delete), then follow the rollouts')
+    .requiredOption('-f, --filename <path>', 'file or directory of manifests (repeatable)', collect)
+    .option('--timeout <duration>', 'give up after this much cluster time (0: until every rollout ends)', '0')
+    .option('--no-wait', 'return right after applying, without running the rollouts')
+    .action(async (o) => setExit(await applyCommand(o, io)));
+
+  stateOptions(program.command('get'))
+    .description('list objects: deployments, replicasets, pods, events, configmaps, services, ...')
+    .argument('<resource>')
+    .argument('[name]')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .option('-o, --output <format>', 'wide | json | yaml')
+    .action(async (resource, name, o) => setExit(await getCommand(resource, name, o, io)));
+
+  stateOptions(program.command('describe'))
+    .description('show details of one object, with its events')
+    .argument('<resource>')
+    .argument('<name>')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .action(async (resource, name, o) => setExit(await describeCommand(resource, name, o, io)));
+
+  const rollout = program.command('rollout').description('rollout status and history of a Deployment');
+  simOptions(stateOptions(rollout.command('status')))
+    .description('follow a rollout until it finishes (lets cluster time pass)')
+    .argument('<deployment/NAME>')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-w, --watch [bool]', 'keep following until done (--watch=false: print once)', (v) => v !== 'false', true)
+    .option('--revision <n>', 'fail unless this is the running revision')
+    .option('--timeout <duration>', 'give up after this much cluster time (0: no limit)', '0')
+    .action(async (arg, o) => setExit(await rolloutStatusCommand(arg, o, io)));
+  stateOptions(rollout.command('history'))
+    .description('list revisions (or show one with --revision)')
+    .argument('<deployment/NAME>')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--revision <n>', 'show the pod template of one revision')
+    .action(async (arg, o) => setExit(await rolloutHistoryCommand(arg, o, io)));
+
+  simOptions(stateOptions(program.command('advance')))
+    .description('let cluster time pass on the virtual clock (e.g. "mflux advance 2m30s")')
+    .argument('<duration>')
+    .action(async (d, o) => setExit(await advanceCommand(d, o, io)));
+
+  return program;
+}
+
+/** main parses argv and runs one command. */
+export async function main(argv: string[], io: IO = processIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err: any) {
+    // commander throws on --help/--version (exit 0) and on usage errors (it has printed them already).
+    if (err?.code === 'commander.helpDisplayed' || err?.code === 'commander.version' || err?.code === 'commander.help') return 0;
+    return 2;
+  }
+  return code;
+}
