@@ -2,12 +2,13 @@
 import { MfluxError, parseDuration } from '../core/index.js';
 import type { SimKnobs } from '../cluster/sim/sim.js';
 import { resolveStateDir } from '../store/index.js';
-import type { ClockKind } from './session.js';
+import type { ClockKind, SessionOptions } from './session.js';
 
 /** CommonOptions are accepted by every command that touches cluster state. */
 export interface CommonOptions {
   state?: string;
   clock?: string;
+  clockStart?: string;
 }
 
 /** SimOptions are the simulation knobs as flags. */
@@ -36,6 +37,16 @@ export function clockOf(o: CommonOptions): ClockKind {
   const c = o.clock ?? 'virtual';
   if (c !== 'virtual' && c !== 'real') throw new MfluxError('Usage', `invalid --clock "${c}": use virtual or real`);
   return c;
+}
+
+/** sessionOf gathers the session options every command shares. */
+export function sessionOf(o: CommonOptions & SimFlagOptions, mode: 'read' | 'write'): SessionOptions {
+  let clockStart: number | undefined;
+  if (o.clockStart !== undefined) {
+    clockStart = Date.parse(o.clockStart);
+    if (!Number.isFinite(clockStart)) throw new MfluxError('Usage', `invalid --clock-start "${o.clockStart}": use an RFC 3339 time such as 2021-10-10T00:02:34Z`);
+  }
+  return { stateDir: stateDirOf(o), mode, clock: clockOf(o), knobs: knobsOf(o), clockStart };
 }
 
 /** knobsOf turns simulation flags into knobs (unset flags keep the defaults). */

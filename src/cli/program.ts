@@ -10,7 +10,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 function stateOptions(cmd: Command): Command {
   return cmd
     .option('--state <dir>', 'state directory (default: $MFLUX_STATE or ./.mflux)')
-    .addOption(new Option('--clock <kind>', 'cluster clock').choices(['virtual', 'real']).default('virtual'));
+    .addOption(new Option('--clock <kind>', 'cluster clock').choices(['virtual', 'real']).default('virtual'))
+    .option('--clock-start <time>', 'start a new virtual timeline at this RFC 3339 time (default: now)');
 }
 
 function simOptions(cmd: Command): Command {
@@ -70,8 +71,9 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .action(async (arg, o) => setExit(await rolloutHistoryCommand(arg, o, io)));
 
   simOptions(stateOptions(program.command('advance')))
-    .description('let cluster time pass on the virtual clock (e.g. "mflux advance 2m30s")')
-    .argument('<duration>')
+    .description('let cluster time pass on the virtual clock (e.g. "mflux advance 2m30s", "mflux advance --to 2021-10-10T00:05:12Z")')
+    .argument('[duration]')
+    .option('--to <time>', 'advance until this RFC 3339 time instead')
     .action(async (d, o) => setExit(await advanceCommand(d, o, io)));
 
   return program;

@@ -14,6 +14,8 @@ export interface SessionOptions {
   mode: StoreMode;
   clock?: ClockKind;
   knobs?: Partial<SimKnobs>;
+  /** clockStart starts a new virtual timeline here (epoch ms) instead of at the wall clock; an existing timeline ignores it. */
+  clockStart?: number;
 }
 
 /** ClusterSession is one command's view of the simulated cluster backed by a state dir. */
@@ -31,7 +33,7 @@ export class ClusterSession {
     try {
       const savedNow = store.getMeta(META_KEYS.clock);
       // A new timeline starts at the wall clock (whole seconds, as API timestamps are); an existing one continues where it stopped.
-      const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : Math.floor(wallClockNow() / 1000) * 1000);
+      const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : opts.clockStart ?? Math.floor(wallClockNow() / 1000) * 1000);
       const meta: Record<string, string | undefined> = {};
       for (const k of Object.values(META_KEYS)) meta[k] = store.getMeta(k);
       const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta });

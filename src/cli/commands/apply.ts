@@ -3,7 +3,7 @@ import { MfluxError, isNamespaced } from '../../core/index.js';
 import { parseManifests, sortForApply, ManifestError, formatIssue, type ParsedObject } from '../../manifests/index.js';
 import { readManifestPaths } from '../files.js';
 import { type IO, EXIT, reportError } from '../io.js';
-import { type CommonOptions, type SimFlagOptions, clockOf, durationFlag, knobsOf, stateDirOf } from '../options.js';
+import { type CommonOptions, type SimFlagOptions, durationFlag, knobsOf, sessionOf } from '../options.js';
 import { runInSession } from '../session.js';
 import { watchRollouts, reportWatch, type RolloutWatch } from './watch.js';
 import { apiGroupOf } from '../../core/index.js';
@@ -58,7 +58,7 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
     }
     seen.set(key, p);
   }
-  return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'write', clock: clockOf(opts), knobs: knobsOf(opts) }), io, async (session) => {
+  return runInSession(() => sessionOf(opts, 'write'), io, async (session) => {
     const { sim } = session;
     sim.fireDue();
     const problems = sim.api.dryRun(parsed.map((p) => p.object));

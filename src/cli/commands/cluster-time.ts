@@ -1,8 +1,8 @@
 /** Commands that let cluster time pass: `rollout status` (until the rollout ends) and `advance` (by a duration). */
-import { formatDuration, toRFC3339 } from '../../core/index.js';
+import { MfluxError, formatDuration, toRFC3339 } from '../../core/index.js';
 import { rolloutStatus } from '../../cluster/rollout-status.js';
 import { type IO, EXIT } from '../io.js';
-import { type CommonOptions, type SimFlagOptions, clockOf, durationFlag, knobsOf, stateDirOf } from '../options.js';
+import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf } from '../options.js';
 import { runInSession } from '../session.js';
 import { parseDeploymentArg } from './view.js';
 import { reportWatch, watchRollouts } from './watch.js';
@@ -21,7 +21,7 @@ export interface RolloutStatusOptions extends CommonOptions, SimFlagOptions {
  * exceeded. With --watch=false it prints the current line once and changes nothing.
  */
 export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptions, io: IO): Promise<number> {
-  const sessionOpts = () => ({ stateDir: stateDirOf(opts), mode: opts.watch === false ? ('read' as const) : ('write' as const), clock: clockOf(opts), knobs: knobsOf(opts) });
+  const sessionOpts = () => sessionOf(opts, opts.watch === false ? 'read' : 'write');
   return runInSession(sessionOpts, io, async (session) => {
     const name = parseDeploymentArg(arg);
     const ns = opts.namespace ?? 'default';
@@ -52,11 +52,20 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
   });
 }
 
-/** advanceCommand lets DURATION of cluster time pass on the virtual clock, running the controllers on the way. */
-export async function advanceCommand(duration: string, opts: CommonOptions & SimFlagOptions, io: IO): Promise<number> {
-  return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'write', clock: 'virtual', knobs: knobsOf(opts) }), io, async (session) => {
-    const ms = durationFlag('duration', duration)!;
+/** advanceCommand lets DURATION of cluster time pass (or until --to TIME) on the virtual clock, running the controllers on the way. */
+export async function advanceCommand(duration: string | undefined, opts: CommonOptions & SimFlagOptions & { to?: string }, io: IO): Promise<number> {
+  return runInSession(() => ({ ...sessionOf(opts, 'write'), clock: 'virtual' as const }), io, async (session) => {
     const from = session.clock.now();
+    let ms: number;
+    if (opts.to !== undefined) {
+      const to = Date.parse(opts.to);
+      if (!Number.isFinite(to)) throw new MfluxError('Usage', `invalid --to "${opts.to}": use an RFC 3339 time`);
+      if (duration !== undefined) throw new MfluxError('Usage', 'give either DURATION or --to, not both');
+      ms = Math.max(0, to - from);
+    } else {
+      if (duration === undefined) throw new MfluxError('Usage', 'give a DURATION (e.g. 2m30s) or --to TIME');
+      ms = durationFlag('duration', duration)!;
+    }
     await session.sim.advanceBy(ms);
     io.out(`cluster time advanced by ${formatDuration(ms)}: ${toRFC3339(from)} → ${toRFC3339(session.clock.now())}\n`);
     return EXIT.ok;

@@ -3,7 +3,7 @@ import { dump } from 'js-yaml';
 import { type KubeObject, MfluxError, isNamespaced } from '../../core/index.js';
 import { describeDeployment, describeGeneric, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
-import { type CommonOptions, clockOf, stateDirOf } from '../options.js';
+import { type CommonOptions, sessionOf } from '../options.js';
 import { type ClusterSession, runInSession } from '../session.js';
 
 /** GetOptions are `mflux get`'s flags. */
@@ -40,7 +40,7 @@ export function printObjects(io: IO, kind: string, objs: KubeObject[], now: numb
 export async function getCommand(resource: string, name: string | undefined, opts: GetOptions, io: IO): Promise<number> {
   try {
     const kind = resolveKind(resource);
-    return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'read', clock: clockOf(opts) }), io, (s) => {
+    return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
       const ns = opts.namespace ?? 'default';
       const all = Boolean(opts.allNamespaces) && !name;
       const now = s.clock.now();
@@ -74,7 +74,7 @@ export function ownedReplicaSets(s: ClusterSession, d: KubeObject): KubeObject[]
 export async function describeCommand(resource: string, name: string, opts: GetOptions, io: IO): Promise<number> {
   try {
     const kind = resolveKind(resource);
-    return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'read', clock: clockOf(opts) }), io, (s) => {
+    return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
       const ns = isNamespaced(kind) ? opts.namespace ?? 'default' : undefined;
       const obj = s.sim.api.get(kind, ns, name);
       if (!obj) {
@@ -105,7 +105,7 @@ export function parseDeploymentArg(arg: string): string {
 export async function rolloutHistoryCommand(arg: string, opts: GetOptions & { revision?: string }, io: IO): Promise<number> {
   try {
     const name = parseDeploymentArg(arg);
-    return runInSession(() => ({ stateDir: stateDirOf(opts), mode: 'read', clock: clockOf(opts) }), io, (s) => {
+    return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
       const d = s.sim.api.get('Deployment', opts.namespace ?? 'default', name);
       if (!d) {
         io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);

@@ -51,7 +51,7 @@ export interface SavedState {
 }
 
 /** META_KEYS name the simulator's entries in the store's meta table. */
-export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids', timers: 'sim.timers', clock: 'clock.now' } as const;
+export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids', timers: 'sim.timers', clock: 'clock.now', knobs: 'sim.knobs' } as const;
 
 /** MAX_STEPS_PER_INSTANT bounds a fixed-point run, so a controller bug cannot hang the program. */
 const MAX_STEPS_PER_INSTANT = 5_000_000;
@@ -63,7 +63,7 @@ export class Simulation {
   readonly api: ApiServer;
   readonly events: EventLog;
   readonly clock: Clock;
-  knobs: SimKnobs;
+  readonly knobs: SimKnobs;
   private readonly ids: IdSource;
   private readonly timers = new TimerHeap();
   private timerSeq = 0;
@@ -76,7 +76,9 @@ export class Simulation {
 
   constructor(clock: Clock, knobs: Partial<SimKnobs> = {}, saved?: SavedState) {
     this.clock = clock;
-    this.knobs = { ...DEFAULT_KNOBS, ...knobs };
+    // Knobs given now override those the cluster was last run with, which override the defaults.
+    const savedKnobs = JSON.parse(saved?.meta[META_KEYS.knobs] ?? '{}') as Partial<SimKnobs>;
+    this.knobs = { ...DEFAULT_KNOBS, ...savedKnobs, ...knobs };
     this.failRes = this.knobs.failImages.map(globToRegExp);
     this.ids = new IdSource(saved?.meta[META_KEYS.ids]);
     this.events = new EventLog(this.ids, saved?.events ?? []);
@@ -281,6 +283,7 @@ export class Simulation {
         [META_KEYS.ids]: this.ids.save(),
         [META_KEYS.timers]: JSON.stringify(this.timers.all().map(({ seq: _s, ...t }) => t)),
         [META_KEYS.clock]: String(this.clock.now()),
+        [META_KEYS.knobs]: JSON.stringify(this.knobs),
       },
     };
   }
