@@ -37,6 +37,51 @@ export const MIGRATIONS: readonly string[] = [
      key   TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // 2: the ledger (one row per reconcile pass, one per Deployment touched), the inventory of what
+  // each source applied (its last-applied manifests, for pruning and three-way merges), and per-source bookkeeping.
+  `CREATE TABLE passes (
+     id               INTEGER PRIMARY KEY AUTOINCREMENT,
+     source           TEXT NOT NULL,
+     ref              TEXT NOT NULL,
+     revision         TEXT NOT NULL,
+     commit_sha       TEXT NOT NULL,
+     subject          TEXT NOT NULL,
+     author           TEXT NOT NULL,
+     started_wall     INTEGER NOT NULL,
+     finished_wall    INTEGER,
+     started_cluster  INTEGER NOT NULL,
+     finished_cluster INTEGER,
+     outcome          TEXT,
+     reasons          TEXT NOT NULL DEFAULT '[]',
+     changes          TEXT NOT NULL DEFAULT '[]'
+   );
+   CREATE INDEX passes_by_source ON passes (source, id);
+   CREATE TABLE pass_deployments (
+     pass_id           INTEGER NOT NULL REFERENCES passes (id),
+     namespace         TEXT NOT NULL,
+     name              TEXT NOT NULL,
+     action            TEXT NOT NULL,
+     revision          INTEGER,
+     replica_set       TEXT,
+     pod_template_hash TEXT,
+     finished_cluster  INTEGER,
+     ok                INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (pass_id, namespace, name)
+   );
+   CREATE INDEX pass_deployments_by_name ON pass_deployments (namespace, name, pass_id);
+   CREATE TABLE inventory (
+     source  TEXT NOT NULL,
+     ref     TEXT NOT NULL,
+     applied TEXT NOT NULL,
+     PRIMARY KEY (source, ref)
+   );
+   CREATE TABLE sources (
+     name                    TEXT PRIMARY KEY,
+     url                     TEXT NOT NULL,
+     last_attempted_revision TEXT,
+     last_applied_revision   TEXT,
+     last_applied_commit     TEXT
+   );`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */
@@ -111,8 +156,21 @@ export class StateStore {
     return this.guard(() => s.selectMeta.get(key)?.value);
   }
 
-  /** commit writes every change in one transaction: all of it lands or none of it does. */
-  commit(changes: SnapshotChanges): void {
+  /** database is the open SQLite handle, for modules that keep their own tables here (the ledger); undefined when there is no database yet. */
+  database(): Database.Database | undefined {
+    this.statements();
+    return this.db;
+  }
+
+  /** transaction runs fn in one write transaction (write mode only). */
+  transaction<T>(fn: (db: Database.Database) => T): T {
+    if (this.mode !== 'write' || !this.db) throw new MfluxError('Internal', 'a write transaction needs a store opened in write mode', { subject: this.dir });
+    const db = this.db;
+    return this.guard(() => db.transaction(() => fn(db)).immediate());
+  }
+
+  /** commit writes every change in one transaction (plus `also`, inside it): all of it lands or none of it does. */
+  commit(changes: SnapshotChanges, also?: (db: Database.Database) => void): void {
     if (this.mode !== 'write') {
       throw new MfluxError('Internal', `opened read-only; commit needs a store opened in 'write' mode`, { subject: this.dir });
     }
@@ -134,6 +192,7 @@ export class StateStore {
         s.upsertEvent.run(seq, serialise(event, `event seq ${seq}`));
       }
       for (const [key, value] of Object.entries(changes.meta)) s.setMeta.run(key, value);
+      also?.(db);
     });
     this.guard(() => tx.immediate());
   }

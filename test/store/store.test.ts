@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MfluxError, refOf, type KubeEvent, type KubeObject } from '../../src/core/index.js';
-import { SCHEMA_VERSION, StateStore, resolveStateDir, type SnapshotChanges } from '../../src/store/index.js';
+import { MIGRATIONS, SCHEMA_VERSION, StateStore, resolveStateDir, type SnapshotChanges } from '../../src/store/index.js';
 
 let tmp: string;
 let stateDir: string;
@@ -233,7 +233,7 @@ describe('StateStore commit atomicity', () => {
 });
 
 describe('StateStore database file', () => {
-  it('uses WAL, records the schema version and creates the three tables', () => {
+  it('uses WAL, records the schema version and creates the cluster and ledger tables', () => {
     const w = openStore(stateDir, 'write');
     w.commit(changes({ meta: { k: 'v' } }));
     const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
@@ -241,8 +241,22 @@ describe('StateStore database file', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
-    expect(tables).toEqual(['events', 'meta', 'objects']);
-    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+    expect(tables).toEqual(['events', 'inventory', 'meta', 'objects', 'pass_deployments', 'passes', 'sources', 'sqlite_sequence']);
+    expect(SCHEMA_VERSION).toBe(2);
+  });
+
+  it('a version-1 database is migrated to the current schema and keeps its data', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    raw.exec(MIGRATIONS[0]!);
+    raw.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('clock.now', '42');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const w = openStore(stateDir, 'write');
+    expect(w.getMeta('clock.now')).toBe('42');
+    expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(w.database()!.prepare('SELECT count(*) FROM passes').pluck().get()).toBe(0);
+    w.close();
   });
 
   it('reopening a current database runs no migration again and keeps the data', () => {

@@ -22,11 +22,14 @@ export function mergeForApply(desired: KubeObject, live: KubeObject): KubeObject
 export class SimClient implements ClusterClient {
   constructor(readonly sim: Simulation) {}
 
+  // Reads first bring the cluster up to the clock: whatever was due by now happens before we look.
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    this.sim.fireDue();
     return this.sim.api.get(kind, isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
   }
 
   async list(kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
+    this.sim.fireDue();
     return this.sim.api.list(kind, opts.namespace);
   }
 
@@ -36,6 +39,7 @@ export class SimClient implements ClusterClient {
 
   /** applySync is apply without the promise, for callers already inside the simulator's loop. */
   applySync(obj: KubeObject): ApplyResult {
+    this.sim.fireDue();
     const ns = isNamespaced(obj.kind) ? obj.metadata.namespace ?? 'default' : undefined;
     const live = this.sim.api.get(obj.kind, ns, obj.metadata.name);
     if (!live) {
@@ -52,6 +56,15 @@ export class SimClient implements ClusterClient {
     const gone = this.sim.api.delete(kind, isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
     this.sim.settle();
     return gone;
+  }
+
+  async validate(objs: KubeObject[]): Promise<{ index: number; error: Error & { code?: string } }[]> {
+    this.sim.fireDue();
+    return this.sim.api.dryRun(objs);
+  }
+
+  nextChangeAt(): number | undefined {
+    return this.sim.nextTimerAt();
   }
 
   async events(involved?: { kind: string; namespace?: string; name: string }): Promise<KubeEvent[]> {

@@ -1,0 +1,111 @@
+/**
+ * applyPlan — the only code that writes to a cluster on the GitOps path — and waitForRollouts,
+ * a kstatus-like health wait driven by the clock.
+ */
+import { type Clock, type KubeObject } from '../core/index.js';
+import type { ApplyResult, ClusterClient } from '../cluster/client.js';
+import { rolloutStatus } from '../cluster/rollout-status.js';
+import { sortForApply } from '../manifests/index.js';
+import type { PlanEntry } from '../plan/index.js';
+
+/** AppliedEntry is one write and what the cluster answered. */
+export interface AppliedEntry {
+  ref: string;
+  result: ApplyResult;
+}
+
+/** Annotator adds annotations to an object about to be applied (e.g. change-cause on Deployments). */
+export type Annotator = (entry: PlanEntry) => Record<string, string> | undefined;
+
+/**
+ * applyPlan writes every create/update entry in kind order (Namespaces and CRDs first, workloads
+ * after what they use), each as an in-place update — never delete + create.
+ */
+export async function applyPlan(client: ClusterClient, entries: PlanEntry[], annotate?: Annotator): Promise<AppliedEntry[]> {
+  const writes = sortForApply(entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.applied).map((e) => ({ object: e.applied!, entry: e })));
+  const out: AppliedEntry[] = [];
+  for (const { object, entry } of writes) {
+    const extra = annotate?.(entry);
+    const obj: KubeObject = extra ? { ...object, metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations ?? {}), ...extra } } } : object;
+    out.push({ ref: entry.ref, result: await client.apply(obj) });
+  }
+  return out;
+}
+
+/** pruneObjects deletes objects that left Git, in reverse kind order (workloads before what they use). */
+export async function pruneObjects(client: ClusterClient, entries: PlanEntry[]): Promise<string[]> {
+  const victims = sortForApply(entries.filter((e) => e.action === 'prune' && e.live).map((e) => ({ object: e.live!, entry: e }))).reverse();
+  const out: string[] = [];
+  for (const { entry } of victims) if (await client.delete(entry.kind, entry.namespace, entry.name)) out.push(entry.ref);
+  return out;
+}
+
+/** RolloutTarget names a Deployment to wait for. */
+export interface RolloutTarget {
+  ref: string;
+  namespace: string;
+  name: string;
+}
+
+/** RolloutOutcome is how one rollout ended. */
+export interface RolloutOutcome {
+  ref: string;
+  ok: boolean;
+  /** reason: done, ProgressDeadlineExceeded, Timeout, Stalled (no more progress possible), NotFound. */
+  reason: 'done' | 'ProgressDeadlineExceeded' | 'Timeout' | 'Stalled' | 'NotFound';
+  message: string;
+  /** finishedAt is the cluster time the rollout finished or failed. */
+  finishedAt: number;
+  object?: KubeObject;
+}
+
+/**
+ * waitForRollouts follows Deployments until each is rolled out (observed generation, every
+ * replica updated and available, no old replicas) or failed (ProgressDeadlineExceeded), or until
+ * `timeoutMs` of cluster time (0: no limit). `onProgress` gets each new `kubectl rollout status`
+ * line. On a simulated cluster the clock jumps to the cluster's next self-driven change.
+ */
+export async function waitForRollouts(
+  client: ClusterClient,
+  targets: RolloutTarget[],
+  clock: Clock,
+  timeoutMs: number,
+  onProgress?: (ref: string, message: string) => void,
+): Promise<RolloutOutcome[]> {
+  const deadline = timeoutMs > 0 ? clock.now() + timeoutMs : Number.POSITIVE_INFINITY;
+  const last = new Map<string, string>();
+  const results = new Map<string, RolloutOutcome>();
+  for (;;) {
+    for (const t of targets) {
+      if (results.has(t.ref)) continue;
+      const d = await client.get('Deployment', t.namespace, t.name);
+      if (!d) {
+        results.set(t.ref, { ref: t.ref, ok: false, reason: 'NotFound', message: `deployment "${t.name}" not found`, finishedAt: clock.now() });
+        continue;
+      }
+      const s = rolloutStatus(d);
+      if (last.get(t.ref) !== s.message) {
+        last.set(t.ref, s.message);
+        onProgress?.(t.ref, s.message);
+      }
+      if (s.done || s.failed) results.set(t.ref, { ref: t.ref, ok: s.done, reason: s.done ? 'done' : 'ProgressDeadlineExceeded', message: s.message, finishedAt: clock.now(), object: d });
+    }
+    const pending = targets.filter((t) => !results.has(t.ref));
+    if (pending.length === 0) break;
+    const next = client.nextChangeAt?.();
+    const now = clock.now();
+    if (clock.virtual && next === undefined) {
+      // Nothing is scheduled and the clock only moves when we move it: no further progress is possible.
+      for (const t of pending) results.set(t.ref, { ref: t.ref, ok: false, reason: 'Stalled', message: `${last.get(t.ref) ?? ''} (no further progress is possible)`, finishedAt: now });
+      break;
+    }
+    if (now >= deadline) {
+      for (const t of pending) results.set(t.ref, { ref: t.ref, ok: false, reason: 'Timeout', message: `timed out: ${last.get(t.ref) ?? ''}`, finishedAt: now });
+      break;
+    }
+    // A real cluster changes on its own; poll it at most once a second.
+    const wake = next !== undefined ? Math.max(next, now) : now + 1000;
+    await clock.sleepUntil(Math.min(clock.virtual ? wake : Math.min(wake, now + 1000), deadline));
+  }
+  return targets.map((t) => results.get(t.ref)!);
+}

@@ -1,0 +1,205 @@
+/**
+ * The ledger: every reconcile pass, what it did to each object, and for each Deployment the
+ * revision, ReplicaSet and pod-template-hash it produced — so every commit maps to what it did.
+ */
+import type { Database } from 'better-sqlite3';
+import { type KubeObject, MfluxError } from '../core/index.js';
+import type { StateStore } from '../store/index.js';
+import type { Operation } from 'fast-json-patch';
+import type { PlanAction, Reason } from '../plan/index.js';
+
+/** Outcome is how a pass ended. */
+export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'Failed' | 'RolloutFailed';
+
+/** Change is one object's part in a pass (Secrets already masked). */
+export interface Change {
+  object: string;
+  action: PlanAction;
+  patch: Operation[];
+}
+
+/** DeploymentRecord is what one pass did to one Deployment. */
+export interface DeploymentRecord {
+  namespace: string;
+  name: string;
+  action: PlanAction;
+  revision?: number;
+  replicaSet?: string;
+  podTemplateHash?: string;
+  /** finishedCluster is when its rollout finished (cluster time, epoch ms), if it did. */
+  finishedCluster?: number;
+  ok: boolean;
+}
+
+/** PassStart is what is known when a pass begins. */
+export interface PassStart {
+  source: string;
+  url: string;
+  ref: string;
+  revision: string;
+  commit: string;
+  subject: string;
+  author: string;
+  startedWall: number;
+  startedCluster: number;
+}
+
+/** PassFinish is what a pass found and did. */
+export interface PassFinish {
+  outcome: Outcome;
+  reasons: Reason[];
+  changes: Change[];
+  deployments: DeploymentRecord[];
+  finishedWall: number;
+  finishedCluster: number;
+  /** inventory updates: manifests now owned (by ref) and refs no longer owned. Only for passes that applied. */
+  inventory?: { upserts: [string, KubeObject][]; deletes: string[] };
+}
+
+/** PassRecord is one stored pass. */
+export interface PassRecord extends PassStart {
+  id: number;
+  finishedWall?: number;
+  finishedCluster?: number;
+  /** outcome is undefined while the pass runs (or if it was interrupted). */
+  outcome?: Outcome;
+  reasons: Reason[];
+  changes: Change[];
+}
+
+/** DeploymentHistoryRow joins a Deployment record with its pass. */
+export interface DeploymentHistoryRow extends DeploymentRecord {
+  pass: PassRecord;
+}
+
+/** SourceState is per-source bookkeeping: the last revision attempted and the last one applied. */
+export interface SourceState {
+  lastAttemptedRevision?: string;
+  lastAppliedRevision?: string;
+  lastAppliedCommit?: string;
+}
+
+function rowToPass(r: any): PassRecord {
+  return {
+    id: r.id,
+    source: r.source,
+    url: r.url ?? '',
+    ref: r.ref,
+    revision: r.revision,
+    commit: r.commit_sha,
+    subject: r.subject,
+    author: r.author,
+    startedWall: r.started_wall,
+    startedCluster: r.started_cluster,
+    finishedWall: r.finished_wall ?? undefined,
+    finishedCluster: r.finished_cluster ?? undefined,
+    outcome: r.outcome ?? undefined,
+    reasons: JSON.parse(r.reasons),
+    changes: JSON.parse(r.changes),
+  };
+}
+
+/** Ledger reads and writes the ledger tables of a state store. */
+export class Ledger {
+  constructor(private readonly store: StateStore) {}
+
+  private db(): Database | undefined {
+    return this.store.database();
+  }
+
+  /** beginPass records the attempt (before anything is applied) and returns the pass id. */
+  beginPass(p: PassStart): number {
+    return this.store.transaction((db) => {
+      db.prepare(
+        `INSERT INTO sources (name, url, last_attempted_revision) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET url = excluded.url, last_attempted_revision = excluded.last_attempted_revision`,
+      ).run(p.source, p.url, p.revision);
+      const r = db
+        .prepare(
+          `INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(p.source, p.ref, p.revision, p.commit, p.subject, p.author, p.startedWall, p.startedCluster);
+      return Number(r.lastInsertRowid);
+    });
+  }
+
+  /** finishPass records the outcome, the per-Deployment results and (for applied passes) the new inventory, in one transaction. */
+  finishPass(id: number, f: PassFinish): void {
+    this.store.transaction((db) => {
+      const pass = db.prepare('SELECT * FROM passes WHERE id = ?').get(id) as any;
+      if (!pass) throw new MfluxError('Internal', `ledger: pass ${id} does not exist`);
+      db.prepare('UPDATE passes SET outcome = ?, reasons = ?, changes = ?, finished_wall = ?, finished_cluster = ? WHERE id = ?').run(
+        f.outcome,
+        JSON.stringify(f.reasons),
+        JSON.stringify(f.changes),
+        f.finishedWall,
+        f.finishedCluster,
+        id,
+      );
+      const ins = db.prepare(
+        `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const d of f.deployments) ins.run(id, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0);
+      if (f.inventory) {
+        const up = db.prepare('INSERT INTO inventory (source, ref, applied) VALUES (?, ?, ?) ON CONFLICT (source, ref) DO UPDATE SET applied = excluded.applied');
+        for (const [ref, obj] of f.inventory.upserts) up.run(pass.source, ref, JSON.stringify(obj));
+        const del = db.prepare('DELETE FROM inventory WHERE source = ? AND ref = ?');
+        for (const ref of f.inventory.deletes) del.run(pass.source, ref);
+      }
+      if (f.outcome === 'Applied' || f.outcome === 'NoChange') {
+        db.prepare('UPDATE sources SET last_applied_revision = ?, last_applied_commit = ? WHERE name = ?').run(pass.revision, pass.commit_sha, pass.source);
+      }
+    });
+  }
+
+  /** inventory returns what a source owns: ref → the manifest it applied last. */
+  inventory(source: string): Map<string, KubeObject> {
+    const db = this.db();
+    const out = new Map<string, KubeObject>();
+    if (!db) return out;
+    for (const r of db.prepare('SELECT ref, applied FROM inventory WHERE source = ?').all(source) as any[]) out.set(r.ref, JSON.parse(r.applied));
+    return out;
+  }
+
+  /** sourceState returns a source's last attempted and applied revisions. */
+  sourceState(source: string): SourceState {
+    const r = this.db()?.prepare('SELECT * FROM sources WHERE name = ?').get(source) as any;
+    if (!r) return {};
+    return { lastAttemptedRevision: r.last_attempted_revision ?? undefined, lastAppliedRevision: r.last_applied_revision ?? undefined, lastAppliedCommit: r.last_applied_commit ?? undefined };
+  }
+
+  /** passes lists passes, oldest first (optionally of one source). */
+  passes(source?: string): PassRecord[] {
+    const db = this.db();
+    if (!db) return [];
+    const rows = source ? db.prepare('SELECT p.*, s.url FROM passes p LEFT JOIN sources s ON s.name = p.source WHERE p.source = ? ORDER BY p.id').all(source) : db.prepare('SELECT p.*, s.url FROM passes p LEFT JOIN sources s ON s.name = p.source ORDER BY p.id').all();
+    return (rows as any[]).map(rowToPass);
+  }
+
+  /** deploymentHistory lists every pass that applied a change to one Deployment, oldest first. */
+  deploymentHistory(namespace: string, name: string): DeploymentHistoryRow[] {
+    const db = this.db();
+    if (!db) return [];
+    const rows = db
+      .prepare(
+        `SELECT p.*, s.url, d.namespace AS d_namespace, d.name AS d_name, d.action AS d_action, d.revision AS d_revision,
+                d.replica_set AS d_replica_set, d.pod_template_hash AS d_hash, d.finished_cluster AS d_finished, d.ok AS d_ok
+         FROM pass_deployments d JOIN passes p ON p.id = d.pass_id LEFT JOIN sources s ON s.name = p.source
+         WHERE d.namespace = ? AND d.name = ? AND d.action IN ('create', 'update') ORDER BY p.id`,
+      )
+      .all(namespace, name) as any[];
+    return rows.map((r) => ({
+      namespace: r.d_namespace,
+      name: r.d_name,
+      action: r.d_action,
+      revision: r.d_revision ?? undefined,
+      replicaSet: r.d_replica_set ?? undefined,
+      podTemplateHash: r.d_hash ?? undefined,
+      finishedCluster: r.d_finished ?? undefined,
+      ok: r.d_ok === 1,
+      pass: rowToPass(r),
+    }));
+  }
+}

@@ -1,0 +1,3 @@
+/** plan: pure planning — diff desired against live, decide per object, describe the change. */
+export * from './plan.js';
+export * from './diff.js';

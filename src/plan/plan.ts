@@ -1,0 +1,201 @@
+/**
+ * computePlan: what applying a commit would do to the cluster, as a value. One entry per object
+ * (create | update | unchanged | prune), with the RFC 6902 patch from live to desired. Pure: no
+ * cluster, no clock, no I/O — `check` renders the same Plan that `reconcile` applies.
+ */
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { type KubeObject, cloneObject, isNamespaced, objectRef } from '../core/index.js';
+import { applyDefaults, type Origin } from '../manifests/index.js';
+
+/** PlanAction is what happens to one object. */
+export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'blocked';
+
+/** Reason explains a blocked or invalid entry: stable code, object, origin, field path, message. */
+export interface Reason {
+  code: string;
+  object: string;
+  file?: string;
+  line?: number;
+  field?: string;
+  message: string;
+}
+
+/** PlanEntry is one object's fate. `applied` is the object to write (never printed); `patch` is masked for Secrets. */
+export interface PlanEntry {
+  ref: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: PlanAction;
+  origin?: Origin;
+  patch: Operation[];
+  reasons: Reason[];
+  impact: string[];
+  /** manifest is the object as Git has it (namespace filled in) — what the inventory remembers. */
+  manifest?: KubeObject;
+  /** applied is manifest merged onto live (three-way), with defaults: the object apply writes. */
+  applied?: KubeObject;
+  live?: KubeObject;
+}
+
+/** Plan is the whole set of entries plus counts per action. */
+export interface Plan {
+  entries: PlanEntry[];
+  counts: Record<PlanAction, number>;
+}
+
+/** DesiredObject is a manifest object with where it came from. */
+export interface DesiredObject {
+  object: KubeObject;
+  origin?: Origin;
+}
+
+/** PlanInput is everything computePlan looks at. */
+export interface PlanInput {
+  desired: DesiredObject[];
+  /** live maps ref → the object in the cluster now (absent: not there). */
+  live: Map<string, KubeObject>;
+  /** inventory maps ref → the manifest this source applied last time (what it owns). */
+  inventory: Map<string, KubeObject>;
+}
+
+/** SERVER_METADATA are metadata fields the API server owns; they never take part in a diff. */
+export const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+
+/** CONTROLLER_ANNOTATION_PREFIXES mark annotations written by controllers or by mflux itself, ignored in diffs. */
+export const CONTROLLER_ANNOTATION_PREFIXES = ['deployment.kubernetes.io/', 'mflux.dev/', 'kubernetes.io/change-cause', 'kubectl.kubernetes.io/last-applied-configuration'];
+
+/** MASK replaces Secret values in every output. */
+export const MASK = '***';
+
+/** refOfObject writes Kind/namespace/name, filling the default namespace for namespaced kinds. */
+export function refOfObject(obj: KubeObject): string {
+  return objectRef(obj.kind, isNamespaced(obj.kind) ? obj.metadata.namespace || 'default' : undefined, obj.metadata.name);
+}
+
+/** withNamespace returns the manifest with `default` filled in for namespaced kinds (and none for cluster-scoped ones). */
+export function withNamespace(obj: KubeObject): KubeObject {
+  if (isNamespaced(obj.kind)) {
+    if (obj.metadata.namespace) return obj;
+    return { ...obj, metadata: { ...obj.metadata, namespace: 'default' } };
+  }
+  if (obj.metadata.namespace === undefined) return obj;
+  const { namespace: _drop, ...rest } = obj.metadata;
+  return { ...obj, metadata: rest as KubeObject['metadata'] };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * merge3 merges Git's manifest onto the live object: fields Git sets win; fields that mflux
+ * applied before (in `last`) and Git no longer has are removed; fields set by others (controllers,
+ * defaulting) stay. Maps merge key by key; lists are replaced whole.
+ * Example: last {replicas: 3, paused: true}, desired {replicas: 5}, live {replicas: 3, paused: true,
+ * revisionHistoryLimit: 10} → {replicas: 5, revisionHistoryLimit: 10}.
+ */
+export function merge3(last: unknown, desired: unknown, live: unknown): unknown {
+  if (!isPlainObject(desired) || !isPlainObject(live)) return cloneObject(desired);
+  const out: Record<string, unknown> = { ...live };
+  for (const [k, v] of Object.entries(desired)) {
+    out[k] = isPlainObject(v) && isPlainObject(live[k]) ? merge3(isPlainObject(last) ? last[k] : undefined, v, live[k]) : cloneObject(v);
+  }
+  if (isPlainObject(last)) for (const k of Object.keys(last)) if (!(k in desired)) delete out[k];
+  return out;
+}
+
+/** normalise strips what never counts as a difference: status, server metadata and controller-owned annotations. */
+export function normalise(obj: KubeObject): KubeObject {
+  const { status: _status, ...rest } = obj;
+  const metadata: Record<string, unknown> = { ...obj.metadata };
+  for (const k of SERVER_METADATA) delete metadata[k];
+  if (obj.metadata.annotations) {
+    const ann = Object.fromEntries(Object.entries(obj.metadata.annotations).filter(([k]) => !CONTROLLER_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))));
+    if (Object.keys(ann).length > 0) metadata.annotations = ann;
+    else delete metadata.annotations;
+  }
+  return { ...rest, metadata: metadata as KubeObject['metadata'] };
+}
+
+/** maskPatch hides Secret values in a patch (data and stringData), so plans can be printed and stored. */
+export function maskPatch(kind: string, ops: Operation[]): Operation[] {
+  if (kind !== 'Secret') return ops;
+  return ops.map((op) => {
+    if (!('value' in op)) return op;
+    if (/^\/(data|stringData)(\/|$)/.test(op.path)) return { ...op, value: maskValue(op.value) };
+    if (op.path === '' || op.path === '/') return { ...op, value: maskSecret(op.value) };
+    return op;
+  });
+}
+
+function maskValue(v: unknown): unknown {
+  return isPlainObject(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, MASK])) : MASK;
+}
+
+/** maskSecret returns a copy of a Secret with every data/stringData value replaced by the mask. */
+export function maskSecret<T>(obj: T): T {
+  if (!isPlainObject(obj) || obj.kind !== 'Secret') return obj;
+  const out: Record<string, unknown> = { ...obj };
+  for (const k of ['data', 'stringData']) if (isPlainObject(out[k])) out[k] = maskValue(out[k]);
+  return out as T;
+}
+
+/** diffObjects is the RFC 6902 patch from one normalised object to another. */
+export function diffObjects(from: KubeObject, to: KubeObject): Operation[] {
+  return fastJsonPatch.compare(normalise(from), normalise(to));
+}
+
+/** desiredAfterApply is what the cluster will hold after applying `manifest` over `live`, given what was applied `last`. */
+export function desiredAfterApply(manifest: KubeObject, live: KubeObject | undefined, last: KubeObject | undefined): KubeObject {
+  if (!live) return applyDefaults(manifest);
+  const { status: _s, ...liveSpec } = live;
+  const merged = merge3(last, manifest, liveSpec) as KubeObject;
+  // Switching a Deployment to Recreate must drop the defaulted rollingUpdate block, or the API server
+  // rejects it ("may not be specified when strategy type is 'Recreate'") — a trap kubectl apply users hit.
+  if (merged.kind === 'Deployment' && manifest.spec?.strategy?.type === 'Recreate' && manifest.spec.strategy.rollingUpdate === undefined && merged.spec?.strategy) {
+    const { rollingUpdate: _ru, ...strategy } = merged.spec.strategy;
+    merged.spec = { ...merged.spec, strategy };
+  }
+  for (const k of SERVER_METADATA) {
+    if ((live.metadata as Record<string, unknown>)[k] !== undefined) (merged.metadata as Record<string, unknown>)[k] = (live.metadata as Record<string, unknown>)[k];
+  }
+  return applyDefaults(merged);
+}
+
+/**
+ * computePlan compares every desired object with the live one and lists what must change;
+ * objects this source applied before (inventory) that Git no longer has are `prune` entries.
+ */
+export function computePlan(input: PlanInput): Plan {
+  const entries: PlanEntry[] = [];
+  const seen = new Set<string>();
+  for (const { object, origin } of input.desired) {
+    const manifest = withNamespace(object);
+    const ref = refOfObject(manifest);
+    seen.add(ref);
+    const live = input.live.get(ref);
+    const applied = desiredAfterApply(manifest, live, input.inventory.get(ref));
+    const base = { ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, applied, live };
+    if (!live) {
+      entries.push({ ...base, action: 'create', patch: maskPatch(manifest.kind, [{ op: 'add', path: '', value: normalise(applied) }]) });
+      continue;
+    }
+    const patch = diffObjects(live, applied);
+    entries.push({ ...base, action: patch.length === 0 ? 'unchanged' : 'update', patch: maskPatch(manifest.kind, patch) });
+  }
+  for (const [ref, last] of input.inventory) {
+    if (seen.has(ref)) continue;
+    const live = input.live.get(ref);
+    if (!live) continue; // already gone: nothing to prune
+    entries.push({ ref, kind: last.kind, namespace: last.metadata.namespace, name: last.metadata.name, action: 'prune', patch: [{ op: 'remove', path: '' }], reasons: [], impact: [], live });
+  }
+  const counts: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 };
+  for (const e of entries) counts[e.action]++;
+  return { entries, counts };
+}
+
+/** planChanges is the printable part of a plan: one {object, action, patch} per changing entry (Secrets masked). */
+export function planChanges(plan: Plan): { object: string; action: PlanAction; patch: Operation[] }[] {
+  return plan.entries.filter((e) => e.action !== 'unchanged').map((e) => ({ object: e.ref, action: e.action, patch: e.patch }));
+}
