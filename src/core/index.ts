@@ -3,3 +3,4 @@ export * from './object.js';
 export * from './errors.js';
 export * from './clock.js';
 export * from './logger.js';
+export * from './secret.js';

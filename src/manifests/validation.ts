@@ -34,11 +34,16 @@ export function validateMetadata(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-/** rawIntOrPercent reads the number an IntOrString holds for the "both zero" check ("0%" and 0 are both 0). */
+/**
+ * rawIntOrPercent reads the number an IntOrString holds for the "both zero" check ("0%" and 0 are
+ * both 0). A string that is not a valid percent falls back to IntOrString.IntValue(), i.e. Go's
+ * strconv.Atoi with errors ignored: "5" → 5, "oops" → 0 — so ("oops", 0) also fails the zero check.
+ */
 function rawIntOrPercent(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
-  if (typeof v === 'string' && PERCENT_RE.test(v)) return Number.parseInt(v, 10);
-  return undefined;
+  if (typeof v !== 'string') return undefined;
+  if (PERCENT_RE.test(v)) return Number.parseInt(v, 10);
+  return /^[+-]?\d+$/.test(v) ? Number.parseInt(v, 10) : 0;
 }
 
 function validateIntOrPercent(errs: FieldError[], v: unknown, field: string): void {
@@ -127,7 +132,8 @@ export function validateDeployment(d: KubeObject): FieldError[] {
   validatePodTemplate(errs, spec.template, 'spec.template');
   const strategy = spec.strategy ?? {};
   if (strategy.type !== 'RollingUpdate' && strategy.type !== 'Recreate') {
-    errs.push({ field: 'spec.strategy.type', type: 'NotSupported', value: strategy.type, detail: 'supported values: "Recreate", "RollingUpdate"' });
+    // Upstream reports the whole strategy at spec.strategy (field.NotSupported(fldPath, strategy, ...)).
+    errs.push({ field: 'spec.strategy', type: 'NotSupported', value: strategy, detail: 'supported values: "Recreate", "RollingUpdate"' });
   } else if (strategy.type === 'Recreate' && strategy.rollingUpdate !== undefined) {
     errs.push({ field: 'spec.strategy.rollingUpdate', type: 'Forbidden', detail: "may not be specified when strategy `type` is 'Recreate'" });
   } else if (strategy.type === 'RollingUpdate' && strategy.rollingUpdate) {

@@ -4,7 +4,7 @@
  * cluster, no clock, no I/O — `check` renders the same Plan that `reconcile` applies.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { type KubeObject, cloneObject, isNamespaced, objectRef } from '../core/index.js';
+import { type KubeObject, cloneObject, isNamespaced, objectRef, redactSecret } from '../core/index.js';
 import { applyDefaults, type Origin } from '../manifests/index.js';
 
 /** PlanAction is what happens to one object. */
@@ -57,6 +57,8 @@ export interface PlanInput {
   live: Map<string, KubeObject>;
   /** inventory maps ref → the manifest this source applied last time (what it owns). */
   inventory: Map<string, KubeObject>;
+  /** inSync lists refs the caller already knows to match (same manifest, live object untouched since): no diff is computed. */
+  inSync?: Set<string>;
 }
 
 /** SERVER_METADATA are metadata fields the API server owns; they never take part in a diff. */
@@ -107,7 +109,8 @@ export function merge3(last: unknown, desired: unknown, live: unknown): unknown 
 
 /** normalise strips what never counts as a difference: status, server metadata and controller-owned annotations. */
 export function normalise(obj: KubeObject): KubeObject {
-  const { status: _status, ...rest } = obj;
+  // Secrets compare by digest: the cluster and the inventory keep digests only.
+  const { status: _status, ...rest } = redactSecret(obj);
   const metadata: Record<string, unknown> = { ...obj.metadata };
   for (const k of SERVER_METADATA) delete metadata[k];
   if (obj.metadata.annotations) {
@@ -175,6 +178,10 @@ export function computePlan(input: PlanInput): Plan {
     const ref = refOfObject(manifest);
     seen.add(ref);
     const live = input.live.get(ref);
+    if (live && input.inSync?.has(ref)) {
+      entries.push({ ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, live, action: 'unchanged', patch: [] });
+      continue;
+    }
     const applied = desiredAfterApply(manifest, live, input.inventory.get(ref));
     const base = { ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, applied, live };
     if (!live) {

@@ -148,11 +148,20 @@ export function rolledOut(sim: Simulation, name = 'front'): boolean {
   );
 }
 
-/** scalingEvents lists the Deployment's ScalingReplicaSet events first recorded at or after `from`, as [offset seconds, message]. */
-export function scalingEvents(sim: Simulation, from: number, name = 'front'): [number, string][] {
+/** eventMark is the number of events recorded about the Deployment so far (to list only later ones). */
+export function eventMark(sim: Simulation, name = 'front'): number {
+  return sim.listEvents({ kind: 'Deployment', namespace: 'default', name }).length;
+}
+
+/**
+ * scalingEvents lists the Deployment's ScalingReplicaSet events recorded after `mark` (an
+ * eventMark), as [seconds from `from`, message].
+ */
+export function scalingEvents(sim: Simulation, from: number, mark = 0, name = 'front'): [number, string][] {
   return sim
     .listEvents({ kind: 'Deployment', namespace: 'default', name })
-    .filter((e: KubeEvent) => e.reason === 'ScalingReplicaSet' && Date.parse(e.firstTimestamp) >= from)
+    .slice(mark)
+    .filter((e: KubeEvent) => e.reason === 'ScalingReplicaSet')
     .map((e: KubeEvent) => [(Date.parse(e.firstTimestamp) - from) / 1000, e.message]);
 }
 

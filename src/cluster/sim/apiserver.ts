@@ -10,6 +10,7 @@ import {
   MfluxError,
   deepEqual,
   objectRef,
+  redactSecret,
   toRFC3339,
 } from '../../core/index.js';
 import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../manifests/index.js';
@@ -120,7 +121,8 @@ export class ApiServer {
       throw new MfluxError('InvalidManifest', 'object is missing apiVersion, kind or metadata');
     }
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
-    const obj = applyDefaults(input);
+    // The simulated cluster keeps digests of Secret values, never the values themselves.
+    const obj = applyDefaults(redactSecret(input));
     obj.metadata = { ...obj.metadata };
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;

@@ -84,7 +84,7 @@ export function fnv1a32(text: string, extra?: Uint8Array): number {
 /**
  * safeEncode maps each character of a string through NAME_ALPHABET at (char code mod 27), as
  * apimachinery's SafeEncodeString does, so decimal digits become 0→4 1→5 2→6 3→7 4→8 5→9 6→b 7→c 8→d 9→f.
- * Example: "2166136261" → "65bb5765b5".
+ * Example: "2166136261" → "65bb57b6b5".
  */
 export function safeEncode(text: string): string {
   let out = '';

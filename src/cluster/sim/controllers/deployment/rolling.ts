@@ -1,5 +1,5 @@
 /** RollingUpdate (upstream rolling.go): one phase per sync — grow the new ReplicaSet, or shrink old ones. */
-import type { KubeObject } from '../../../../core/index.js';
+import { type KubeObject, MfluxError } from '../../../../core/index.js';
 import type { ControllerContext } from '../context.js';
 import { cleanupDeployment } from './history.js';
 import { syncRolloutStatus } from './progress.js';
@@ -46,7 +46,16 @@ export function reconcileOldReplicaSets(ctx: ControllerContext, allRSs: (KubeObj
   const newUnavailable = specReplicas(newRS) - (newRS.status?.availableReplicas ?? 0);
   const maxScaledDown = allPods - minAvailable - newUnavailable;
   if (maxScaledDown <= 0) return false;
-  const { oldRSs: cleanedOld, cleaned } = cleanupUnhealthyReplicas(ctx, oldRSs, d, maxScaledDown);
+  let cleanedOld: KubeObject[];
+  let cleaned: number;
+  try {
+    ({ oldRSs: cleanedOld, cleaned } = cleanupUnhealthyReplicas(ctx, oldRSs, d, maxScaledDown));
+  } catch (err) {
+    // Upstream swallows this error and reports "nothing scaled"; a later sync (once the
+    // ReplicaSet status has caught up with its spec) continues the rollout.
+    if (err instanceof MfluxError) return false;
+    throw err;
+  }
   const scaled = scaleDownOldReplicaSetsForRollingUpdate(ctx, [...cleanedOld, newRS], cleanedOld, d);
   return cleaned + scaled > 0;
 }
@@ -54,6 +63,8 @@ export function reconcileOldReplicaSets(ctx: ControllerContext, allRSs: (KubeObj
 /**
  * cleanupUnhealthyReplicas removes not-available pods from old ReplicaSets first (oldest first),
  * at most maxCleanup in total. Example: old spec 10 with 8 available, maxCleanup 3 → scaled to 8 (2 cleaned).
+ * A ReplicaSet whose (lagging) status shows more available pods than its spec would yield a
+ * negative count, i.e. a scale *up*; upstream refuses with an error instead, and so does this.
  */
 export function cleanupUnhealthyReplicas(ctx: ControllerContext, oldRSs: KubeObject[], d: KubeObject, maxCleanup: number): { oldRSs: KubeObject[]; cleaned: number } {
   const sorted = [...oldRSs].sort(byCreation);
@@ -65,6 +76,9 @@ export function cleanupUnhealthyReplicas(ctx: ControllerContext, oldRSs: KubeObj
     const available = rs.status?.availableReplicas ?? 0;
     if (spec === 0 || spec === available) continue;
     const k = Math.min(maxCleanup - total, spec - available);
+    if (spec - k > spec) {
+      throw new MfluxError('Internal', `when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata.namespace}/${rs.metadata.name} ${spec} -> ${spec - k}`);
+    }
     const [, updated] = scaleReplicaSetAndRecordEvent(ctx, rs, spec - k, d);
     total += k;
     sorted[i] = updated;
