@@ -96,7 +96,6 @@ describe('seed article: 3 replicas, maxSurge 30%, maxUnavailable 10%, v1 → v2'
     const { sim, clock } = newSim({ eventWording: wording });
     const a = await deployAndSettle(sim, clock, { ...opts, image: 'nginx:1.20' });
     const t1 = clock.now();
-    const m1 = eventMark(sim);
     apply(sim, deploymentManifest({ ...opts, image: 'nginx:1.21' }));
     const b = rsName(sim);
     expect(await sim.runUntil(() => rolledOut(sim), t1 + HORIZON)).toBe(true);
