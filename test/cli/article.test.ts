@@ -155,6 +155,36 @@ describe('the seed article, step by step', () => {
     expect(r.stdout).toBe('deployment.apps/front \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n');
   });
 
+  test('get events -o json: a List in the order things happened, with kubectl event fields and cluster-clock times', async () => {
+    const r = await mflux(state, 'get', 'events', '-o', 'json');
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout);
+    expect(list.kind).toBe('List');
+    const scaling = list.items.filter((e: any) => e.reason === 'ScalingReplicaSet');
+    expect(scaling[0]).toMatchObject({
+      type: 'Normal',
+      reason: 'ScalingReplicaSet',
+      message: `Scaled up replica set ${oldRS} to 3`,
+      involvedObject: { kind: 'Deployment', namespace: 'default', name: 'front' },
+      source: { component: 'deployment-controller' },
+      firstTimestamp: '2021-10-10T00:02:34Z',
+      count: 2,
+    });
+    expect(scaling.map((e: any) => e.message).slice(1, 7)).toEqual([
+      `Scaled up replica set ${newRS} to 1`,
+      `Scaled down replica set ${oldRS} to 2`,
+      `Scaled up replica set ${newRS} to 2`,
+      `Scaled down replica set ${oldRS} to 1`,
+      `Scaled up replica set ${newRS} to 3`,
+      `Scaled down replica set ${oldRS} to 0`,
+    ]);
+    const times = list.items.map((e: any) => Date.parse(e.firstTimestamp));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    const created = list.items.filter((e: any) => e.reason === 'SuccessfulCreate');
+    expect(created[0]).toMatchObject({ involvedObject: { kind: 'ReplicaSet', name: oldRS }, source: { component: 'replicaset-controller' } });
+    expect(created[0].message).toMatch(new RegExp(`^Created pod: ${oldRS}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+  });
+
   test('the demo script uses fixtures that exist', () => {
     const demo = fs.readFileSync(path.join(REPO_ROOT, 'scripts/demo.sh'), 'utf8');
     for (const m of demo.matchAll(/fixtures-repo\/([\w-]+)/g)) expect(fs.existsSync(path.join(REPO_ROOT, 'fixtures-repo', m[1]!))).toBe(true);
