@@ -5,12 +5,15 @@ import { MfluxError } from '../core/index.js';
 export interface IO {
   out(text: string): void;
   err(text: string): void;
+  /** isTTY: stdout is a terminal (live progress lines instead of plain ones). */
+  isTTY?: boolean;
 }
 
 /** processIO prints to the real stdout/stderr (used only by main). */
 export const processIO: IO = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stdout.isTTY),
 };
 
 /** captureIO collects output in memory, for tests and embedding. */

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { applyCommand } from './commands/apply.js';
 import { advanceCommand, rolloutStatusCommand } from './commands/cluster-time.js';
 import { describeCommand, getCommand, rolloutHistoryCommand } from './commands/view.js';
+import { diffCommand, historyCommand, reconcileCommand } from './commands/gitops.js';
 import { type IO, processIO } from './io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -75,6 +76,34 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .argument('[duration]')
     .option('--to <time>', 'advance until this RFC 3339 time instead')
     .action(async (d, o) => setExit(await advanceCommand(d, o, io)));
+
+  const sourceOptions = (cmd: Command) =>
+    cmd
+      .requiredOption('--repo <dir|url>', 'Git repository: a local directory (read from its object store) or an http(s) URL')
+      .option('--ref <ref>', 'branch, tag or commit SHA', 'main')
+      .option('--path <dir>', 'only manifests under this directory of the repository', '')
+      .option('--name <name>', 'source name owning the applied objects (default: the repository base name)')
+      .option('--username-file <file>', 'file holding the username (or $MFLUX_GIT_USERNAME)')
+      .option('--password-file <file>', 'file holding the password (or $MFLUX_GIT_PASSWORD)')
+      .option('--token-file <file>', 'file holding a bearer token (or $MFLUX_GIT_TOKEN)');
+
+  simOptions(stateOptions(sourceOptions(program.command('reconcile'))))
+    .description('one GitOps pass: fetch, plan, apply in place, wait for rollouts, prune, record in the ledger')
+    .option('--timeout <duration>', 'rollout wait, in cluster time', '5m')
+    .option('-o, --output <format>', 'text | json', 'text')
+    .action(async (o) => setExit(await reconcileCommand(o, io)));
+
+  stateOptions(sourceOptions(program.command('diff')))
+    .description('show what reconcile would change, without applying (exit 0 none, 1 differences)')
+    .option('-o, --output <format>', 'text (unified YAML diff) | json (RFC 6902 patches)', 'text')
+    .action(async (o) => setExit(await diffCommand(o, io)));
+
+  stateOptions(program.command('history'))
+    .description('the ledger: every reconcile pass, or every commit applied to one Deployment')
+    .argument('[deployment/NAME]')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-o, --output <format>', 'text | json')
+    .action(async (target, o) => setExit(await historyCommand(target, o, io)));
 
   return program;
 }

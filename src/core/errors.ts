@@ -16,6 +16,10 @@ export type ErrorCode =
   | 'Usage'
   | 'Timeout'
   | 'ProgressDeadlineExceeded'
+  | 'SourceUnreachable'
+  | 'RefNotFound'
+  | 'PathEscape'
+  | 'AuthFailed'
   | 'Internal';
 
 /** MfluxError is the base of all errors mini-flux raises on purpose; `code` is stable, `subject` names what it is about. */

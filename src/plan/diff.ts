@@ -5,7 +5,7 @@ import { maskSecret, normalise, type PlanEntry } from './plan.js';
 
 /** toYAML renders an object the way kubectl does (sorted keys, no line folding). */
 export function toYAML(obj: unknown): string {
-  return dump(obj, { noRefs: true, sortKeys: true, seqNoIndent: true, lineWidth: -1 });
+  return dump(obj, { noRefs: true, sortKeys: true, seqNoIndent: true, lineWidth: -1, quoteStyle: 'double' });
 }
 
 /**

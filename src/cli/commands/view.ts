@@ -1,8 +1,8 @@
 /** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
-import { dump } from 'js-yaml';
 import { type KubeObject, MfluxError, isNamespaced } from '../../core/index.js';
 import { describeDeployment, describeGeneric, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
+import { toYAML } from '../../plan/index.js';
 import { type CommonOptions, sessionOf } from '../options.js';
 import { type ClusterSession, runInSession } from '../session.js';
 
@@ -25,7 +25,7 @@ export function printObjects(io: IO, kind: string, objs: KubeObject[], now: numb
     return;
   }
   if (output === 'yaml') {
-    io.out(dump(opts.single ? objs[0] : toList(objs), { noRefs: true, sortKeys: true, seqNoIndent: true, lineWidth: -1 }));
+    io.out(toYAML(opts.single ? objs[0] : toList(objs)));
     return;
   }
   if (output !== undefined && output !== 'wide') throw new MfluxError('Usage', `unable to match a printer suitable for the output format "${output}", allowed formats are: json,wide,yaml`);

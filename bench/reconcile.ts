@@ -1,0 +1,122 @@
+/**
+ * bench:reconcile — a generated repository of 10,000 objects (2,500 Deployments, each with a
+ * Service and two ConfigMaps), reconciled in-process as the daemon would: a first pass, a pass
+ * with no new commit, and a pass after a commit that changes one file. Prints per phase
+ * (read+parse, plan, apply+rollouts), peak RSS, and the floor measured on the same files:
+ * `git ls-tree -r` + `git cat-file --batch` + js-yaml parse.
+ * Targets: read+parse ≤ 1.5× the floor; one-file pass ≤ 1 s; no-new-commit pass ≤ 50 ms; RSS ≤ 500 MB.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { VirtualClock } from '../src/core/index.js';
+import { Simulation } from '../src/cluster/sim/sim.js';
+import { SimClient } from '../src/cluster/sim/client.js';
+import { StateStore } from '../src/store/index.js';
+import { Ledger } from '../src/ledger/index.js';
+import { newParseCache, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
+import { openSource } from '../src/source/index.js';
+
+const APPS = Number(process.env.BENCH_APPS ?? 2500);
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 2);
+
+const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@e', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@e' };
+const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+
+function writeRepo(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  git(dir, 'init', '-q', '-b', 'main');
+  for (let i = 0; i < APPS; i++) {
+    const name = `app-${String(i).padStart(4, '0')}`;
+    const d = path.join(dir, 'apps', name.slice(0, 6), name);
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(
+      path.join(d, 'deployment.yaml'),
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels: {app: ${name}}\nspec:\n  replicas: ${REPLICAS}\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n        - name: app\n          image: registry.example/${name}:v1\n          ports:\n            - containerPort: 8080\n`,
+    );
+    fs.writeFileSync(path.join(d, 'service.yaml'), `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  selector: {app: ${name}}\n  ports:\n    - port: 80\n      targetPort: 8080\n`);
+    fs.writeFileSync(path.join(d, 'config.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-config\ndata:\n  LOG_LEVEL: info\n  INDEX: "${i}"\n`);
+    fs.writeFileSync(path.join(d, 'flags.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-flags\ndata:\n  FEATURE_X: "off"\n`);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'generated: 10,000 objects');
+  git(dir, 'gc', '-q', '--aggressive');
+}
+
+function floor(dir: string): { ms: number; files: number } {
+  const t0 = performance.now();
+  const tree = git(dir, 'ls-tree', '-r', 'HEAD').trim().split('\n');
+  const oids = tree.map((l) => l.split(/\s+/)[2]!).join('\n') + '\n';
+  const out = spawnSync('git', ['cat-file', '--batch'], { cwd: dir, input: oids, maxBuffer: 1 << 30 }).stdout as Buffer;
+  let pos = 0;
+  let files = 0;
+  while (pos < out.length) {
+    const nl = out.indexOf(10, pos);
+    const size = Number(out.toString('latin1', pos, nl).split(' ')[2]);
+    const text = out.toString('utf8', nl + 1, nl + 1 + size);
+    load(text);
+    files++;
+    pos = nl + 1 + size + 1;
+  }
+  return { ms: performance.now() - t0, files };
+}
+
+let peakRss = 0;
+const rss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mflux-bench-reconcile-'));
+  const repo = path.join(work, 'repo');
+  const tGen = performance.now();
+  writeRepo(repo);
+  console.log(`bench:reconcile ${APPS * 4} objects (${APPS} Deployments × ${REPLICAS} replicas + Service + 2 ConfigMaps), generated in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
+  const fl = floor(repo);
+  console.log(`  floor (git ls-tree -r + git cat-file --batch + js-yaml, ${fl.files} files): ${fl.ms.toFixed(0)} ms`);
+
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const sim = new Simulation(clock);
+  const client = new SimClient(sim);
+  const store = StateStore.open(path.join(work, 'state'), 'write');
+  const ledger = new Ledger(store);
+  const cache = newParseCache();
+
+  const pass = async (label: string) => {
+    const marks: Record<string, number> = {};
+    const t0 = performance.now();
+    const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
+    const onProgress = (e: ProgressEvent) => {
+      marks[e.type] ??= performance.now();
+      rss();
+    };
+    const r = await reconcileOnce({ source, sourceName: 'bench', sourceUrl: repo, client, clock, ledger, wallNow: () => Date.now(), timeoutMs: 0, cache, onProgress });
+    const t1 = performance.now();
+    rss();
+    const read = (marks.read ?? t1) - (marks.resolved ?? t0);
+    const plan = (marks.planned ?? t1) - (marks.read ?? t1);
+    const apply = t1 - (marks.planned ?? t1);
+    console.log(
+      `  ${label.padEnd(16)} ${r.outcome.padEnd(9)} total ${(t1 - t0).toFixed(0).padStart(6)} ms | resolve ${((marks.resolved ?? t0) - t0).toFixed(0)} ms, read+parse ${read.toFixed(0)} ms, plan ${plan.toFixed(0)} ms, apply+rollouts+ledger ${apply.toFixed(0)} ms`,
+    );
+    return { total: t1 - t0, read, outcome: r.outcome };
+  };
+
+  const first = await pass('first pass');
+  const again = await pass('no new commit');
+  const f = path.join(repo, 'apps/app-00/app-0007/deployment.yaml');
+  fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(':v1', ':v2'));
+  git(repo, 'commit', '-q', '-am', 'app-0007: image v2');
+  const one = await pass('one-file commit');
+  store.close();
+  fs.rmSync(work, { recursive: true, force: true });
+  console.log(`  peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+  console.log(
+    `  targets: read+parse ${(first.read / fl.ms).toFixed(2)}× floor (≤ 1.5×) ${first.read <= 1.5 * fl.ms ? 'met' : 'MISSED'}; one-file pass ${one.total.toFixed(0)} ms (≤ 1000) ${one.total <= 1000 ? 'met' : 'MISSED'}; no-new-commit pass ${again.total.toFixed(0)} ms (≤ 50) ${again.total <= 50 ? 'met' : 'MISSED'}; RSS ≤ 500 MB ${peakRss <= 500 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

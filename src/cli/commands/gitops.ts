@@ -1,0 +1,258 @@
+/** GitOps commands: `reconcile` (one pass), `diff` (the plan, not applied) and `history` (the ledger). */
+import path from 'node:path';
+import { MfluxError, formatDuration, toRFC3339, wallClockNow } from '../../core/index.js';
+import { Ledger } from '../../ledger/index.js';
+import { entryDiff } from '../../plan/index.js';
+import { type ProgressEvent, type ReconcileResult, newParseCache, preparePlan, reconcileOnce } from '../../reconcile/index.js';
+import { credentialsFrom, openSource, type GitSource } from '../../source/index.js';
+import { tabulate } from '../format/index.js';
+import { type IO, EXIT } from '../io.js';
+import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf, stateDirOf } from '../options.js';
+import { type ClusterSession, runInSession } from '../session.js';
+import { parseDeploymentArg } from './view.js';
+
+/** SourceFlags pick the repository, ref, path and credentials. */
+export interface SourceFlags {
+  repo?: string;
+  ref?: string;
+  path?: string;
+  name?: string;
+  usernameFile?: string;
+  passwordFile?: string;
+  tokenFile?: string;
+}
+
+/** sourceName is the inventory owner: --name, else the repository's base name. */
+export function sourceName(f: SourceFlags): string {
+  if (f.name) return f.name;
+  const base = (f.repo ?? '').replace(/\/+$/, '').split(/[/:]/).pop() ?? 'source';
+  return base.replace(/\.git$/, '') || 'source';
+}
+
+function isURL(repo: string): boolean {
+  return /^https?:\/\//i.test(repo);
+}
+
+async function openFromFlags(f: SourceFlags, o: CommonOptions): Promise<GitSource> {
+  if (!f.repo) throw new MfluxError('Usage', 'missing --repo DIR|URL');
+  const repo = isURL(f.repo) ? f.repo : path.resolve(f.repo);
+  return openSource({
+    repo,
+    ref: f.ref ?? 'main',
+    path: f.path ?? '',
+    stateDir: stateDirOf(o),
+    credentials: credentialsFrom({ env: process.env, usernameFile: f.usernameFile, passwordFile: f.passwordFile, tokenFile: f.tokenFile }),
+  });
+}
+
+function sourceURL(f: SourceFlags): string {
+  const repo = f.repo ?? '';
+  // Never keep credentials embedded in a URL.
+  return isURL(repo) ? repo.replace(/\/\/[^@/]*@/, '//') : path.resolve(repo);
+}
+
+/** ReconcileFlags are `mflux reconcile`'s flags. */
+export interface ReconcileFlags extends CommonOptions, SimFlagOptions, SourceFlags {
+  timeout?: string;
+  output?: string;
+}
+
+const SYMBOL: Record<string, string> = { create: '+', update: '~', prune: '-', blocked: '!', unchanged: '=' };
+
+function progressPrinter(io: IO, json: boolean): (e: ProgressEvent) => void {
+  let live = false;
+  const endLive = () => {
+    if (live) io.out('\n');
+    live = false;
+  };
+  return (e) => {
+    if (json) return;
+    switch (e.type) {
+      case 'resolved':
+        io.out(`revision ${e.revision.revision} "${e.revision.subject}"\n`);
+        for (const w of e.warnings) io.err(`warning: ${w}\n`);
+        break;
+      case 'planned': {
+        const c = e.plan.counts;
+        io.out(`plan: ${c.create} to create, ${c.update} to update, ${c.prune} to prune, ${c.unchanged} unchanged\n`);
+        for (const en of e.plan.entries) if (en.action !== 'unchanged') io.out(`  ${SYMBOL[en.action]} ${en.ref}\n`);
+        break;
+      }
+      case 'rollout':
+        if (io.isTTY) {
+          // A live line on a terminal: each new status overwrites the last.
+          io.out(`\r\x1b[2K${e.message}`);
+          live = true;
+          if (e.message.endsWith('successfully rolled out') || e.message.includes('exceeded')) endLive();
+        } else io.out(`${e.message}\n`);
+        break;
+      case 'pruned':
+        endLive();
+        io.out(`pruned ${e.ref}\n`);
+        break;
+      case 'applied':
+      case 'read':
+        break;
+    }
+  };
+}
+
+/** resultJSON is `reconcile -o json`'s document. */
+export function resultJSON(r: ReconcileResult): object {
+  return {
+    outcome: r.outcome,
+    revision: r.revision?.revision,
+    commit: r.revision?.commit,
+    reason: r.reason,
+    reasons: r.reasons,
+    warnings: r.warnings,
+    changes: r.changes,
+    rollouts: r.rollouts.map((x) => ({ object: x.object, revision: x.revision, replicaSet: x.replicaSet, ok: x.ok })),
+  };
+}
+
+/** exitFor maps an outcome to the exit code: 0 applied or no change, 1 blocked/invalid/rollout failed, 2 error. */
+export function exitFor(r: ReconcileResult): number {
+  if (r.outcome === 'Applied' || r.outcome === 'NoChange') return EXIT.ok;
+  if (r.outcome === 'Failed') return EXIT.error;
+  return EXIT.bad;
+}
+
+/** reconcileCommand runs one pass of the pipeline for a repository. */
+export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<number> {
+  const json = f.output === 'json';
+  if (f.output !== undefined && f.output !== 'json' && f.output !== 'text') {
+    io.err(`error: unknown output format "${f.output}" (text or json) [Usage]\n`);
+    return EXIT.error;
+  }
+  return runInSession(() => sessionOf(f, 'write'), io, async (session) => {
+    const timeoutMs = durationFlag('timeout', f.timeout ?? '5m')!;
+    const source = await openFromFlags(f, f);
+    const result = await reconcileOnce({
+      source,
+      sourceName: sourceName(f),
+      sourceUrl: sourceURL(f),
+      client: session.client,
+      clock: session.clock,
+      ledger: new Ledger(session.store),
+      wallNow: wallClockNow,
+      timeoutMs,
+      cache: newParseCache(),
+      onProgress: progressPrinter(io, json),
+    });
+    if (json) {
+      io.out(`${JSON.stringify(resultJSON(result), null, 2)}\n`);
+    } else {
+      for (const r of result.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
+      const rolled = result.rollouts.map((x) => `${x.object} → revision ${x.revision ?? '?'}${x.replicaSet ? ` (${x.replicaSet})` : ''}${x.ok ? '' : ' FAILED'}`);
+      io.out(`${result.outcome}: ${result.reason}${rolled.length ? `\n  ${rolled.join('\n  ')}` : ''}\n`);
+    }
+    return exitFor(result);
+  });
+}
+
+/** diffCommand prints the plan against the current cluster without applying it: exit 0 no difference, 1 differences. */
+export async function diffCommand(f: ReconcileFlags, io: IO): Promise<number> {
+  return runInSession(() => sessionOf(f, 'read'), io, async (session) => {
+    const source = await openFromFlags(f, f);
+    const { revision, warnings } = await source.resolve();
+    for (const w of warnings) io.err(`warning: ${w}\n`);
+    const ledger = new Ledger(session.store);
+    const prepared = await preparePlan({ source, client: session.client, inventory: ledger.inventory(sourceName(f)), cache: newParseCache(), commit: revision.commit });
+    if (prepared.reasons.length > 0) {
+      for (const r of prepared.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
+      return EXIT.error;
+    }
+    const changed = prepared.plan.entries.filter((e) => e.action !== 'unchanged');
+    if (f.output === 'json') {
+      io.out(`${JSON.stringify({ revision: revision.revision, commit: revision.commit, changes: changed.map((e) => ({ object: e.ref, action: e.action, patch: e.patch })) }, null, 2)}\n`);
+    } else {
+      for (const e of changed) io.out(entryDiff(e));
+    }
+    return changed.length > 0 ? EXIT.bad : EXIT.ok;
+  });
+}
+
+/** HistoryFlags are `mflux history`'s flags. */
+export interface HistoryFlags extends CommonOptions {
+  output?: string;
+  namespace?: string;
+}
+
+function ago(session: ClusterSession, at: number | undefined): string {
+  return at === undefined ? '<none>' : toRFC3339(at);
+}
+
+/** historyCommand prints the ledger: every pass, or every commit applied to one Deployment. */
+export async function historyCommand(target: string | undefined, f: HistoryFlags, io: IO): Promise<number> {
+  return runInSession(() => sessionOf(f, 'read'), io, (session) => {
+    const ledger = new Ledger(session.store);
+    const json = f.output === 'json';
+    if (target) {
+      const name = parseDeploymentArg(target);
+      const ns = f.namespace ?? 'default';
+      const rows = ledger.deploymentHistory(ns, name);
+      if (json) {
+        io.out(
+          `${JSON.stringify(
+            {
+              kind: 'List',
+              items: rows.map((r) => ({
+                revision: r.revision ?? null,
+                commit: r.pass.commit,
+                gitRevision: r.pass.revision,
+                subject: r.pass.subject,
+                outcome: r.pass.outcome ?? 'InProgress',
+                action: r.action,
+                replicaSet: r.replicaSet ?? null,
+                podTemplateHash: r.podTemplateHash ?? null,
+                applied: toRFC3339(r.pass.startedCluster),
+                rolledOut: r.finishedCluster !== undefined ? toRFC3339(r.finishedCluster) : null,
+              })),
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return EXIT.ok;
+      }
+      if (rows.length === 0) {
+        io.err(`No history found for deployment "${name}" in namespace "${ns}".\n`);
+        return EXIT.ok;
+      }
+      io.out(
+        tabulate(
+          [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', 'REPLICASET', 'APPLIED']].concat(
+            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, r.pass.outcome ?? 'InProgress', r.replicaSet ?? '<none>', ago(session, r.pass.startedCluster)]),
+          ),
+        ),
+      );
+      return EXIT.ok;
+    }
+    const passes = ledger.passes();
+    if (json) {
+      io.out(`${JSON.stringify({ kind: 'List', items: passes.map((p) => ({ ...p, startedWall: new Date(p.startedWall).toISOString(), finishedWall: p.finishedWall ? new Date(p.finishedWall).toISOString() : null, startedCluster: toRFC3339(p.startedCluster), finishedCluster: p.finishedCluster ? toRFC3339(p.finishedCluster) : null })) }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (passes.length === 0) {
+      io.err('No reconcile passes recorded yet.\n');
+      return EXIT.ok;
+    }
+    io.out(
+      tabulate(
+        [['PASS', 'SOURCE', 'REVISION', 'SUBJECT', 'OUTCOME', 'DURATION', 'REASON']].concat(
+          passes.map((p) => [
+            String(p.id),
+            p.source,
+            `${p.ref}@${p.commit.slice(0, 7)}`,
+            p.subject,
+            p.outcome ?? 'InProgress',
+            p.finishedCluster !== undefined ? formatDuration(p.finishedCluster - p.startedCluster) : '<none>',
+            p.reasons.length ? `${p.reasons[0]!.code}${p.reasons.length > 1 ? ` (+${p.reasons.length - 1})` : ''}` : '',
+          ]),
+        ),
+      ),
+    );
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,341 @@
+/**
+ * One reconcile pass for one source at one commit: source → manifests → plan → apply → wait →
+ * prune → ledger. It never sleeps on its own (the clock is an argument) and returns a result the
+ * caller schedules from: {outcome, reason, requeueAfter, retryable}.
+ */
+import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced, redactSecret } from '../core/index.js';
+import type { ClusterClient } from '../cluster/client.js';
+import { type ManifestIssue, type ParsedObject, parseManifestFile } from '../manifests/index.js';
+import { type Plan, type PlanEntry, type Reason, computePlan, planChanges, refOfObject } from '../plan/index.js';
+import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
+import type { Change, DeploymentRecord, Ledger, Outcome } from '../ledger/index.js';
+import type { GitSource, Revision, TreeFile } from '../source/index.js';
+
+/** CHANGE_CAUSE and REVISION_ANNOTATION are what mflux stamps on Deployments it changes, so rollout history shows commits. */
+export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
+export const MFLUX_REVISION = 'mflux.dev/revision';
+
+/** ParseCache keeps parsed files by path and blob id across passes, so unchanged files are neither read nor parsed again. */
+export interface ParseCache {
+  files: Map<string, { oid: string; objects: ParsedObject[]; issues: ManifestIssue[] }>;
+  commit?: string;
+  listing?: TreeFile[];
+  /**
+   * synced remembers, for each object the last pass left matching Git, the blob its manifest came
+   * from and the live object's fingerprint (generation, or resourceVersion where there is none).
+   * Both unchanged ⇒ still in sync, without diffing: the no-new-commit pass stays cheap.
+   */
+  synced: Map<string, { oid: string; fp: string }>;
+}
+
+/** newParseCache makes an empty cache. */
+export function newParseCache(): ParseCache {
+  return { files: new Map(), synced: new Map() };
+}
+
+/** ProgressEvent is something a pass reports while it runs (for live output). */
+export type ProgressEvent =
+  | { type: 'resolved'; revision: Revision; warnings: string[] }
+  | { type: 'read'; files: number; reread: number; objects: number }
+  | { type: 'planned'; plan: Plan }
+  | { type: 'applied'; ref: string; action: string }
+  | { type: 'rollout'; ref: string; message: string }
+  | { type: 'pruned'; ref: string };
+
+/** ReconcileOptions is the injected world of one pass. */
+export interface ReconcileOptions {
+  source: GitSource;
+  sourceName: string;
+  sourceUrl: string;
+  client: ClusterClient;
+  clock: Clock;
+  ledger: Ledger;
+  /** wallNow reads the wall clock for ledger times (core/clock's wallClockNow in production). */
+  wallNow: () => number;
+  timeoutMs: number;
+  cache?: ParseCache;
+  onProgress?: (e: ProgressEvent) => void;
+  /** interval is the requeue delay after success (daemon), in ms. */
+  intervalMs?: number;
+}
+
+/** RolloutSummary is one Deployment's rollout in a result. */
+export interface RolloutSummary {
+  object: string;
+  revision?: number;
+  replicaSet?: string;
+  ok: boolean;
+  message: string;
+}
+
+/** ReconcileResult is what a pass did and when to come back. */
+export interface ReconcileResult {
+  outcome: Outcome;
+  reason: string;
+  retryable: boolean;
+  requeueAfter?: number;
+  revision?: Revision;
+  reasons: Reason[];
+  changes: Change[];
+  rollouts: RolloutSummary[];
+  warnings: string[];
+  passId?: number;
+  plan?: Plan;
+}
+
+/** fingerprint changes whenever someone else could have changed what we applied (status-only writes do not count). */
+export function fingerprint(o: KubeObject): string {
+  return o.metadata.generation !== undefined ? `g${o.metadata.generation}:${JSON.stringify(o.metadata.labels ?? {})}` : `rv${o.metadata.resourceVersion}`;
+}
+
+/** readDesired lists the manifests at a commit and parses them, reusing the cache for every (path, blob) seen before. */
+export async function readDesired(source: GitSource, commit: string, cache: ParseCache): Promise<{ objects: ParsedObject[]; issues: ManifestIssue[]; reread: number }> {
+  const previous = cache.listing;
+  let listing: TreeFile[];
+  if (previous && cache.commit === commit) {
+    listing = previous;
+  } else if (previous && cache.commit) {
+    // The tree diff says whether any manifest path changed; when none did, the old listing stands.
+    const changed = await source.changedPaths(cache.commit, commit);
+    listing = changed.length === 0 ? previous : await source.listManifests(commit);
+  } else {
+    listing = await source.listManifests(commit);
+  }
+  const stale = listing.filter((f) => cache.files.get(f.path)?.oid !== f.oid);
+  const blobs = stale.length > 0 ? await source.readBlobs([...new Set(stale.map((f) => f.oid))]) : new Map<string, string>();
+  for (const f of stale) {
+    const issues: ManifestIssue[] = [];
+    const objects = parseManifestFile({ path: f.path, content: blobs.get(f.oid) ?? '' }, issues);
+    cache.files.set(f.path, { oid: f.oid, objects, issues });
+  }
+  const present = new Set(listing.map((f) => f.path));
+  for (const p of cache.files.keys()) if (!present.has(p)) cache.files.delete(p);
+  cache.commit = commit;
+  cache.listing = listing;
+  const objects: ParsedObject[] = [];
+  const issues: ManifestIssue[] = [];
+  for (const f of listing) {
+    const c = cache.files.get(f.path)!;
+    objects.push(...c.objects);
+    issues.push(...c.issues);
+  }
+  return { objects, issues, reread: stale.length };
+}
+
+function issueReason(i: ManifestIssue): Reason {
+  return { code: i.code, object: i.file, file: i.file, line: i.line, message: `${i.file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}: ${i.message}` };
+}
+
+/** findDuplicates reports objects defined twice, naming both places. */
+export function findDuplicates(objects: ParsedObject[]): Reason[] {
+  const seen = new Map<string, ParsedObject>();
+  const out: Reason[] = [];
+  for (const p of objects) {
+    const ref = refOfObject(p.object);
+    const prev = seen.get(ref);
+    if (prev) {
+      out.push({ code: 'DuplicateObject', object: ref, file: p.origin.file, line: p.origin.line, message: `${ref} is defined twice: ${prev.origin.file}:${prev.origin.line} and ${p.origin.file}:${p.origin.line}` });
+    } else seen.set(ref, p);
+  }
+  return out;
+}
+
+async function deploymentRecord(client: ClusterClient, entry: PlanEntry, rollout: RolloutOutcome | undefined): Promise<DeploymentRecord> {
+  const ns = entry.namespace ?? 'default';
+  const d = await client.get('Deployment', ns, entry.name);
+  const rec: DeploymentRecord = { namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+  if (!d) return rec;
+  const rev = d.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  if (rev) rec.revision = Number(rev);
+  const rss = (await client.list('ReplicaSet', { namespace: ns })).filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
+  const current = rss.find((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === rev);
+  if (current) {
+    rec.replicaSet = current.metadata.name;
+    rec.podTemplateHash = current.metadata.labels?.['pod-template-hash'];
+  }
+  if (rollout?.ok) rec.finishedCluster = rollout.finishedAt;
+  return rec;
+}
+
+/** shortSha is the 7-character abbreviation git prints. */
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/** PreparedPlan is a commit read, validated and planned against the live cluster — everything short of applying it. */
+export interface PreparedPlan {
+  objects: ParsedObject[];
+  /** reasons is non-empty when the commit is invalid (parse errors, duplicates, API validation); then plan is empty. */
+  reasons: Reason[];
+  plan: Plan;
+  inventory: Map<string, KubeObject>;
+  /** live maps ref → the object in the cluster when the plan was made. */
+  live: Map<string, KubeObject>;
+  oidOf: (p: ParsedObject) => string;
+}
+
+/**
+ * preparePlan reads the manifests at a commit, validates the whole set (syntax, required fields,
+ * duplicates, the API server's own validation as a dry run) and plans it against the live objects.
+ */
+export async function preparePlan(o: {
+  source: GitSource;
+  client: ClusterClient;
+  inventory: Map<string, KubeObject>;
+  cache: ParseCache;
+  commit: string;
+  onProgress?: (e: ProgressEvent) => void;
+}): Promise<PreparedPlan> {
+  const { cache, inventory } = o;
+  const { objects, issues, reread } = await readDesired(o.source, o.commit, cache);
+  o.onProgress?.({ type: 'read', files: cache.listing?.length ?? 0, reread, objects: objects.length });
+  const oidOf = (p: ParsedObject) => cache.files.get(p.origin.file)?.oid ?? '';
+  const empty: Plan = { entries: [], counts: { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 } };
+  const reasons: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects)];
+  if (reasons.length === 0) {
+    const problems = await o.client.validate(objects.map((p) => p.object));
+    for (const { index, error } of problems) {
+      const p = objects[index]!;
+      reasons.push({ code: error.code ?? 'Invalid', object: refOfObject(p.object), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` });
+    }
+  }
+  if (reasons.length > 0) return { objects, reasons, plan: empty, inventory, live: new Map(), oidOf };
+  const live = new Map<string, KubeObject>();
+  const desiredRefs = new Set<string>();
+  for (const p of objects) {
+    const ref = refOfObject(p.object);
+    desiredRefs.add(ref);
+    const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
+    const l = await o.client.get(p.object.kind, ns, p.object.metadata.name);
+    if (l) live.set(ref, l);
+  }
+  for (const [ref, last] of inventory) {
+    if (desiredRefs.has(ref)) continue;
+    const l = await o.client.get(last.kind, last.metadata.namespace, last.metadata.name);
+    if (l) live.set(ref, l);
+  }
+  const inSync = new Set<string>();
+  for (const p of objects) {
+    const ref = refOfObject(p.object);
+    const seen = cache.synced.get(ref);
+    const l = live.get(ref);
+    if (seen && l && inventory.has(ref) && seen.oid === oidOf(p) && seen.fp === fingerprint(l)) inSync.add(ref);
+  }
+  const plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync });
+  return { objects, reasons, plan, inventory, live, oidOf };
+}
+
+/**
+ * reconcileOnce runs one pass. Validation of the whole commit comes before any write: one bad
+ * object and nothing from the commit is applied (Invalid). Re-applying the same commit writes
+ * nothing (NoChange). Prune runs last, after every changed Deployment is healthy.
+ */
+export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResult> {
+  const cache = o.cache ?? newParseCache();
+  const base = { reasons: [] as Reason[], changes: [] as Change[], rollouts: [] as RolloutSummary[], warnings: [] as string[] };
+  const state = o.ledger.sourceState(o.sourceName);
+  let revision: Revision;
+  try {
+    const r = await o.source.resolve(state.lastAppliedCommit);
+    revision = r.revision;
+    base.warnings.push(...r.warnings);
+    o.onProgress?.({ type: 'resolved', revision, warnings: r.warnings });
+  } catch (err) {
+    const retryable = Boolean(isMfluxError(err) && err.details.retryable);
+    return { ...base, outcome: 'Failed', reason: (err as Error).message, retryable, requeueAfter: retryable ? 30_000 : undefined };
+  }
+
+  const passId = o.ledger.beginPass({
+    source: o.sourceName,
+    url: o.sourceUrl,
+    ref: revision.ref,
+    revision: revision.revision,
+    commit: revision.commit,
+    subject: revision.subject,
+    author: revision.author,
+    startedWall: o.wallNow(),
+    startedCluster: o.clock.now(),
+  });
+  const finish = (outcome: Outcome, reason: string, extra: Partial<ReconcileResult> & { deployments?: DeploymentRecord[]; inventory?: { upserts: [string, KubeObject][]; deletes: string[] } } = {}): ReconcileResult => {
+    const result: ReconcileResult = { ...base, ...extra, outcome, reason, revision, passId, retryable: outcome === 'Failed' || outcome === 'RolloutFailed' };
+    o.ledger.finishPass(passId, {
+      outcome,
+      reasons: result.reasons,
+      changes: result.changes,
+      deployments: extra.deployments ?? [],
+      finishedWall: o.wallNow(),
+      finishedCluster: o.clock.now(),
+      inventory: extra.inventory,
+    });
+    if (o.intervalMs !== undefined && result.requeueAfter === undefined) result.requeueAfter = o.intervalMs;
+    return result;
+  };
+
+  try {
+    const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, onProgress: o.onProgress });
+    if (prepared.reasons.length > 0) return finish('Invalid', `${prepared.reasons.length} problem(s) in ${revision.revision}; nothing was applied`, { reasons: prepared.reasons });
+    const { plan, objects, oidOf, inventory, live } = prepared;
+    o.onProgress?.({ type: 'planned', plan });
+    const changes = planChanges(plan);
+    const newInventory = {
+      upserts: plan.entries.filter((e) => e.manifest && (e.action !== 'unchanged' || !inventory.has(e.ref))).map((e) => [e.ref, redactSecret(e.manifest!)] as [string, KubeObject]),
+      deletes: plan.entries.filter((e) => e.action === 'prune').map((e) => e.ref),
+    };
+    // Remember what is now in sync; after writes the live objects are read again (their generation moved).
+    const remember = async (fresh: boolean) => {
+      cache.synced.clear();
+      for (const p of objects) {
+        const ref = refOfObject(p.object);
+        const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
+        const l = fresh ? await o.client.get(p.object.kind, ns, p.object.metadata.name) : live.get(ref);
+        if (l) cache.synced.set(ref, { oid: oidOf(p), fp: fingerprint(l) });
+      }
+    };
+    if (changes.length === 0) {
+      await remember(false);
+      return finish('NoChange', `${revision.revision} is already applied`, { plan, inventory: newInventory });
+    }
+    cache.synced.clear();
+
+    const cause = `${revision.subject} (${shortSha(revision.commit)})`;
+    const applied = await applyPlan(o.client, plan.entries, (e) => (e.kind === 'Deployment' ? { [CHANGE_CAUSE]: cause, [MFLUX_REVISION]: revision.revision } : undefined));
+    for (const a of applied) o.onProgress?.({ type: 'applied', ref: a.ref, action: a.result.action });
+
+    const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
+    const outcomes = await waitForRollouts(
+      o.client,
+      deployments.map((e) => ({ ref: e.ref, namespace: e.namespace ?? 'default', name: e.name })),
+      o.clock,
+      o.timeoutMs,
+      (ref, message) => o.onProgress?.({ type: 'rollout', ref, message }),
+    );
+    const byRef = new Map(outcomes.map((r) => [r.ref, r]));
+    const records = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, byRef.get(e.ref))));
+    const rollouts: RolloutSummary[] = deployments.map((e, i) => ({
+      object: e.ref,
+      revision: records[i]!.revision,
+      replicaSet: records[i]!.replicaSet,
+      ok: byRef.get(e.ref)!.ok,
+      message: byRef.get(e.ref)!.message,
+    }));
+    const failed = outcomes.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      const failReasons: Reason[] = failed.map((f) => ({ code: f.reason === 'done' ? 'RolloutFailed' : f.reason, object: f.ref, message: `${f.ref}: ${f.message}` }));
+      // What was applied stays applied (the cluster keeps serving from the old ReplicaSet); prune waits for a healthy pass.
+      return finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), {
+        plan,
+        changes,
+        rollouts,
+        reasons: failReasons,
+        deployments: records,
+        inventory: { upserts: newInventory.upserts, deletes: [] },
+      });
+    }
+    for (const ref of await pruneObjects(o.client, plan.entries)) o.onProgress?.({ type: 'pruned', ref });
+    await remember(true);
+    return finish('Applied', `applied ${revision.revision}`, { plan, changes, rollouts, deployments: records, inventory: newInventory });
+  } catch (err) {
+    const e = err instanceof MfluxError ? err : new MfluxError('Internal', String((err as Error)?.stack ?? err));
+    return finish('Failed', e.message, { reasons: [{ code: e.code, object: e.subject ?? revision.revision, message: e.message }] });
+  }
+}

@@ -1,0 +1,62 @@
+/** The Git source's public shapes: options, revisions, tree files and the GitSource interface. */
+
+/** Credentials authenticate to an http(s) remote: basic (username/password) or a bearer token (token wins when both are set). */
+export interface Credentials {
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+/** SourceOptions says which repository, ref and path to read, and where remote clones live. */
+export interface SourceOptions {
+  /** repo is a local directory (worktree or bare repository, or a file:// URL) or an http(s) URL. */
+  repo: string;
+  /** ref is a branch, tag, full refname or commit SHA (full or short); default 'main'. */
+  ref?: string;
+  /** path is the repository subdirectory holding the manifests; default '' (the root). */
+  path?: string;
+  /** stateDir holds `sources/`, where remote repositories are cloned. */
+  stateDir: string;
+  credentials?: Credentials;
+  /** timeoutMs bounds network inactivity for remote operations; default 60000. */
+  timeoutMs?: number;
+}
+
+/** Revision describes one commit as reached through a ref. */
+export interface Revision {
+  /** ref is the ref as configured (branch, tag or SHA). */
+  ref: string;
+  /** commit is the full 40-hex commit SHA. */
+  commit: string;
+  /** revision is Flux's form: `main@sha1:<sha>`, `v1.0.0@sha1:<sha>`, or `sha1:<sha>` for a SHA ref. */
+  revision: string;
+  subject: string;
+  author: string;
+  authorEmail: string;
+  /** time is the author time in epoch milliseconds. */
+  time: number;
+}
+
+/** TreeFile is one manifest file at a commit. */
+export interface TreeFile {
+  /** path is repository-relative, posix separators (for a symlink: the link's own path). */
+  path: string;
+  /** oid is the blob's object id (for a symlink: the resolved target blob). */
+  oid: string;
+}
+
+/** GitSource reads one repository at one ref and path. */
+export interface GitSource {
+  /** resolve fetches (remote) and resolves --ref to a commit. Also returns warnings (e.g. force-push detected: previous commit not an ancestor). */
+  resolve(previousCommit?: string): Promise<{ revision: Revision; warnings: string[] }>;
+  /** listManifests lists .yaml/.yml/.json files under the path at a commit, following in-repo symlinks (PathEscape for escaping ones). */
+  listManifests(commit: string): Promise<TreeFile[]>;
+  /** readBlobs reads blob contents (utf8) for the given oids, efficiently. */
+  readBlobs(oids: string[]): Promise<Map<string, string>>;
+  /** changedPaths lists manifest paths under the path that differ between two commits (added, modified or deleted), via a tree diff that skips equal subtrees. */
+  changedPaths(fromCommit: string, toCommit: string): Promise<string[]>;
+  /** commitsBetween lists commits reachable from `to` but not from `from`, oldest first (for check --each-commit later). */
+  commitsBetween(from: string, to: string): Promise<Revision[]>;
+  /** readCommit describes one commit. */
+  readCommit(commit: string): Promise<Revision>;
+}
