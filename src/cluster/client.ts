@@ -25,8 +25,8 @@ export interface ClusterClient {
   apply(obj: KubeObject): Promise<ApplyResult>;
   /** delete removes one object (dependents are garbage-collected); false when it was absent. */
   delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
-  /** validate dry-runs a batch as if applied together (namespaces and CRDs in it count); one error per rejected object, by index. */
-  validate(objs: KubeObject[]): Promise<{ index: number; error: Error & { code?: string } }[]>;
+  /** validate dry-runs a batch as if applied together (namespaces and CRDs in it count); one error per rejected object, by index; `only` limits which indexes are checked. */
+  validate(objs: KubeObject[], only?: number[]): Promise<{ index: number; error: Error & { code?: string } }[]>;
   /** nextChangeAt is, for a simulated cluster, the cluster time of its next self-driven change (a pod becoming ready, a deadline); undefined when none is pending or unknown. */
   nextChangeAt?(): number | undefined;
   /** events returns events in the order they happened, optionally only those about one object. */

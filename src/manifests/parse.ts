@@ -77,9 +77,20 @@ export function splitDocuments(text: string): { text: string; line: number }[] {
 }
 
 function firstContentLine(doc: { text: string; line: number }): number {
-  const lines = doc.text.split('\n');
-  const i = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-  return doc.line + Math.max(0, i);
+  // Count the blank and comment lines before the first content line, without splitting the whole text.
+  const t = doc.text;
+  let line = doc.line;
+  let pos = 0;
+  while (pos < t.length) {
+    const nl = t.indexOf('\n', pos);
+    const end = nl < 0 ? t.length : nl;
+    const l = t.slice(pos, end).trim();
+    if (l !== '' && !l.startsWith('#')) return line;
+    if (nl < 0) break;
+    line++;
+    pos = nl + 1;
+  }
+  return doc.line;
 }
 
 function isEmptyDoc(v: unknown): boolean {
@@ -109,7 +120,9 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): 
   if (file.path.endsWith('.json')) {
     values.push(...parseJSON(file, issues));
   } else {
-    for (const doc of splitDocuments(file.content)) {
+    // Most files hold one document: parse them whole, without splitting and re-joining lines.
+    const single = !/(^|\n)(---|\.\.\.)(\s|$)/.test(file.content);
+    for (const doc of single ? [{ text: file.content, line: 1 }] : splitDocuments(file.content)) {
       try {
         const value = load(doc.text);
         if (!isEmptyDoc(value)) values.push({ value, line: firstContentLine(doc) });

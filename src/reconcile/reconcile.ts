@@ -5,6 +5,7 @@
  */
 import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced, redactSecret } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
+import { rolloutStatus } from '../cluster/rollout-status.js';
 import { type ManifestIssue, type ParsedObject, parseManifestFile } from '../manifests/index.js';
 import { type Plan, type PlanEntry, type Reason, computePlan, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
@@ -25,12 +26,16 @@ export interface ParseCache {
    * from and the live object's fingerprint (generation, or resourceVersion where there is none).
    * Both unchanged ⇒ still in sync, without diffing: the no-new-commit pass stays cheap.
    */
-  synced: Map<string, { oid: string; fp: string }>;
+  synced: Map<string, { kind: string; namespace?: string; name: string; oid: string; fp: string }>;
+  /** valid holds the paths whose objects passed the API server's validation and have not changed since. */
+  valid: Set<string>;
+  /** syncedCommit is the commit the last successful pass (Applied or NoChange) left the cluster at. */
+  syncedCommit?: string;
 }
 
 /** newParseCache makes an empty cache. */
 export function newParseCache(): ParseCache {
-  return { files: new Map(), synced: new Map() };
+  return { files: new Map(), synced: new Map(), valid: new Set() };
 }
 
 /** ProgressEvent is something a pass reports while it runs (for live output). */
@@ -107,9 +112,14 @@ export async function readDesired(source: GitSource, commit: string, cache: Pars
     const issues: ManifestIssue[] = [];
     const objects = parseManifestFile({ path: f.path, content: blobs.get(f.oid) ?? '' }, issues);
     cache.files.set(f.path, { oid: f.oid, objects, issues });
+    cache.valid.delete(f.path);
   }
   const present = new Set(listing.map((f) => f.path));
-  for (const p of cache.files.keys()) if (!present.has(p)) cache.files.delete(p);
+  for (const p of cache.files.keys()) {
+    if (present.has(p)) continue;
+    cache.files.delete(p);
+    cache.valid.delete(p);
+  }
   cache.commit = commit;
   cache.listing = listing;
   const objects: ParsedObject[] = [];
@@ -157,6 +167,20 @@ async function deploymentRecord(client: ClusterClient, entry: PlanEntry, rollout
   return rec;
 }
 
+/**
+ * stillInSync is the no-new-commit fast path: the commit is the one the last pass left in sync,
+ * and no object it applied has been changed by anyone since (same generation or resourceVersion).
+ * Then nothing needs reading, validating or planning.
+ */
+export async function stillInSync(client: ClusterClient, cache: ParseCache, commit: string): Promise<boolean> {
+  if (cache.commit !== commit || cache.synced.size === 0 || cache.syncedCommit !== commit) return false;
+  for (const s of cache.synced.values()) {
+    const live = await client.get(s.kind, s.namespace, s.name);
+    if (!live || fingerprint(live) !== s.fp) return false;
+  }
+  return true;
+}
+
 /** shortSha is the 7-character abbreviation git prints. */
 export function shortSha(sha: string): string {
   return sha.slice(0, 7);
@@ -193,11 +217,14 @@ export async function preparePlan(o: {
   const empty: Plan = { entries: [], counts: { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 } };
   const reasons: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects)];
   if (reasons.length === 0) {
-    const problems = await o.client.validate(objects.map((p) => p.object));
+    // Only objects from files that changed (or failed before) are dry-run; the rest are context.
+    const only = [...objects.keys()].filter((i) => !cache.valid.has(objects[i]!.origin.file));
+    const problems = only.length > 0 ? await o.client.validate(objects.map((p) => p.object), only) : [];
     for (const { index, error } of problems) {
       const p = objects[index]!;
       reasons.push({ code: error.code ?? 'Invalid', object: refOfObject(p.object), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` });
     }
+    if (problems.length === 0) for (const i of only) cache.valid.add(objects[i]!.origin.file);
   }
   if (reasons.length > 0) return { objects, reasons, plan: empty, inventory, live: new Map(), oidOf };
   const live = new Map<string, KubeObject>();
@@ -272,6 +299,9 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
   };
 
   try {
+    if (await stillInSync(o.client, cache, revision.commit)) {
+      return finish('NoChange', `${revision.revision} is already applied`);
+    }
     const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, onProgress: o.onProgress });
     if (prepared.reasons.length > 0) return finish('Invalid', `${prepared.reasons.length} problem(s) in ${revision.revision}; nothing was applied`, { reasons: prepared.reasons });
     const { plan, objects, oidOf, inventory, live } = prepared;
@@ -284,18 +314,36 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     // Remember what is now in sync; after writes the live objects are read again (their generation moved).
     const remember = async (fresh: boolean) => {
       cache.synced.clear();
+      cache.syncedCommit = revision.commit;
       for (const p of objects) {
         const ref = refOfObject(p.object);
         const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
         const l = fresh ? await o.client.get(p.object.kind, ns, p.object.metadata.name) : live.get(ref);
-        if (l) cache.synced.set(ref, { oid: oidOf(p), fp: fingerprint(l) });
+        if (l) cache.synced.set(ref, { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(l) });
       }
     };
     if (changes.length === 0) {
-      await remember(false);
+      // Nothing to write — but a rollout this commit started may still be running or stuck: health counts too.
+      const unhealthy = plan.entries.filter((e) => e.kind === 'Deployment' && e.live && !rolloutStatus(e.live).done);
+      if (unhealthy.length > 0) {
+        const waited = await waitForRollouts(
+          o.client,
+          unhealthy.map((e) => ({ ref: e.ref, namespace: e.namespace ?? 'default', name: e.name })),
+          o.clock,
+          o.timeoutMs,
+          (ref, message) => o.onProgress?.({ type: 'rollout', ref, message }),
+        );
+        const failed = waited.filter((r) => !r.ok);
+        if (failed.length > 0) {
+          const reasons: Reason[] = failed.map((f) => ({ code: f.reason, object: f.ref, message: `${f.ref}: ${f.message}` }));
+          return finish('RolloutFailed', reasons.map((r) => r.message).join('; '), { plan, reasons, inventory: newInventory });
+        }
+      }
+      await remember(unhealthy.length > 0);
       return finish('NoChange', `${revision.revision} is already applied`, { plan, inventory: newInventory });
     }
     cache.synced.clear();
+    cache.syncedCommit = undefined;
 
     const cause = `${revision.subject} (${shortSha(revision.commit)})`;
     const applied = await applyPlan(o.client, plan.entries, (e) => (e.kind === 'Deployment' ? { [CHANGE_CAUSE]: cause, [MFLUX_REVISION]: revision.revision } : undefined));

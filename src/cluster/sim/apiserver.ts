@@ -139,9 +139,10 @@ export class ApiServer {
 
   /**
    * dryRun validates a whole batch as if applied together (namespaces and CRDs in the batch count
-   * as present) and stores nothing. Returns one error per failing object, by index.
+   * as present) and stores nothing. Returns one error per failing object, by index. With `only`,
+   * just those indexes are checked (the rest still provide namespaces and CRDs).
    */
-  dryRun(objs: KubeObject[]): { index: number; error: MfluxError }[] {
+  dryRun(objs: KubeObject[], only?: number[]): { index: number; error: MfluxError }[] {
     const discovery = this.discovery.clone();
     const namespaces = new Set<string>();
     for (const o of objs) {
@@ -149,14 +150,14 @@ export class ApiServer {
       if (o?.kind === 'CustomResourceDefinition') discovery.registerCRD(o);
     }
     const errors: { index: number; error: MfluxError }[] = [];
-    objs.forEach((o, index) => {
+    for (const index of only ?? objs.keys()) {
       try {
-        this.prepare(o, { discovery, namespaces });
+        this.prepare(objs[index]!, { discovery, namespaces });
       } catch (err) {
         if (err instanceof MfluxError) errors.push({ index, error: err });
         else throw err;
       }
-    });
+    }
     return errors;
   }
 

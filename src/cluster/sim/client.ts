@@ -58,9 +58,9 @@ export class SimClient implements ClusterClient {
     return gone;
   }
 
-  async validate(objs: KubeObject[]): Promise<{ index: number; error: Error & { code?: string } }[]> {
+  async validate(objs: KubeObject[], only?: number[]): Promise<{ index: number; error: Error & { code?: string } }[]> {
     this.sim.fireDue();
-    return this.sim.api.dryRun(objs);
+    return this.sim.api.dryRun(objs, only);
   }
 
   nextChangeAt(): number | undefined {
