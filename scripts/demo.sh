@@ -1,49 +1,67 @@
 #!/usr/bin/env bash
-# The article's story on the embedded simulated cluster, step by step (fixtures-repo/, one folder per commit).
-# Cluster time is virtual: ten minutes of rollouts run in well under a second.
+# The article's story as GitOps: fixtures-repo/ becomes a real git repository (one commit per
+# folder) and mflux reconciles each commit in turn on the embedded simulated cluster, as a poller
+# would. Cluster time is virtual: every rollout (and a 10-minute progress deadline) runs in
+# well under a second.
 set -u
 cd "$(dirname "$0")/.."
 MFLUX="node dist/src/cli/main.js"
-[ -f dist/src/cli/main.js ] || npm run --silent build
-export MFLUX_STATE="${MFLUX_STATE:-$(mktemp -d)/state}"
+[ -f dist/src/cli/main.js ] && [ -f dist/scripts/fixtures-repo.js ] || npm run --silent build
+WORK="$(mktemp -d)"
+export MFLUX_STATE="${MFLUX_STATE:-$WORK/state}"
+REPO="$WORK/repo"
 step() { printf '\n\033[1m## %s\033[0m\n' "$*"; }
 run() { printf '$ mflux %s\n' "$*"; $MFLUX "$@"; }
 
-step "1. front v1.0.0, 3 replicas (state: $MFLUX_STATE)"
-run apply -f fixtures-repo/01-v1 --no-wait --pod-ready-jitter 5s
-run rollout status deployment/front
-run describe deployment front
-run advance 2m30s
+step "fixtures-repo/ → a git repository with one commit per folder ($REPO)"
+node dist/scripts/fixtures-repo.js "$REPO" >/dev/null
+git -C "$REPO" log --reverse --format='%h %s'
+mapfile -t COMMITS < <(git -C "$REPO" log --reverse --format='%H')
 
-step "2. image v2.0.0: a rolling update"
-run apply -f fixtures-repo/02-image-v2 --no-wait
-run advance 12s
+# A poller sees branch main move forward one commit at a time.
+reconcile() { # commit-index [flags...]
+  local i=$1; shift
+  git -C "$REPO" update-ref refs/heads/main "${COMMITS[$i]}"
+  run reconcile --repo "$REPO" --ref main "$@"
+}
+
+step "1. front v1.0.0, 3 replicas"
+reconcile 0 --pod-ready-jitter 5s --fail-images '*:broken'
 run get deploy
-run rollout status deployment/front
+run describe deployment front
+
+step "2. image v2.0.0: a rolling update (new ReplicaSet up by 1, old down by 1)"
+run advance 2m30s >/dev/null
+reconcile 1 --pod-ready-jitter 0s
 run get rs
 run describe deployment front
 
-step "3. back to v1.0.0: the old ReplicaSet is reused as revision 3"
-run apply -f fixtures-repo/03-back-to-v1
+step "3. back to v1.0.0: the first ReplicaSet is reused as revision 3"
+reconcile 2
 run get rs
 run rollout history deployment/front
 
-step "4. replicas 3 -> 5: scaling, no new revision"
-run apply -f fixtures-repo/04-replicas-5
+step "4. replicas 3 -> 5: scaling only, the revision stays 3"
+reconcile 3
 run get rs
 
 step "5. maxSurge 30%, maxUnavailable 10%: no pod-template change, no rollout"
-run apply -f fixtures-repo/05-surge-30-unavailable-10
-run describe deployment front
+reconcile 4
 
-step "6. a broken image: pods never become Ready; the rollout stalls, service keeps 5 available pods"
-run apply -f fixtures-repo/06-broken-image --fail-images '*:broken'
-echo "(exit code $?: the progress deadline was exceeded)"
-run get deploy
+step "6. a broken image: the rollout stalls (5 pods keep serving) until the progress deadline"
+reconcile 5 --timeout 15m
+echo "(exit code $?: RolloutFailed)"
 run get rs
 run get pods
 
-step "7. fixed image: the stuck rollout is replaced and completes"
-run apply -f fixtures-repo/07-fixed
+step "7. the fix: a new rollout replaces the stuck one"
+reconcile 6
 run get rs
+
+step "re-reconciling the same commit writes nothing"
+reconcile 6
+
+step "the ledger: every commit and what it did"
+run history
+run history deployment/front
 run rollout history deployment/front

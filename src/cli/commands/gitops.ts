@@ -8,7 +8,7 @@ import { credentialsFrom, openSource, type GitSource } from '../../source/index.
 import { tabulate } from '../format/index.js';
 import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf, stateDirOf } from '../options.js';
-import { type ClusterSession, runInSession } from '../session.js';
+import { runInSession } from '../session.js';
 import { parseDeploymentArg } from './view.js';
 
 /** SourceFlags pick the repository, ref, path and credentials. */
@@ -179,8 +179,10 @@ export interface HistoryFlags extends CommonOptions {
   namespace?: string;
 }
 
-function ago(session: ClusterSession, at: number | undefined): string {
-  return at === undefined ? '<none>' : toRFC3339(at);
+/** shortRevision writes a revision compactly: main@sha1:1a2b3c4, or sha1:1a2b3c4 when the ref was a commit. */
+export function shortRevision(ref: string, commit: string): string {
+  const short = `sha1:${commit.slice(0, 7)}`;
+  return commit.startsWith(ref) ? short : `${ref}@${short}`;
 }
 
 /** historyCommand prints the ledger: every pass, or every commit applied to one Deployment. */
@@ -223,7 +225,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
       io.out(
         tabulate(
           [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', 'REPLICASET', 'APPLIED']].concat(
-            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, r.pass.outcome ?? 'InProgress', r.replicaSet ?? '<none>', ago(session, r.pass.startedCluster)]),
+            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, r.pass.outcome ?? 'InProgress', r.replicaSet ?? '<none>', toRFC3339(r.pass.startedCluster)]),
           ),
         ),
       );
@@ -244,7 +246,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
           passes.map((p) => [
             String(p.id),
             p.source,
-            `${p.ref}@${p.commit.slice(0, 7)}`,
+            shortRevision(p.ref, p.commit),
             p.subject,
             p.outcome ?? 'InProgress',
             p.finishedCluster !== undefined ? formatDuration(p.finishedCluster - p.startedCluster) : '<none>',
