@@ -1,6 +1,7 @@
 /** Shared command-line options: state dir, clock and simulation knobs. */
 import { MfluxError, parseDuration } from '../core/index.js';
 import type { SimKnobs } from '../cluster/sim/sim.js';
+import { DEFAULT_POLICY, IMPACT_CODES, type ImpactCode, type Policy, parseMaxPrune } from '../plan/index.js';
 import { resolveStateDir } from '../store/index.js';
 import type { ClockKind, SessionOptions } from './session.js';
 
@@ -60,4 +61,25 @@ export function knobsOf(o: SimFlagOptions): Partial<SimKnobs> {
   if (term !== undefined) k.podTerminateAfterMs = term;
   if (o.failImages && o.failImages.length > 0) k.failImages = o.failImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return k;
+}
+
+/** PolicyFlags are the guard's policy as flags. */
+export interface PolicyFlags {
+  maxPrune?: string;
+  blockImpact?: string[];
+}
+
+/** policyOf turns --max-prune and --block-impact into a guard policy (defaults: 20%, nothing blocks). */
+export function policyOf(o: PolicyFlags): Policy {
+  const policy: Policy = { ...DEFAULT_POLICY, block: [] };
+  if (o.maxPrune !== undefined) {
+    const m = parseMaxPrune(o.maxPrune);
+    if (m === undefined) throw new MfluxError('Usage', `invalid --max-prune "${o.maxPrune}": use a count (5) or a percentage of the inventory (20%)`);
+    policy.maxPrune = m;
+  }
+  for (const code of (o.blockImpact ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {
+    if (!IMPACT_CODES.includes(code as ImpactCode)) throw new MfluxError('Usage', `invalid --block-impact "${code}": use ${IMPACT_CODES.join(', ')}`);
+    policy.block.push(code as ImpactCode);
+  }
+  return policy;
 }

@@ -15,6 +15,12 @@ function stateOptions(cmd: Command): Command {
     .option('--clock-start <time>', 'start a new virtual timeline at this RFC 3339 time (default: now)');
 }
 
+function policyOptions(cmd: Command): Command {
+  return cmd
+    .option('--max-prune <n|percent>', 'most objects one pass may prune: a count or a percentage of the inventory (default 20%, at least 1)')
+    .option('--block-impact <code>', 'make a downtime impact block: RecreateDowntime, ZeroAvailability, DoubleCapacity (repeatable)', collect);
+}
+
 function simOptions(cmd: Command): Command {
   return cmd
     .option('--pod-ready-after <duration>', 'time from pod creation to Ready (default 10s)')
@@ -32,7 +38,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
 
-  simOptions(stateOptions(program.command('apply')))
+  policyOptions(simOptions(stateOptions(program.command('apply'))))
     .description('apply manifests to the simulated cluster (create or update in place, never delete), then follow the rollouts')
     .requiredOption('-f, --filename <path>', 'file or directory of manifests (repeatable)', collect)
     .option('--timeout <duration>', 'give up after this much cluster time (0: until every rollout ends)', '0')
@@ -87,13 +93,13 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       .option('--password-file <file>', 'file holding the password (or $MFLUX_GIT_PASSWORD)')
       .option('--token-file <file>', 'file holding a bearer token (or $MFLUX_GIT_TOKEN)');
 
-  simOptions(stateOptions(sourceOptions(program.command('reconcile'))))
+  policyOptions(simOptions(stateOptions(sourceOptions(program.command('reconcile')))))
     .description('one GitOps pass: fetch, plan, apply in place, wait for rollouts, prune, record in the ledger')
     .option('--timeout <duration>', 'rollout wait, in cluster time', '5m')
     .option('-o, --output <format>', 'text | json', 'text')
     .action(async (o) => setExit(await reconcileCommand(o, io)));
 
-  stateOptions(sourceOptions(program.command('diff')))
+  policyOptions(stateOptions(sourceOptions(program.command('diff'))))
     .description('show what reconcile would change, without applying (exit 0 none, 1 differences)')
     .option('-o, --output <format>', 'text (unified YAML diff) | json (RFC 6902 patches)', 'text')
     .action(async (o) => setExit(await diffCommand(o, io)));

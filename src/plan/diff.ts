@@ -63,7 +63,8 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
 /** entryDiff renders one plan entry as a unified diff of normalised YAML (live → desired). */
 export function entryDiff(e: PlanEntry): string {
   const show = (o: KubeObject | undefined) => (o ? toYAML(maskSecret(normalise(o))) : '');
-  const from = e.action === 'create' ? '' : show(e.live);
-  const to = e.action === 'prune' ? '' : show(e.applied);
+  const action = e.intended ?? e.action;
+  const from = action === 'create' ? '' : show(e.live);
+  const to = action === 'prune' ? '' : show(e.applied);
   return unifiedDiff(from, to, `live/${e.ref}`, `git/${e.ref}`);
 }

@@ -27,6 +27,8 @@ export interface PlanEntry {
   namespace?: string;
   name: string;
   action: PlanAction;
+  /** intended is what a blocked entry would have done. */
+  intended?: PlanAction;
   origin?: Origin;
   patch: Operation[];
   reasons: Reason[];

@@ -7,7 +7,7 @@ import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced, re
 import type { ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
 import { type ManifestIssue, type ParsedObject, parseManifestFile } from '../manifests/index.js';
-import { type Plan, type PlanEntry, type Reason, computePlan, planChanges, refOfObject } from '../plan/index.js';
+import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, computePlan, guardPlan, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import type { Change, DeploymentRecord, Ledger, Outcome } from '../ledger/index.js';
 import type { GitSource, Revision, TreeFile } from '../source/index.js';
@@ -62,6 +62,8 @@ export interface ReconcileOptions {
   onProgress?: (e: ProgressEvent) => void;
   /** interval is the requeue delay after success (daemon), in ms. */
   intervalMs?: number;
+  /** policy tunes the guard (maxPrune, which impacts block). */
+  policy?: Policy;
 }
 
 /** RolloutSummary is one Deployment's rollout in a result. */
@@ -86,6 +88,7 @@ export interface ReconcileResult {
   warnings: string[];
   passId?: number;
   plan?: Plan;
+  impacts?: Impact[];
 }
 
 /** fingerprint changes whenever someone else could have changed what we applied (status-only writes do not count). */
@@ -186,11 +189,14 @@ export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** PreparedPlan is a commit read, validated and planned against the live cluster — everything short of applying it. */
+/** PreparedPlan is a commit read, validated, planned and guarded against the live cluster — everything short of applying it. */
 export interface PreparedPlan {
   objects: ParsedObject[];
-  /** reasons is non-empty when the commit is invalid (parse errors, duplicates, API validation); then plan is empty. */
+  /** reasons lists why the commit cannot be applied (parse errors, duplicates, API validation, guard rules); empty when it can. */
   reasons: Reason[];
+  /** blocked is true when a guard rule (not mere invalidity) stopped the commit. */
+  blocked: boolean;
+  impacts: Impact[];
   plan: Plan;
   inventory: Map<string, KubeObject>;
   /** live maps ref → the object in the cluster when the plan was made. */
@@ -198,9 +204,12 @@ export interface PreparedPlan {
   oidOf: (p: ParsedObject) => string;
 }
 
+const EMPTY_PLAN: Plan = { entries: [], counts: { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 } };
+
 /**
- * preparePlan reads the manifests at a commit, validates the whole set (syntax, required fields,
- * duplicates, the API server's own validation as a dry run) and plans it against the live objects.
+ * preparePlan reads the manifests at a commit, checks the whole set (syntax, required fields,
+ * duplicates), plans it against the live objects, runs the guard over the whole plan and the API
+ * server's validation as a dry run. Any reason at all and nothing from the commit may be applied.
  */
 export async function preparePlan(o: {
   source: GitSource;
@@ -208,48 +217,76 @@ export async function preparePlan(o: {
   inventory: Map<string, KubeObject>;
   cache: ParseCache;
   commit: string;
+  policy?: Policy;
   onProgress?: (e: ProgressEvent) => void;
 }): Promise<PreparedPlan> {
   const { cache, inventory } = o;
   const { objects, issues, reread } = await readDesired(o.source, o.commit, cache);
   o.onProgress?.({ type: 'read', files: cache.listing?.length ?? 0, reread, objects: objects.length });
   const oidOf = (p: ParsedObject) => cache.files.get(p.origin.file)?.oid ?? '';
-  const empty: Plan = { entries: [], counts: { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 } };
-  const reasons: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects)];
-  if (reasons.length === 0) {
-    // Only objects from files that changed (or failed before) are dry-run; the rest are context.
-    const only = [...objects.keys()].filter((i) => !cache.valid.has(objects[i]!.origin.file));
-    const problems = only.length > 0 ? await o.client.validate(objects.map((p) => p.object), only) : [];
-    for (const { index, error } of problems) {
-      const p = objects[index]!;
-      reasons.push({ code: error.code ?? 'Invalid', object: refOfObject(p.object), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` });
-    }
-    if (problems.length === 0) for (const i of only) cache.valid.add(objects[i]!.origin.file);
-  }
-  if (reasons.length > 0) return { objects, reasons, plan: empty, inventory, live: new Map(), oidOf };
+  const syntax: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects)];
+  if (syntax.length > 0) return { objects, reasons: syntax, blocked: false, impacts: [], plan: EMPTY_PLAN, inventory, live: new Map(), oidOf };
+  // Only objects from files that changed (or failed before) are dry-run; the rest are context.
+  const validate = [...objects.keys()].filter((i) => !cache.valid.has(objects[i]!.origin.file));
+  const inSync = (ref: string, p: ParsedObject, l: KubeObject) => {
+    const seen = cache.synced.get(ref);
+    return Boolean(seen && inventory.has(ref) && seen.oid === oidOf(p) && seen.fp === fingerprint(l));
+  };
+  const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync });
+  if (planned.invalid === 0) for (const i of validate) cache.valid.add(objects[i]!.origin.file);
+  return { ...planned, objects, inventory, oidOf };
+}
+
+/**
+ * planObjects plans parsed objects against the live cluster and judges the whole plan: the guard's
+ * rules and the API server's validation (a dry run of the `validate` indexes, all by default).
+ * Shared by reconcile, diff and `apply -f`.
+ */
+export async function planObjects(o: {
+  objects: ParsedObject[];
+  client: ClusterClient;
+  inventory: Map<string, KubeObject>;
+  policy?: Policy;
+  validate?: number[];
+  inSync?: (ref: string, p: ParsedObject, live: KubeObject) => boolean;
+}): Promise<{ reasons: Reason[]; blocked: boolean; impacts: Impact[]; plan: Plan; live: Map<string, KubeObject>; invalid: number }> {
+  const { objects, inventory } = o;
+  const validate = o.validate ?? [...objects.keys()];
+  const problems = validate.length > 0 ? await o.client.validate(objects.map((p) => p.object), validate) : [];
+  const invalid: Reason[] = problems.map(({ index, error }) => {
+    const p = objects[index]!;
+    return { code: error.code ?? 'Invalid', object: refOfObject(p.object), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` };
+  });
   const live = new Map<string, KubeObject>();
   const desiredRefs = new Set<string>();
+  const inSync = new Set<string>();
   for (const p of objects) {
     const ref = refOfObject(p.object);
     desiredRefs.add(ref);
     const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
     const l = await o.client.get(p.object.kind, ns, p.object.metadata.name);
-    if (l) live.set(ref, l);
+    if (!l) continue;
+    live.set(ref, l);
+    if (o.inSync?.(ref, p, l)) inSync.add(ref);
   }
   for (const [ref, last] of inventory) {
     if (desiredRefs.has(ref)) continue;
     const l = await o.client.get(last.kind, last.metadata.namespace, last.metadata.name);
     if (l) live.set(ref, l);
   }
-  const inSync = new Set<string>();
-  for (const p of objects) {
-    const ref = refOfObject(p.object);
-    const seen = cache.synced.get(ref);
-    const l = live.get(ref);
-    if (seen && l && inventory.has(ref) && seen.oid === oidOf(p) && seen.fp === fingerprint(l)) inSync.add(ref);
+  let plan: Plan;
+  try {
+    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync });
+  } catch (err) {
+    // A manifest too malformed to diff has been reported by validation already.
+    if (invalid.length > 0) return { reasons: invalid, blocked: false, impacts: [], plan: EMPTY_PLAN, live, invalid: invalid.length };
+    throw err;
   }
-  const plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync });
-  return { objects, reasons, plan, inventory, live, oidOf };
+  const guard = guardPlan(plan, { policy: o.policy, inventorySize: inventory.size });
+  // The API server's own "field is immutable" rejection says less than the guard's reason for the same object.
+  const guarded = new Set(guard.reasons.filter((r) => r.code === 'ImmutableFieldChange').map((r) => r.object));
+  const reasons = [...guard.reasons, ...invalid.filter((r) => !(guarded.has(r.object) && r.message.includes('field is immutable')))];
+  return { reasons, blocked: guard.blocked, impacts: guard.impacts, plan: guard.plan, live, invalid: invalid.length };
 }
 
 /**
@@ -302,9 +339,17 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     if (await stillInSync(o.client, cache, revision.commit)) {
       return finish('NoChange', `${revision.revision} is already applied`);
     }
-    const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, onProgress: o.onProgress });
-    if (prepared.reasons.length > 0) return finish('Invalid', `${prepared.reasons.length} problem(s) in ${revision.revision}; nothing was applied`, { reasons: prepared.reasons });
+    const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, policy: o.policy, onProgress: o.onProgress });
+    if (prepared.reasons.length > 0) {
+      const outcome: Outcome = prepared.blocked ? 'Blocked' : 'Invalid';
+      return finish(outcome, `${prepared.reasons.length} problem(s) in ${revision.revision}; nothing was applied, the cluster keeps the last applied revision`, {
+        reasons: prepared.reasons,
+        plan: prepared.plan,
+        impacts: prepared.impacts,
+      });
+    }
     const { plan, objects, oidOf, inventory, live } = prepared;
+    base.warnings.push(...prepared.impacts.map((i) => `${i.code}: ${i.message}`));
     o.onProgress?.({ type: 'planned', plan });
     const changes = planChanges(plan);
     const newInventory = {

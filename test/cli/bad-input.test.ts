@@ -139,7 +139,8 @@ describe('apply is declarative and loses nothing', () => {
     writeManifest(dir, 'web.yaml', deployment('web').replace('matchLabels: {app: web}', 'matchLabels: {app: web, tier: x}').replace('labels: {app: web}', 'labels: {app: web, tier: x}'));
     const r = await mflux(state, 'apply', '-f', file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('spec.selector: Invalid value: {"matchLabels":{"app":"web","tier":"x"}}: field is immutable');
+    expect(r.stderr).toMatch(/web\.yaml:1: Deployment\/default\/web: spec\.selector is immutable: .* create the object under a new name .* \[ImmutableFieldChange\]/);
+    expect(r.stderr).not.toContain('field is immutable');
     const after = JSON.parse((await mflux(state, 'get', 'deploy', 'web', '-o', 'json')).stdout);
     expect(after).toEqual(before);
   });

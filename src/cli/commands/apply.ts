@@ -3,13 +3,14 @@ import { MfluxError, isNamespaced } from '../../core/index.js';
 import { parseManifests, sortForApply, ManifestError, formatIssue, type ParsedObject } from '../../manifests/index.js';
 import { readManifestPaths } from '../files.js';
 import { type IO, EXIT, reportError } from '../io.js';
-import { type CommonOptions, type SimFlagOptions, durationFlag, knobsOf, sessionOf } from '../options.js';
+import { type CommonOptions, type PolicyFlags, type SimFlagOptions, durationFlag, knobsOf, policyOf, sessionOf } from '../options.js';
+import { planObjects } from '../../reconcile/index.js';
 import { runInSession } from '../session.js';
 import { watchRollouts, reportWatch, type RolloutWatch } from './watch.js';
 import { apiGroupOf } from '../../core/index.js';
 
 /** ApplyOptions are `mflux apply`'s flags. */
-export interface ApplyOptions extends CommonOptions, SimFlagOptions {
+export interface ApplyOptions extends CommonOptions, SimFlagOptions, PolicyFlags {
   filename: string[];
   timeout?: string;
   wait?: boolean;
@@ -37,6 +38,7 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
     if (!opts.filename || opts.filename.length === 0) throw new MfluxError('Usage', 'must specify -f FILE|DIR');
     timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
     knobsOf(opts);
+    policyOf(opts);
     const files = readManifestPaths(opts.filename);
     if (files.length === 0) throw new MfluxError('Usage', `no objects passed to apply (no .yaml, .yml or .json files under ${opts.filename.join(', ')})`);
     parsed = sortForApply(parseManifests(files));
@@ -61,13 +63,16 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
   return runInSession(() => sessionOf(opts, 'write'), io, async (session) => {
     const { sim } = session;
     sim.fireDue();
-    const problems = sim.api.dryRun(parsed.map((p) => p.object));
-    if (problems.length > 0) {
-      for (const { index, error } of problems) io.err(`error: ${originOf(parsed[index]!)}: ${error.message} [${error.code}]\n`);
-      io.err(`error: nothing was applied: ${problems.length} of ${parsed.length} objects were rejected\n`);
+    const client = session.client;
+    // The same judgement as reconcile: the API server's validation and the guard, on the whole batch, before any write.
+    const judged = await planObjects({ objects: parsed, client, inventory: new Map(), policy: policyOf(opts) });
+    for (const i of judged.impacts) io.err(`warning: ${i.message} [${i.code}]\n`);
+    if (judged.reasons.length > 0) {
+      for (const r of judged.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
+      const objects = new Set(judged.reasons.map((r) => r.object)).size;
+      io.err(`error: nothing was applied: ${objects} of ${parsed.length} objects were ${judged.blocked ? 'blocked or rejected' : 'rejected'}\n`);
       return EXIT.bad;
     }
-    const client = session.client;
     const watches: RolloutWatch[] = [];
     for (const p of parsed) {
       const r = client.applySync(p.object);

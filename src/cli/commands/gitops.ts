@@ -7,7 +7,7 @@ import { type ProgressEvent, type ReconcileResult, newParseCache, preparePlan, r
 import { credentialsFrom, openSource, type GitSource } from '../../source/index.js';
 import { tabulate } from '../format/index.js';
 import { type IO, EXIT } from '../io.js';
-import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf, stateDirOf } from '../options.js';
+import { type CommonOptions, type PolicyFlags, type SimFlagOptions, durationFlag, policyOf, sessionOf, stateDirOf } from '../options.js';
 import { runInSession } from '../session.js';
 import { parseDeploymentArg } from './view.js';
 
@@ -52,7 +52,7 @@ function sourceURL(f: SourceFlags): string {
 }
 
 /** ReconcileFlags are `mflux reconcile`'s flags. */
-export interface ReconcileFlags extends CommonOptions, SimFlagOptions, SourceFlags {
+export interface ReconcileFlags extends CommonOptions, SimFlagOptions, SourceFlags, PolicyFlags {
   timeout?: string;
   output?: string;
 }
@@ -75,7 +75,10 @@ function progressPrinter(io: IO, json: boolean): (e: ProgressEvent) => void {
       case 'planned': {
         const c = e.plan.counts;
         io.out(`plan: ${c.create} to create, ${c.update} to update, ${c.prune} to prune, ${c.unchanged} unchanged\n`);
-        for (const en of e.plan.entries) if (en.action !== 'unchanged') io.out(`  ${SYMBOL[en.action]} ${en.ref}\n`);
+        for (const en of e.plan.entries) {
+          if (en.action === 'unchanged') continue;
+          io.out(`  ${SYMBOL[en.action]} ${en.ref}${en.intended ? ` (${en.intended} blocked)` : ''}${en.impact.length ? `  [${en.impact.join(', ')}]` : ''}\n`);
+        }
         break;
       }
       case 'rollout':
@@ -105,6 +108,7 @@ export function resultJSON(r: ReconcileResult): object {
     commit: r.revision?.commit,
     reason: r.reason,
     reasons: r.reasons,
+    impacts: r.impacts ?? [],
     warnings: r.warnings,
     changes: r.changes,
     rollouts: r.rollouts.map((x) => ({ object: x.object, revision: x.revision, replicaSet: x.replicaSet, ok: x.ok })),
@@ -127,6 +131,7 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
   }
   return runInSession(() => sessionOf(f, 'write'), io, async (session) => {
     const timeoutMs = durationFlag('timeout', f.timeout ?? '5m')!;
+    const policy = policyOf(f);
     const source = await openFromFlags(f, f);
     const result = await reconcileOnce({
       source,
@@ -138,11 +143,13 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
       wallNow: wallClockNow,
       timeoutMs,
       cache: newParseCache(),
+      policy,
       onProgress: progressPrinter(io, json),
     });
     if (json) {
       io.out(`${JSON.stringify(resultJSON(result), null, 2)}\n`);
     } else {
+      for (const w of result.warnings) io.err(`warning: ${w}\n`);
       for (const r of result.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
       const rolled = result.rollouts.map((x) => `${x.object} → revision ${x.revision ?? '?'}${x.replicaSet ? ` (${x.replicaSet})` : ''}${x.ok ? '' : ' FAILED'}`);
       io.out(`${result.outcome}: ${result.reason}${rolled.length ? `\n  ${rolled.join('\n  ')}` : ''}\n`);
@@ -158,16 +165,31 @@ export async function diffCommand(f: ReconcileFlags, io: IO): Promise<number> {
     const { revision, warnings } = await source.resolve();
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const ledger = new Ledger(session.store);
-    const prepared = await preparePlan({ source, client: session.client, inventory: ledger.inventory(sourceName(f)), cache: newParseCache(), commit: revision.commit });
-    if (prepared.reasons.length > 0) {
+    const prepared = await preparePlan({ source, client: session.client, inventory: ledger.inventory(sourceName(f)), cache: newParseCache(), commit: revision.commit, policy: policyOf(f) });
+    if (prepared.reasons.length > 0 && !prepared.blocked) {
       for (const r of prepared.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
       return EXIT.error;
     }
     const changed = prepared.plan.entries.filter((e) => e.action !== 'unchanged');
     if (f.output === 'json') {
-      io.out(`${JSON.stringify({ revision: revision.revision, commit: revision.commit, changes: changed.map((e) => ({ object: e.ref, action: e.action, patch: e.patch })) }, null, 2)}\n`);
+      io.out(
+        `${JSON.stringify(
+          {
+            revision: revision.revision,
+            commit: revision.commit,
+            blocked: prepared.blocked,
+            reasons: prepared.reasons,
+            impacts: prepared.impacts,
+            changes: changed.map((e) => ({ object: e.ref, action: e.action, ...(e.intended ? { intended: e.intended } : {}), patch: e.patch })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       for (const e of changed) io.out(entryDiff(e));
+      for (const i of prepared.impacts) io.err(`warning: ${i.message} [${i.code}]\n`);
+      for (const r of prepared.reasons) io.err(`blocked: ${r.message} [${r.code}]\n`);
     }
     return changed.length > 0 ? EXIT.bad : EXIT.ok;
   });

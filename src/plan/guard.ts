@@ -1,0 +1,270 @@
+/**
+ * The guard: the rules that make mini-flux safe (DESIGN.md). mini-flux only ever applies; it
+ * refuses any change that would need delete + re-create, any request to force or replace, and any
+ * prune that would take a serving workload down. Pure: it marks plan entries, it writes nothing.
+ */
+import { canonicalJSON, deepEqual } from '../core/index.js';
+import { resolveFenceposts } from '../manifests/index.js';
+import { type Plan, type PlanAction, type PlanEntry, type Reason, normalise } from './plan.js';
+
+/** ImpactCode names a downtime risk a change carries (reported; blocking only by policy). */
+export type ImpactCode = 'RecreateDowntime' | 'ZeroAvailability' | 'DoubleCapacity';
+
+/** IMPACT_CODES lists every impact, for flag validation. */
+export const IMPACT_CODES: readonly ImpactCode[] = ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity'];
+
+/** Policy tunes the guard: which impacts block, and how much one pass may prune. */
+export interface Policy {
+  /** maxPrune: a count, or a percentage of the inventory ("20%"); at least 1 either way. */
+  maxPrune: number | string;
+  /** block lists impacts that block instead of warn. */
+  block: ImpactCode[];
+}
+
+/** DEFAULT_POLICY: no impact blocks; prune at most 20% of the inventory per pass. */
+export const DEFAULT_POLICY: Policy = { maxPrune: '20%', block: [] };
+
+/** Impact is one downtime risk of one entry. */
+export interface Impact {
+  code: ImpactCode;
+  object: string;
+  /** detail is the message without the object in front. */
+  detail: string;
+  message: string;
+}
+
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+const SELECTOR_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
+
+/** ROLLING_ALTERNATIVE is the safe way to make a change the API server will not take in place. */
+export const ROLLING_ALTERNATIVE =
+  'do it as a rolling change instead: create the object under a new name with the new value, shift traffic to it, then remove the old one in a later commit once it is drained';
+
+/** FORCE_ANNOTATIONS are the annotations other tools read as "delete and re-create if needed". */
+export const FORCE_ANNOTATIONS = ['kustomize.toolkit.fluxcd.io/force', 'argocd.argoproj.io/sync-options', 'mflux.dev/force', 'mflux.dev/replace'];
+
+/**
+ * maxPruneFor resolves the prune limit for an inventory size: percentages round down, and the
+ * limit is never below 1. Example: "20%" of 12 objects → floor(2.4) = 2; "20%" of 3 → 1.
+ */
+export function maxPruneFor(maxPrune: number | string, inventorySize: number): number {
+  if (typeof maxPrune === 'number') return Math.max(1, Math.floor(maxPrune));
+  const m = /^(\d+)%$/.exec(maxPrune.trim());
+  const n = m ? Math.floor((Number(m[1]) * inventorySize) / 100) : Number.parseInt(maxPrune, 10);
+  return Math.max(1, Number.isFinite(n) ? n : 1);
+}
+
+/** parseMaxPrune validates a --max-prune value ("20%" or "5"); undefined when malformed. */
+export function parseMaxPrune(v: string): number | string | undefined {
+  const t = v.trim();
+  if (/^\d+%$/.test(t)) return t;
+  if (/^\d+$/.test(t)) return Number(t);
+  return undefined;
+}
+
+function get(o: unknown, path: string[]): unknown {
+  let cur: any = o;
+  for (const p of path) cur = cur == null ? undefined : cur[p];
+  return cur;
+}
+
+function reason(e: PlanEntry, code: string, message: string, field?: string): Reason {
+  const where = e.origin ? `${e.origin.file}:${e.origin.line}: ` : '';
+  return { code, object: e.ref, file: e.origin?.file, line: e.origin?.line, field, message: `${where}${e.ref}: ${message}` };
+}
+
+function immutable(e: PlanEntry, field: string, what: string): Reason {
+  return reason(e, 'ImmutableFieldChange', `${field} is immutable: ${what} would need delete + re-create, which takes it down; ${ROLLING_ALTERNATIVE}`, field);
+}
+
+/** immutableChanges lists the fields of an update the API server would refuse to change in place. */
+export function immutableChanges(e: PlanEntry): Reason[] {
+  if (e.action !== 'update' || !e.live || !e.applied) return [];
+  const live = normalise(e.live);
+  const next = normalise(e.applied);
+  const out: Reason[] = [];
+  const changed = (path: string[]) => !deepEqual(get(live, path), get(next, path));
+  if (SELECTOR_KINDS.has(e.kind) && changed(['spec', 'selector'])) out.push(immutable(e, 'spec.selector', 'changing the selector'));
+  if (e.kind === 'Service') {
+    for (const f of ['clusterIP', 'clusterIPs']) {
+      const before = get(live, ['spec', f]);
+      if (before !== undefined && before !== '' && changed(['spec', f])) out.push(immutable(e, `spec.${f}`, 'changing an allocated cluster IP'));
+    }
+  }
+  if (e.kind === 'Job') {
+    for (const f of ['selector', 'template']) if (changed(['spec', f])) out.push(immutable(e, `spec.${f}`, `changing a Job's ${f}`));
+  }
+  if (e.kind === 'StatefulSet') {
+    for (const f of ['volumeClaimTemplates', 'serviceName', 'podManagementPolicy']) if (changed(['spec', f])) out.push(immutable(e, `spec.${f}`, `changing a StatefulSet's ${f}`));
+  }
+  if (e.kind === 'PersistentVolumeClaim') {
+    const strip = (o: any) => {
+      const spec = structuredClone(o?.spec ?? {});
+      if (spec.resources?.requests) delete spec.resources.requests.storage;
+      return spec;
+    };
+    if (!deepEqual(strip(live), strip(next))) out.push(immutable(e, 'spec', 'changing a claim other than growing its storage request'));
+    const before = parseQuantity(get(live, ['spec', 'resources', 'requests', 'storage']));
+    const after = parseQuantity(get(next, ['spec', 'resources', 'requests', 'storage']));
+    if (before !== undefined && after !== undefined && after < before) out.push(immutable(e, 'spec.resources.requests.storage', 'shrinking a volume claim'));
+  }
+  if ((e.kind === 'ConfigMap' || e.kind === 'Secret') && get(live, ['immutable']) === true) {
+    if (get(next, ['immutable']) !== true) out.push(immutable(e, 'immutable', `turning off immutable on a ${e.kind}`));
+    for (const f of ['data', 'binaryData']) if (changed([f])) out.push(immutable(e, f, `changing the ${f} of an immutable ${e.kind}`));
+  }
+  return out;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5 };
+
+/** parseQuantity reads a Kubernetes quantity such as "10Gi" or "500M" into a number (undefined if not one). */
+export function parseQuantity(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(v.trim());
+  if (!m || !(m[2]! in UNITS)) return undefined;
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+/** forceRequests finds annotations asking for delete + re-create (Flux force, Argo Replace/Force, mflux's own). */
+export function forceRequests(e: PlanEntry): Reason[] {
+  const ann = e.manifest?.metadata.annotations ?? {};
+  const out: Reason[] = [];
+  const flux = ann['kustomize.toolkit.fluxcd.io/force'];
+  if (flux !== undefined && flux.toLowerCase() === 'enabled') {
+    out.push(reason(e, 'ForceReplaceRefused', `annotation kustomize.toolkit.fluxcd.io/force: enabled asks for delete + re-create; mini-flux only applies in place — remove the annotation and ${ROLLING_ALTERNATIVE}`, 'metadata.annotations["kustomize.toolkit.fluxcd.io/force"]'));
+  }
+  const argo = ann['argocd.argoproj.io/sync-options'];
+  if (argo !== undefined) {
+    for (const opt of argo.split(',').map((s) => s.trim())) {
+      if (/^(Replace|Force)=true$/i.test(opt)) {
+        out.push(reason(e, 'ForceReplaceRefused', `sync option ${opt} asks for delete + re-create; mini-flux only applies in place — remove it and ${ROLLING_ALTERNATIVE}`, 'metadata.annotations["argocd.argoproj.io/sync-options"]'));
+      }
+    }
+  }
+  for (const k of ['mflux.dev/force', 'mflux.dev/replace']) {
+    const v = ann[k];
+    if (v !== undefined && v.toLowerCase() !== 'false' && v.toLowerCase() !== 'disabled') {
+      out.push(reason(e, 'ForceReplaceRefused', `annotation ${k} asks for delete + re-create, which mini-flux never does; ${ROLLING_ALTERNATIVE}`, `metadata.annotations["${k}"]`));
+    }
+  }
+  return out;
+}
+
+/** servingPrune blocks removing a workload that still has ready replicas. */
+export function servingPrune(e: PlanEntry): Reason[] {
+  if (e.action !== 'prune' || !WORKLOADS.has(e.kind) || !e.live) return [];
+  const ready = e.live.status?.readyReplicas ?? e.live.status?.numberReady ?? 0;
+  if (ready <= 0) return [];
+  return [
+    reason(
+      e,
+      'ServingWorkloadPrune',
+      `left Git while ${ready} replica(s) are ready and serving; deleting it now takes them down. To remove it safely, scale it to 0 in one commit (replicas: 0) and remove it in a later one`,
+    ),
+  ];
+}
+
+function impact(e: PlanEntry, code: ImpactCode, detail: string): Impact {
+  return { code, object: e.ref, detail, message: `${e.ref}: ${detail}` };
+}
+
+function templateChanges(e: PlanEntry): boolean {
+  if (e.action !== 'update' || !e.live || !e.applied) return false;
+  return canonicalJSON(normalise(e.live).spec?.template) !== canonicalJSON(normalise(e.applied).spec?.template);
+}
+
+/**
+ * impactsOf reports the downtime a Deployment rollout in this plan would carry:
+ * RecreateDowntime (every old pod stops before a new one starts), ZeroAvailability
+ * (replicas − maxUnavailable ≤ 0; e.g. 1 replica with maxUnavailable 1, or 4 replicas with 100%),
+ * DoubleCapacity (maxSurge ≥ replicas: blue/green needs twice the pods; e.g. maxSurge 100%).
+ */
+export function impactsOf(e: PlanEntry): Impact[] {
+  if (e.kind !== 'Deployment' || !e.applied || !templateChanges(e)) return [];
+  const spec = e.applied.spec ?? {};
+  const replicas: number = spec.replicas ?? 1;
+  const out: Impact[] = [];
+  if (spec.strategy?.type === 'Recreate') {
+    out.push(impact(e, 'RecreateDowntime', `strategy Recreate stops all ${replicas} pod(s) before starting new ones — no pod serves in between`));
+    return out;
+  }
+  if (replicas === 0) return out;
+  const ru = spec.strategy?.rollingUpdate ?? {};
+  let surge: number;
+  let unavailable: number;
+  try {
+    ({ surge, unavailable } = resolveFenceposts(ru.maxSurge, ru.maxUnavailable, replicas));
+  } catch {
+    return out;
+  }
+  unavailable = Math.min(unavailable, replicas);
+  if (replicas - unavailable <= 0) {
+    out.push(impact(e, 'ZeroAvailability', `maxUnavailable ${ru.maxUnavailable} of ${replicas} replica(s) lets available pods reach 0 during the rollout`));
+  }
+  if (surge >= replicas) {
+    out.push(impact(e, 'DoubleCapacity', `maxSurge ${ru.maxSurge} adds ${surge} pod(s) to ${replicas}: the rollout needs ${replicas + surge} pods at its peak (blue/green)`));
+  }
+  return out;
+}
+
+/** GuardResult is a guarded plan: blocked entries, every reason, and the impacts found. */
+export interface GuardResult {
+  plan: Plan;
+  reasons: Reason[];
+  impacts: Impact[];
+  blocked: boolean;
+}
+
+/**
+ * guardPlan runs every rule over the whole plan. Any reason blocks the whole commit (the caller
+ * applies nothing); impacts are reported, and block only when the policy says so.
+ */
+export function guardPlan(plan: Plan, opts: { policy?: Policy; inventorySize: number }): GuardResult {
+  const policy = opts.policy ?? DEFAULT_POLICY;
+  const perEntry = new Map<PlanEntry, Reason[]>();
+  const add = (e: PlanEntry, rs: Reason[]) => {
+    if (rs.length) perEntry.set(e, [...(perEntry.get(e) ?? []), ...rs]);
+  };
+  const impacts: Impact[] = [];
+  for (const e of plan.entries) {
+    add(e, immutableChanges(e));
+    if (e.action !== 'prune') add(e, forceRequests(e));
+    add(e, servingPrune(e));
+    const im = impactsOf(e);
+    impacts.push(...im);
+    e.impact = im.map((i) => i.code);
+    const blocking = im.filter((i) => policy.block.includes(i.code));
+    add(e, blocking.map((i) => reason(e, i.code, `${i.detail} (blocked by policy)`)));
+  }
+  // The same name leaving one kind or namespace and appearing in another is delete + re-create in disguise.
+  const created = plan.entries.filter((e) => e.action === 'create');
+  for (const p of plan.entries.filter((e) => e.action === 'prune')) {
+    for (const c of created) {
+      if (c.name !== p.name || (c.kind === p.kind && c.namespace === p.namespace)) continue;
+      const what = c.kind !== p.kind ? `kind ${p.kind} → ${c.kind}` : `namespace ${p.namespace} → ${c.namespace}`;
+      const r = (e: PlanEntry) => reason(e, 'ImmutableFieldChange', `${p.ref} moves to ${c.ref} (${what}) in one commit: that is delete + re-create; ${ROLLING_ALTERNATIVE}`, c.kind !== p.kind ? 'kind' : 'metadata.namespace');
+      add(c, [r(c)]);
+      add(p, [r(p)]);
+    }
+  }
+  const prunes = plan.entries.filter((e) => e.action === 'prune' && !perEntry.has(e));
+  const limit = maxPruneFor(policy.maxPrune, opts.inventorySize);
+  if (prunes.length > limit) {
+    for (const e of prunes) {
+      add(e, [reason(e, 'PruneLimitExceeded', `this commit prunes ${prunes.length} objects, more than the limit of ${limit} per pass (maxPrune ${policy.maxPrune} of ${opts.inventorySize}); remove fewer objects per commit, or raise maxPrune`)]);
+    }
+  }
+  const reasons: Reason[] = [];
+  for (const e of plan.entries) {
+    const rs = perEntry.get(e);
+    if (!rs) continue;
+    e.reasons = rs;
+    e.intended = e.action;
+    e.action = 'blocked';
+    reasons.push(...rs);
+  }
+  const counts: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 };
+  for (const e of plan.entries) counts[e.action]++;
+  return { plan: { entries: plan.entries, counts }, reasons, impacts, blocked: reasons.length > 0 };
+}
