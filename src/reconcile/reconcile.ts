@@ -184,6 +184,11 @@ export async function stillInSync(client: ClusterClient, cache: ParseCache, comm
   return true;
 }
 
+/** rolloutFailures turns rollouts that did not finish into reasons (ProgressDeadlineExceeded, Timeout, Stalled, NotFound). */
+export function rolloutFailures(outcomes: RolloutOutcome[]): Reason[] {
+  return outcomes.filter((r) => !r.ok).map((f) => ({ code: f.reason, object: f.ref, message: `${f.ref}: ${f.message}` }));
+}
+
 /** shortSha is the 7-character abbreviation git prints. */
 export function shortSha(sha: string): string {
   return sha.slice(0, 7);
@@ -335,6 +340,15 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     return result;
   };
 
+  const waitFor = (entries: PlanEntry[]) =>
+    waitForRollouts(
+      o.client,
+      entries.map((e) => ({ ref: e.ref, namespace: e.namespace ?? 'default', name: e.name })),
+      o.clock,
+      o.timeoutMs,
+      (ref, message) => o.onProgress?.({ type: 'rollout', ref, message }),
+    );
+
   try {
     if (await stillInSync(o.client, cache, revision.commit)) {
       return finish('NoChange', `${revision.revision} is already applied`);
@@ -371,18 +385,8 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       // Nothing to write — but a rollout this commit started may still be running or stuck: health counts too.
       const unhealthy = plan.entries.filter((e) => e.kind === 'Deployment' && e.live && !rolloutStatus(e.live).done);
       if (unhealthy.length > 0) {
-        const waited = await waitForRollouts(
-          o.client,
-          unhealthy.map((e) => ({ ref: e.ref, namespace: e.namespace ?? 'default', name: e.name })),
-          o.clock,
-          o.timeoutMs,
-          (ref, message) => o.onProgress?.({ type: 'rollout', ref, message }),
-        );
-        const failed = waited.filter((r) => !r.ok);
-        if (failed.length > 0) {
-          const reasons: Reason[] = failed.map((f) => ({ code: f.reason, object: f.ref, message: `${f.ref}: ${f.message}` }));
-          return finish('RolloutFailed', reasons.map((r) => r.message).join('; '), { plan, reasons, inventory: newInventory });
-        }
+        const reasons = rolloutFailures(await waitFor(unhealthy));
+        if (reasons.length > 0) return finish('RolloutFailed', reasons.map((r) => r.message).join('; '), { plan, reasons, inventory: newInventory });
       }
       await remember(unhealthy.length > 0);
       return finish('NoChange', `${revision.revision} is already applied`, { plan, inventory: newInventory });
@@ -395,13 +399,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     for (const a of applied) o.onProgress?.({ type: 'applied', ref: a.ref, action: a.result.action });
 
     const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
-    const outcomes = await waitForRollouts(
-      o.client,
-      deployments.map((e) => ({ ref: e.ref, namespace: e.namespace ?? 'default', name: e.name })),
-      o.clock,
-      o.timeoutMs,
-      (ref, message) => o.onProgress?.({ type: 'rollout', ref, message }),
-    );
+    const outcomes = await waitFor(deployments);
     const byRef = new Map(outcomes.map((r) => [r.ref, r]));
     const records = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, byRef.get(e.ref))));
     const rollouts: RolloutSummary[] = deployments.map((e, i) => ({
@@ -411,9 +409,8 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       ok: byRef.get(e.ref)!.ok,
       message: byRef.get(e.ref)!.message,
     }));
-    const failed = outcomes.filter((r) => !r.ok);
-    if (failed.length > 0) {
-      const failReasons: Reason[] = failed.map((f) => ({ code: f.reason === 'done' ? 'RolloutFailed' : f.reason, object: f.ref, message: `${f.ref}: ${f.message}` }));
+    const failReasons = rolloutFailures(outcomes);
+    if (failReasons.length > 0) {
       // What was applied stays applied (the cluster keeps serving from the old ReplicaSet); prune waits for a healthy pass.
       return finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), {
         plan,

@@ -2,20 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { buildFixturesRepo, findFixturesDir, subjectsFromReadme } from '../../scripts/fixtures-repo.js';
 import { openSource } from '../../src/source/index.js';
-import { tempDir } from './helpers.js';
+import { tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-const fresh = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fresh = tempDirs();
 
 describe('buildFixturesRepo', () => {
   const fixtures = findFixturesDir();

@@ -5,10 +5,27 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 
 /** tempDir makes a fresh directory under the OS temp dir. */
 export function tempDir(prefix = 'mflux-source-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * tempDirs hands out fresh temp dirs and removes them all after the file's tests (call it at the
+ * top level of a test file).
+ */
+export function tempDirs(): () => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
 }
 
 let tick = 0;

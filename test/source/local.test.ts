@@ -2,20 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isMfluxError, type MfluxError } from '../../src/core/errors.js';
 import { openSource } from '../../src/source/index.js';
-import { commit, git, initRepo, tempDir, writeFiles } from './helpers.js';
+import { commit, git, initRepo, tempDirs, writeFiles } from './helpers.js';
 
-const dirs: string[] = [];
-const fresh = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fresh = tempDirs();
 
 async function caught(p: Promise<unknown>): Promise<MfluxError> {
   try {

@@ -5,18 +5,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { isMfluxError, type MfluxError } from '../../src/core/errors.js';
 import { openSource } from '../../src/source/index.js';
-import { closedPort, commit, filesContaining, git, listFilesRecursive, makeRemote, startGitServer, tempDir, type GitServer, type ServerAuth } from './helpers.js';
+import { closedPort, commit, filesContaining, git, listFilesRecursive, makeRemote, startGitServer, tempDirs, type GitServer, type ServerAuth } from './helpers.js';
 
-const dirs: string[] = [];
+const fresh = tempDirs();
 const servers: GitServer[] = [];
-const fresh = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
 afterAll(async () => {
   for (const s of servers) await s.close().catch(() => undefined);
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 async function serve(root: string, auth?: ServerAuth): Promise<GitServer> {

@@ -2,21 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { isMfluxError } from '../../src/core/errors.js';
 import { CachingFs, credentialsFrom, formatRevision, parseRevision, scrub, splitUrlCredentials } from '../../src/source/index.js';
 import { checkPack, parseUploadPackResponse, uploadPackRequest } from '../../src/source/upload-pack.js';
-import { commit, git as gitCli, initRepo, tempDir } from './helpers.js';
+import { commit, git as gitCli, initRepo, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-const fresh = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fresh = tempDirs();
 
 describe('credentials', () => {
   test('come from MFLUX_GIT_* variables, files win over variables, nothing set gives undefined', () => {
