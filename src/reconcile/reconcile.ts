@@ -356,6 +356,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, policy: o.policy, onProgress: o.onProgress });
     if (prepared.reasons.length > 0) {
       const outcome: Outcome = prepared.blocked ? 'Blocked' : 'Invalid';
+      if (prepared.blocked) o.onProgress?.({ type: 'planned', plan: prepared.plan });
       return finish(outcome, `${prepared.reasons.length} problem(s) in ${revision.revision}; nothing was applied, the cluster keeps the last applied revision`, {
         reasons: prepared.reasons,
         plan: prepared.plan,

@@ -74,7 +74,7 @@ function progressPrinter(io: IO, json: boolean): (e: ProgressEvent) => void {
         break;
       case 'planned': {
         const c = e.plan.counts;
-        io.out(`plan: ${c.create} to create, ${c.update} to update, ${c.prune} to prune, ${c.unchanged} unchanged\n`);
+        io.out(`plan: ${c.create} to create, ${c.update} to update, ${c.prune} to prune, ${c.unchanged} unchanged${c.blocked ? `, ${c.blocked} blocked` : ''}\n`);
         for (const en of e.plan.entries) {
           if (en.action === 'unchanged') continue;
           io.out(`  ${SYMBOL[en.action]} ${en.ref}${en.intended ? ` (${en.intended} blocked)` : ''}${en.impact.length ? `  [${en.impact.join(', ')}]` : ''}\n`);
