@@ -64,6 +64,9 @@ export interface RolloutOutcome {
  * replica updated and available, no old replicas) or failed (ProgressDeadlineExceeded), or until
  * `timeoutMs` of cluster time (0: no limit). `onProgress` gets each new `kubectl rollout status`
  * line. On a simulated cluster the clock jumps to the cluster's next self-driven change.
+ * `onTick` runs at every wake, after the targets were looked at and before time moves on — on a
+ * simulated cluster that is every instant at which anything changed, so a caller can sample the
+ * whole rollout (`check` measures peak pods and minimum availability this way).
  */
 export async function waitForRollouts(
   client: ClusterClient,
@@ -71,6 +74,7 @@ export async function waitForRollouts(
   clock: Clock,
   timeoutMs: number,
   onProgress?: (ref: string, message: string) => void,
+  onTick?: () => void | Promise<void>,
 ): Promise<RolloutOutcome[]> {
   const deadline = timeoutMs > 0 ? clock.now() + timeoutMs : Number.POSITIVE_INFINITY;
   const last = new Map<string, string>();
@@ -90,6 +94,7 @@ export async function waitForRollouts(
       }
       if (s.done || s.failed) results.set(t.ref, { ref: t.ref, ok: s.done, reason: s.done ? 'done' : 'ProgressDeadlineExceeded', message: s.message, finishedAt: clock.now(), object: d });
     }
+    await onTick?.();
     const pending = targets.filter((t) => !results.has(t.ref));
     if (pending.length === 0) break;
     const next = client.nextChangeAt?.();

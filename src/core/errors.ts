@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'RefNotFound'
   | 'PathEscape'
   | 'AuthFailed'
+  | 'PolicyInvalid'
   | 'Internal';
 
 /** MfluxError is the base of all errors mini-flux raises on purpose; `code` is stable, `subject` names what it is about. */

@@ -1,6 +1,8 @@
 /** Parsing manifest files into objects that remember where they came from (file:line). */
 import { load } from 'js-yaml';
-import { type KubeObject, MfluxError } from '../core/index.js';
+// Straight to the two core files it needs: parse-worker loads this file, and core/index would bring in the logger.
+import { MfluxError } from '../core/errors.js';
+import type { KubeObject } from '../core/object.js';
 
 /** ManifestFile is one file's path (relative, for messages) and text. */
 export interface ManifestFile {

@@ -36,6 +36,17 @@ export interface Impact {
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 const SELECTOR_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
 
+/** KIND_FAMILIES group kinds that can stand in for each other under one name (a Deployment becoming a StatefulSet). */
+const KIND_FAMILIES: readonly (readonly string[])[] = [
+  ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'],
+  ['ConfigMap', 'Secret'],
+];
+
+function familyOf(kind: string): number | undefined {
+  const i = KIND_FAMILIES.findIndex((f) => f.includes(kind));
+  return i < 0 ? undefined : i;
+}
+
 /** ROLLING_ALTERNATIVE is the safe way to make a change the API server will not take in place. */
 export const ROLLING_ALTERNATIVE =
   'do it as a rolling change instead: create the object under a new name with the new value, shift traffic to it, then remove the old one in a later commit once it is drained';
@@ -86,9 +97,12 @@ export function immutableChanges(e: PlanEntry): Reason[] {
   const changed = (path: string[]) => !deepEqual(get(live, path), get(next, path));
   if (SELECTOR_KINDS.has(e.kind) && changed(['spec', 'selector'])) out.push(immutable(e, 'spec.selector', 'changing the selector'));
   if (e.kind === 'Service') {
+    // Leaving the field out (or empty) keeps the allocated IP: the API server copies it from the old object.
+    const unset = (v: unknown) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
     for (const f of ['clusterIP', 'clusterIPs']) {
       const before = get(live, ['spec', f]);
-      if (before !== undefined && before !== '' && changed(['spec', f])) out.push(immutable(e, `spec.${f}`, 'changing an allocated cluster IP'));
+      const after = get(next, ['spec', f]);
+      if (!unset(before) && !unset(after) && changed(['spec', f])) out.push(immutable(e, `spec.${f}`, 'changing an allocated cluster IP'));
     }
   }
   if (e.kind === 'Job') {
@@ -110,28 +124,53 @@ export function immutableChanges(e: PlanEntry): Reason[] {
   }
   if ((e.kind === 'ConfigMap' || e.kind === 'Secret') && get(live, ['immutable']) === true) {
     if (get(next, ['immutable']) !== true) out.push(immutable(e, 'immutable', `turning off immutable on a ${e.kind}`));
-    for (const f of ['data', 'binaryData']) if (changed([f])) out.push(immutable(e, f, `changing the ${f} of an immutable ${e.kind}`));
+    // A Secret's stringData is data too (the API server merges it into data).
+    const fields = e.kind === 'Secret' ? ['data', 'binaryData', 'stringData'] : ['data', 'binaryData'];
+    for (const f of fields) if (changed([f])) out.push(immutable(e, f, `changing the ${f} of an immutable ${e.kind}`));
   }
   return out;
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5 };
+const UNITS: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
+  Ei: 1024 ** 6,
+};
 
-/** parseQuantity reads a Kubernetes quantity such as "10Gi" or "500M" into a number (undefined if not one). */
+/**
+ * parseQuantity reads a Kubernetes quantity such as "10Gi", "500M", "250m" or "1e3" into a number
+ * (undefined if not one).
+ */
 export function parseQuantity(v: unknown): number | undefined {
-  if (typeof v === 'number') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v !== 'string') return undefined;
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(v.trim());
-  if (!m || !(m[2]! in UNITS)) return undefined;
-  return Number(m[1]) * UNITS[m[2]!]!;
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|([a-zA-Z]*))$/.exec(v.trim());
+  if (!m) return undefined;
+  if (m[2] !== undefined) return Number(m[1] + m[2]);
+  const unit = m[3] ?? '';
+  if (!Object.prototype.hasOwnProperty.call(UNITS, unit)) return undefined;
+  return Number(m[1]) * UNITS[unit]!;
 }
 
 /** forceRequests finds annotations asking for delete + re-create (Flux force, Argo Replace/Force, mflux's own). */
 export function forceRequests(e: PlanEntry): Reason[] {
-  const ann = e.manifest?.metadata.annotations ?? {};
+  const raw = (e.manifest?.metadata.annotations ?? {}) as Record<string, unknown>;
+  // YAML turns `mflux.dev/force: true` into a boolean; read every value as the string it stands for.
+  const ann: Record<string, string | undefined> = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v == null ? undefined : String(v)]));
   const out: Reason[] = [];
   const flux = ann['kustomize.toolkit.fluxcd.io/force'];
-  if (flux !== undefined && flux.toLowerCase() === 'enabled') {
+  if (flux !== undefined && flux.trim().toLowerCase() === 'enabled') {
     out.push(reason(e, 'ForceReplaceRefused', `annotation kustomize.toolkit.fluxcd.io/force: enabled asks for delete + re-create; mini-flux only applies in place — remove the annotation and ${ROLLING_ALTERNATIVE}`, 'metadata.annotations["kustomize.toolkit.fluxcd.io/force"]'));
   }
   const argo = ann['argocd.argoproj.io/sync-options'];
@@ -143,8 +182,8 @@ export function forceRequests(e: PlanEntry): Reason[] {
     }
   }
   for (const k of ['mflux.dev/force', 'mflux.dev/replace']) {
-    const v = ann[k];
-    if (v !== undefined && v.toLowerCase() !== 'false' && v.toLowerCase() !== 'disabled') {
+    const v = ann[k]?.trim().toLowerCase();
+    if (v !== undefined && v !== 'false' && v !== 'disabled') {
       out.push(reason(e, 'ForceReplaceRefused', `annotation ${k} asks for delete + re-create, which mini-flux never does; ${ROLLING_ALTERNATIVE}`, `metadata.annotations["${k}"]`));
     }
   }
@@ -178,18 +217,20 @@ function templateChanges(e: PlanEntry): boolean {
  * impactsOf reports the downtime a Deployment rollout in this plan would carry:
  * RecreateDowntime (every old pod stops before a new one starts), ZeroAvailability
  * (replicas − maxUnavailable ≤ 0; e.g. 1 replica with maxUnavailable 1, or 4 replicas with 100%),
- * DoubleCapacity (maxSurge ≥ replicas: blue/green needs twice the pods; e.g. maxSurge 100%).
+ * DoubleCapacity (maxSurge ≥ 100% of the replicas — "100%", or a count ≥ replicas: blue/green needs
+ * twice the pods; 25% of 1 replica rounding up to 1 extra pod does not count).
  */
 export function impactsOf(e: PlanEntry): Impact[] {
   if (e.kind !== 'Deployment' || !e.applied || !templateChanges(e)) return [];
   const spec = e.applied.spec ?? {};
   const replicas: number = spec.replicas ?? 1;
   const out: Impact[] = [];
+  // A Deployment scaled to 0 serves nothing: no rollout strategy can take anything down.
+  if (replicas === 0) return out;
   if (spec.strategy?.type === 'Recreate') {
     out.push(impact(e, 'RecreateDowntime', `strategy Recreate stops all ${replicas} pod(s) before starting new ones — no pod serves in between`));
     return out;
   }
-  if (replicas === 0) return out;
   const ru = spec.strategy?.rollingUpdate ?? {};
   let surge: number;
   let unavailable: number;
@@ -202,7 +243,10 @@ export function impactsOf(e: PlanEntry): Impact[] {
   if (replicas - unavailable <= 0) {
     out.push(impact(e, 'ZeroAvailability', `maxUnavailable ${ru.maxUnavailable} of ${replicas} replica(s) lets available pods reach 0 during the rollout`));
   }
-  if (surge >= replicas) {
+  // Blue/green is asking for maxSurge ≥ 100% of the replicas; a small percentage that merely rounds
+  // up to one extra pod (25% of 1 replica) is an ordinary rolling update, not double capacity.
+  const doubles = typeof ru.maxSurge === 'string' ? Number.parseInt(ru.maxSurge, 10) >= 100 : surge >= replicas;
+  if (doubles) {
     out.push(impact(e, 'DoubleCapacity', `maxSurge ${ru.maxSurge} adds ${surge} pod(s) to ${replicas}: the rollout needs ${replicas + surge} pods at its peak (blue/green)`));
   }
   return out;
@@ -237,11 +281,15 @@ export function guardPlan(plan: Plan, opts: { policy?: Policy; inventorySize: nu
     const blocking = im.filter((i) => policy.block.includes(i.code));
     add(e, blocking.map((i) => reason(e, i.code, `${i.detail} (blocked by policy)`)));
   }
-  // The same name leaving one kind or namespace and appearing in another is delete + re-create in disguise.
+  // The same name leaving one namespace, or one kind of its family, and appearing in another is
+  // delete + re-create in disguise. Unrelated kinds that share a name (ConfigMap web, HPA web) are not a move.
   const created = plan.entries.filter((e) => e.action === 'create');
   for (const p of plan.entries.filter((e) => e.action === 'prune')) {
     for (const c of created) {
       if (c.name !== p.name || (c.kind === p.kind && c.namespace === p.namespace)) continue;
+      const kindMove = c.kind !== p.kind && c.namespace === p.namespace && familyOf(c.kind) !== undefined && familyOf(c.kind) === familyOf(p.kind);
+      const namespaceMove = c.kind === p.kind && c.namespace !== p.namespace;
+      if (!kindMove && !namespaceMove) continue;
       const what = c.kind !== p.kind ? `kind ${p.kind} → ${c.kind}` : `namespace ${p.namespace} → ${c.namespace}`;
       const r = (e: PlanEntry) => reason(e, 'ImmutableFieldChange', `${p.ref} moves to ${c.ref} (${what}) in one commit: that is delete + re-create; ${ROLLING_ALTERNATIVE}`, c.kind !== p.kind ? 'kind' : 'metadata.namespace');
       add(c, [r(c)]);

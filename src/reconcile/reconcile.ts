@@ -6,11 +6,12 @@
 import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced, redactSecret } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
-import { type ManifestIssue, type ParsedObject, parseManifestFile } from '../manifests/index.js';
+import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, computePlan, guardPlan, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import type { Change, DeploymentRecord, Ledger, Outcome } from '../ledger/index.js';
 import type { GitSource, Revision, TreeFile } from '../source/index.js';
+import { readDesired } from './read.js';
 
 /** CHANGE_CAUSE and REVISION_ANNOTATION are what mflux stamps on Deployments it changes, so rollout history shows commits. */
 export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
@@ -94,45 +95,6 @@ export interface ReconcileResult {
 /** fingerprint changes whenever someone else could have changed what we applied (status-only writes do not count). */
 export function fingerprint(o: KubeObject): string {
   return o.metadata.generation !== undefined ? `g${o.metadata.generation}:${JSON.stringify(o.metadata.labels ?? {})}` : `rv${o.metadata.resourceVersion}`;
-}
-
-/** readDesired lists the manifests at a commit and parses them, reusing the cache for every (path, blob) seen before. */
-export async function readDesired(source: GitSource, commit: string, cache: ParseCache): Promise<{ objects: ParsedObject[]; issues: ManifestIssue[]; reread: number }> {
-  const previous = cache.listing;
-  let listing: TreeFile[];
-  if (previous && cache.commit === commit) {
-    listing = previous;
-  } else if (previous && cache.commit) {
-    // The tree diff says whether any manifest path changed; when none did, the old listing stands.
-    const changed = await source.changedPaths(cache.commit, commit);
-    listing = changed.length === 0 ? previous : await source.listManifests(commit);
-  } else {
-    listing = await source.listManifests(commit);
-  }
-  const stale = listing.filter((f) => cache.files.get(f.path)?.oid !== f.oid);
-  const blobs = stale.length > 0 ? await source.readBlobs([...new Set(stale.map((f) => f.oid))]) : new Map<string, string>();
-  for (const f of stale) {
-    const issues: ManifestIssue[] = [];
-    const objects = parseManifestFile({ path: f.path, content: blobs.get(f.oid) ?? '' }, issues);
-    cache.files.set(f.path, { oid: f.oid, objects, issues });
-    cache.valid.delete(f.path);
-  }
-  const present = new Set(listing.map((f) => f.path));
-  for (const p of cache.files.keys()) {
-    if (present.has(p)) continue;
-    cache.files.delete(p);
-    cache.valid.delete(p);
-  }
-  cache.commit = commit;
-  cache.listing = listing;
-  const objects: ParsedObject[] = [];
-  const issues: ManifestIssue[] = [];
-  for (const f of listing) {
-    const c = cache.files.get(f.path)!;
-    objects.push(...c.objects);
-    issues.push(...c.issues);
-  }
-  return { objects, issues, reread: stale.length };
 }
 
 function issueReason(i: ManifestIssue): Reason {
@@ -301,7 +263,7 @@ export async function planObjects(o: {
  */
 export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResult> {
   const cache = o.cache ?? newParseCache();
-  const base = { reasons: [] as Reason[], changes: [] as Change[], rollouts: [] as RolloutSummary[], warnings: [] as string[] };
+  const base = { reasons: [] as Reason[], changes: [] as Change[], rollouts: [] as RolloutSummary[], warnings: [] as string[], impacts: [] as Impact[] };
   const state = o.ledger.sourceState(o.sourceName);
   let revision: Revision;
   try {
@@ -354,6 +316,9 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       return finish('NoChange', `${revision.revision} is already applied`);
     }
     const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, policy: o.policy, onProgress: o.onProgress });
+    // Impacts belong to every result from here on (Blocked, Applied, RolloutFailed, …), as warnings and in `impacts`.
+    base.impacts.push(...prepared.impacts);
+    base.warnings.push(...prepared.impacts.map((i) => `${i.code}: ${i.message}`));
     if (prepared.reasons.length > 0) {
       const outcome: Outcome = prepared.blocked ? 'Blocked' : 'Invalid';
       if (prepared.blocked) o.onProgress?.({ type: 'planned', plan: prepared.plan });
@@ -364,7 +329,6 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       });
     }
     const { plan, objects, oidOf, inventory, live } = prepared;
-    base.warnings.push(...prepared.impacts.map((i) => `${i.code}: ${i.message}`));
     o.onProgress?.({ type: 'planned', plan });
     const changes = planChanges(plan);
     const newInventory = {

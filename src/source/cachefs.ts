@@ -5,8 +5,9 @@
  * (usually missing in a packed repository, so a failed open per object), then list
  * `objects/pack` to find the indexes. For thousands of blobs those filesystem round trips are
  * most of the time. This wrapper answers them from memory for the duration of a read session:
- * listings of `objects/pack` and of the `objects/xx` fan-out directories are cached, a loose
- * probe for an object not in its fan-out listing fails at once without touching the disk, and
+ * listings of `objects/`, `objects/pack` and the `objects/xx` fan-out directories are cached, a
+ * loose probe for an object not in its fan-out listing (or whose fan-out directory is not in
+ * `objects/`) fails at once without touching the disk, and
  * directory stats (isomorphic-git stats the git directory on every call) are remembered.
  * (Pack and index contents are kept by isomorphic-git's own `cache` object, which the source
  * passes to every call.)
@@ -141,6 +142,9 @@ export class CachingFs {
   private async knownMissing(file: string): Promise<boolean> {
     const m = LOOSE_OBJECT.exec(file);
     if (!m) return false;
+    // One listing of objects/ answers for all 256 fan-out directories (a packed repository has none).
+    const objects = await this.listing(file.slice(0, file.length - 42));
+    if (!(objects instanceof Error) && !objects.set.has(m[1]!)) return true;
     const dir = file.slice(0, file.length - 39);
     const listing = await this.listing(dir);
     if (listing instanceof Error) return listing.code === 'ENOENT';

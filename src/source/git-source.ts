@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import nodeFs from 'node:fs';
 import nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
-import git from 'isomorphic-git';
+import git, { type PromiseFsClient } from 'isomorphic-git';
+import { FileSystem } from 'isomorphic-git/models';
 import { MfluxError, isMfluxError } from '../core/errors.js';
 import { CachingFs } from './cachefs.js';
 import { authHeaders, isRemoteUrl, scrub, secretsOf, splitUrlCredentials } from './credentials.js';
@@ -142,7 +143,8 @@ class GitSourceImpl implements GitSource {
     this.remote = o.remote;
     this.finalGitdir = o.gitdir;
     this.secrets = secretsOf(o.remote?.credentials);
-    this.ctx = { fs: this.fs, gitdir: o.gitdir, cache: {} };
+    // Wrapped once: isomorphic-git takes an already wrapped fs as it is, instead of binding a new wrapper on every call.
+    this.ctx = { fs: new FileSystem(this.fs) as unknown as PromiseFsClient, gitdir: o.gitdir, cache: {} };
     this.tree = new TreeReader(this.ctx, this.subject);
   }
 
@@ -485,9 +487,9 @@ class GitSourceImpl implements GitSource {
 
   // ---- reading -------------------------------------------------------------------------------
 
-  async listManifests(commit: string): Promise<TreeFile[]> {
+  async listManifests(commit: string, onFile?: (f: TreeFile) => void): Promise<TreeFile[]> {
     const root = await this.rootTree(commit);
-    return this.withRetry(() => this.tree.list(root, this.pathSegs, commit), `tree of ${commit}`);
+    return this.withRetry(() => this.tree.list(root, this.pathSegs, commit, onFile), `tree of ${commit}`);
   }
 
   async readBlobs(oids: string[]): Promise<Map<string, string>> {

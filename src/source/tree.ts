@@ -166,8 +166,11 @@ export class TreeReader {
     return r && r.node.type === 'tree' ? r : undefined;
   }
 
-  /** list returns every manifest file under `path` of `root`, sorted by path. */
-  async list(root: string, path: string[], commit: string): Promise<TreeFile[]> {
+  /**
+   * list returns every manifest file under `path` of `root`, sorted by path. `onFile`, when given,
+   * hears of each file as the walk finds it (in tree order, before the listing is complete).
+   */
+  async list(root: string, path: string[], commit: string, onFile?: (f: TreeFile) => void): Promise<TreeFile[]> {
     const start = await this.locate(root, path);
     if (!start) {
       throw new MfluxError('NotFound', `path ${path.join('/')} is not a directory at commit ${commit.slice(0, 7)}`, {
@@ -176,17 +179,17 @@ export class TreeReader {
       });
     }
     const out: TreeFile[] = [];
-    await this.walk(root, start.node.oid, path.join('/'), start.segs, new Set(), out);
+    await this.walk(root, start.node.oid, path.join('/'), start.segs, new Set(), out, onFile);
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private async walk(root: string, tree: string, display: string, real: string[], chain: Set<string>, out: TreeFile[]): Promise<void> {
+  private async walk(root: string, tree: string, display: string, real: string[], chain: Set<string>, out: TreeFile[], onFile?: (f: TreeFile) => void): Promise<void> {
     chain.add(tree);
     for (const e of (await this.entries(tree)).list) {
       if (e.name === '.git') continue;
       const p = display ? `${display}/${e.name}` : e.name;
       if (e.mode === MODE_TREE) {
-        await this.walk(root, e.oid, p, [...real, e.name], chain, out);
+        await this.walk(root, e.oid, p, [...real, e.name], chain, out, onFile);
       } else if (e.mode === MODE_GITLINK) {
         continue;
       } else if (e.mode === MODE_LINK) {
@@ -199,12 +202,16 @@ export class TreeReader {
           continue;
         }
         if (r.node.type === 'tree') {
-          if (!chain.has(r.node.oid)) await this.walk(root, r.node.oid, p, r.segs, chain, out);
+          if (!chain.has(r.node.oid)) await this.walk(root, r.node.oid, p, r.segs, chain, out, onFile);
         } else if (r.node.type === 'blob' && isManifestName(e.name)) {
-          out.push({ path: p, oid: r.node.oid });
+          const f = { path: p, oid: r.node.oid };
+          out.push(f);
+          onFile?.(f);
         }
       } else if (isManifestName(e.name)) {
-        out.push({ path: p, oid: e.oid });
+        const f = { path: p, oid: e.oid };
+        out.push(f);
+        onFile?.(f);
       }
     }
     chain.delete(tree);

@@ -49,8 +49,13 @@ export interface TreeFile {
 export interface GitSource {
   /** resolve fetches (remote) and resolves --ref to a commit. Also returns warnings (e.g. force-push detected: previous commit not an ancestor). */
   resolve(previousCommit?: string): Promise<{ revision: Revision; warnings: string[] }>;
-  /** listManifests lists .yaml/.yml/.json files under the path at a commit, following in-repo symlinks (PathEscape for escaping ones). */
-  listManifests(commit: string): Promise<TreeFile[]>;
+  /**
+   * listManifests lists .yaml/.yml/.json files under the path at a commit, following in-repo
+   * symlinks (PathEscape for escaping ones). `onFile` hears of each file as soon as the walk finds
+   * it, so reading can start before the listing is complete (a file may be heard twice when the
+   * walk is retried).
+   */
+  listManifests(commit: string, onFile?: (f: TreeFile) => void): Promise<TreeFile[]>;
   /** readBlobs reads blob contents (utf8) for the given oids, efficiently. */
   readBlobs(oids: string[]): Promise<Map<string, string>>;
   /** changedPaths lists manifest paths under the path that differ between two commits (added, modified or deleted), via a tree diff that skips equal subtrees. */
