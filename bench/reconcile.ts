@@ -6,7 +6,7 @@
  * `git ls-tree -r` + `git cat-file --batch` + js-yaml parse.
  * Targets: read+parse ≤ 1.5× the floor; one-file pass ≤ 1 s; no-new-commit pass ≤ 50 ms; RSS ≤ 500 MB.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,32 +18,7 @@ import { StateStore } from '../src/store/index.js';
 import { Ledger } from '../src/ledger/index.js';
 import { newParseCache, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
 import { openSource } from '../src/source/index.js';
-
-const APPS = Number(process.env.BENCH_APPS ?? 2500);
-const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 2);
-
-const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@e', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@e' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'gc.auto=0', ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-
-function writeRepo(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  git(dir, 'init', '-q', '-b', 'main');
-  for (let i = 0; i < APPS; i++) {
-    const name = `app-${String(i).padStart(4, '0')}`;
-    const d = path.join(dir, 'apps', name.slice(0, 6), name);
-    fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(
-      path.join(d, 'deployment.yaml'),
-      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels: {app: ${name}}\nspec:\n  replicas: ${REPLICAS}\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n        - name: app\n          image: registry.example/${name}:v1\n          ports:\n            - containerPort: 8080\n`,
-    );
-    fs.writeFileSync(path.join(d, 'service.yaml'), `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  selector: {app: ${name}}\n  ports:\n    - port: 80\n      targetPort: 8080\n`);
-    fs.writeFileSync(path.join(d, 'config.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-config\ndata:\n  LOG_LEVEL: info\n  INDEX: "${i}"\n`);
-    fs.writeFileSync(path.join(d, 'flags.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-flags\ndata:\n  FEATURE_X: "off"\n`);
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'generated: 10,000 objects');
-  git(dir, 'gc', '-q', '--aggressive');
-}
+import { APPS, REPLICAS, bumpImage, git, writeRepo } from './repo.js';
 
 function floor(dir: string): { ms: number; files: number } {
   const t0 = performance.now();
@@ -105,9 +80,7 @@ async function main(): Promise<void> {
 
   const first = await pass('first pass');
   const again = await pass('no new commit');
-  const f = path.join(repo, 'apps/app-00/app-0007/deployment.yaml');
-  fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(':v1', ':v2'));
-  git(repo, 'commit', '-q', '-am', 'app-0007: image v2');
+  bumpImage(repo);
   const one = await pass('one-file commit');
   store.close();
   fs.rmSync(work, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { applyCommand } from './commands/apply.js';
 import { advanceCommand, rolloutStatusCommand } from './commands/cluster-time.js';
 import { describeCommand, getCommand, rolloutHistoryCommand } from './commands/view.js';
 import { diffCommand, historyCommand, reconcileCommand } from './commands/gitops.js';
+import { checkCommand } from './commands/check.js';
 import { type IO, processIO } from './io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -110,6 +111,18 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'text | json')
     .action(async (target, o) => setExit(await historyCommand(target, o, io)));
+
+  policyOptions(simOptions(program.command('check')))
+    .description('pre-merge check, offline: seed a simulated cluster with --base, plan, guard, apply and roll out --head; exit 0 pass, 1 fail, 2 could not run')
+    .requiredOption('--repo <dir>', 'Git repository (a local directory, read from its object store; or an http(s) URL)')
+    .requiredOption('--base <ref>', 'what the cluster runs now: branch, tag or commit')
+    .requiredOption('--head <ref>', 'the change to judge: branch, tag or commit')
+    .option('--path <dir>', 'only manifests under this directory of the repository', '')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'markdown', 'json', 'github']).default('text'))
+    .option('--policy <file>', 'guard policy: YAML {maxPrune, block: [impacts]}, or the same under a top-level policy: key')
+    .option('--each-commit', 'also judge every commit between base and head as if deployed alone')
+    .option('--state <dir>', 'ignored: check never reads or writes a state dir')
+    .action(async (o) => setExit(await checkCommand(o, io)));
 
   return program;
 }

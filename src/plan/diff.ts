@@ -26,8 +26,9 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && x[i] === y[j]) ops.push({ t: ' ', line: x[i]!, ai: i++, bi: j++ });
-    else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ t: '+', line: y[j]!, ai: i, bi: j++ });
-    else ops.push({ t: '-', line: x[i]!, ai: i++, bi: j });
+    // Deletions before insertions within a change, as diff(1) and git print them.
+    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ t: '-', line: x[i]!, ai: i++, bi: j });
+    else ops.push({ t: '+', line: y[j]!, ai: i, bi: j++ });
   }
   const out: string[] = [`--- ${labelA}`, `+++ ${labelB}`];
   let k = 0;

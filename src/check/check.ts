@@ -1,0 +1,273 @@
+/**
+ * The pre-merge check: what merging head would do to a cluster running base, predicted offline.
+ *
+ * A fresh simulated cluster (from the caller's `newCluster`, never a state dir) is seeded with
+ * the base commit, fully rolled out on its virtual clock. Head is then read, validated, planned
+ * against it and guarded exactly as `reconcile` would — and, when nothing stops it, applied, every
+ * changed Deployment's rollout simulated and measured (RolloutMeter), and what left Git pruned.
+ * With `eachCommit`, a second cluster seeded from base replays every commit between base and head
+ * one at a time, as a poller that saw each of them alone would have deployed them.
+ */
+import { type Clock, type KubeObject, canonicalJSON, isMfluxError, isNamespaced, redactSecret } from '../core/index.js';
+import type { ClusterClient } from '../cluster/client.js';
+import type { Origin, ParsedObject } from '../manifests/index.js';
+import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
+import { applyPlan, pruneObjects, waitForRollouts } from '../apply/index.js';
+import { type ParseCache, type PreparedPlan, fingerprint, newParseCache, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
+import type { GitSource, Revision } from '../source/index.js';
+import { RolloutMeter } from './measure.js';
+import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, SEVERITY_ORDER, verdictOf } from './report.js';
+
+/** CheckCluster is one fresh simulated cluster and its (virtual) clock. */
+export interface CheckCluster {
+  client: ClusterClient;
+  clock: Clock;
+}
+
+/** CheckPhase names the steps of a check, reported as they end (for benchmarks and progress). */
+export type CheckPhase = 'resolved' | 'seed-read' | 'seeded' | 'head-planned' | 'head-simulated' | 'commits';
+
+/** CheckOptions is the injected world of a check. */
+export interface CheckOptions {
+  /** base and head read the same repository at the two refs (base's ref resolves the base commit, head's the head commit). */
+  base: GitSource;
+  head: GitSource;
+  /** newCluster makes an empty in-memory cluster on its own virtual clock; called once, twice with eachCommit. */
+  newCluster: () => CheckCluster;
+  policy?: Policy;
+  /** eachCommit also judges every commit between base and head on its own. */
+  eachCommit?: boolean;
+  onPhase?: (phase: CheckPhase) => void;
+}
+
+/** CheckResult is the report plus what only the renderers need: a unified YAML diff per changed object (Secrets masked). */
+export interface CheckResult {
+  report: CheckReport;
+  diffs: Map<string, string>;
+}
+
+/** MAX_ROLLOUT_MS bounds one simulated wait (cluster time; the virtual clock makes it cheap): a safety net, progress deadlines end rollouts long before. */
+export const MAX_ROLLOUT_MS = 24 * 3600_000;
+
+/** Cluster is a simulated cluster plus what "the source" knows about it: its inventory, parse cache and where each object was defined. */
+interface Cluster extends CheckCluster {
+  inventory: Map<string, KubeObject>;
+  cache: ParseCache;
+  origins: Map<string, Origin>;
+}
+
+/** Judged is one commit judged (and, when nothing stops it, applied) against a cluster. */
+interface Judged {
+  outcome: CommitOutcome['outcome'];
+  findings: Finding[];
+  changes: ChangeReport[];
+  rollouts: RolloutReport[];
+  diffs: Map<string, string>;
+}
+
+function finding(severity: Finding['severity'], r: Pick<Reason, 'code' | 'object' | 'file' | 'line' | 'message'>): Finding {
+  // A file-level problem (syntax, a document that is not an object) has the file as its "object".
+  const object = r.object && r.object !== r.file ? r.object : null;
+  return { severity, code: r.code, object, file: r.file ?? null, line: r.line ?? null, message: r.message };
+}
+
+function withCommit(f: Finding, rev: Revision, what: string): Finding {
+  return { ...f, commit: rev.commit, message: `${what} ${shortSha(rev.commit)} "${rev.subject}": ${f.message}` };
+}
+
+function changeOf(e: PlanEntry): RolloutChange {
+  const action = e.intended ?? e.action;
+  if (action === 'create' || !e.live || !e.applied) return 'create';
+  const live = normalise(e.live).spec ?? {};
+  const next = normalise(e.applied).spec ?? {};
+  if (canonicalJSON(live.template) !== canonicalJSON(next.template)) return 'rollout';
+  if ((live.replicas ?? 1) !== (next.replicas ?? 1)) return 'scale';
+  return 'update';
+}
+
+function target(e: PlanEntry) {
+  return { ref: e.ref, namespace: e.namespace ?? 'default', name: e.name };
+}
+
+/** rememberSynced records what is now in sync with the cluster, so the next plan skips diffing objects neither Git nor the cluster changed. */
+async function rememberSynced(c: Cluster, objects: ParsedObject[], oidOf: (p: ParsedObject) => string, commit: string): Promise<void> {
+  c.cache.synced.clear();
+  c.cache.syncedCommit = commit;
+  for (const p of objects) {
+    const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
+    const live = await c.client.get(p.object.kind, ns, p.object.metadata.name);
+    if (live) c.cache.synced.set(refOfObject(p.object), { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(live) });
+  }
+}
+
+/** prepare runs preparePlan, turning a PathEscape in the tree into a finding instead of a failure. */
+async function prepare(c: Cluster, source: GitSource, commit: string, policy: Policy | undefined): Promise<PreparedPlan | Finding> {
+  try {
+    return await preparePlan({ source, client: c.client, inventory: c.inventory, cache: c.cache, commit, policy });
+  } catch (err) {
+    if (isMfluxError(err, 'PathEscape')) return { severity: 'error', code: 'PathEscape', object: null, file: (err.details.path as string | undefined) ?? null, line: null, message: err.message };
+    throw err;
+  }
+}
+
+/**
+ * seed makes a fresh cluster running base, fully rolled out. A base that does not validate is
+ * seeded with whatever can be applied (files that parse, first definitions, objects the API server
+ * takes); its problems come back as info findings, so a PR that repairs base can still be checked.
+ */
+async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => void): Promise<{ cluster: Cluster; findings: Finding[] }> {
+  const c: Cluster = { ...o.newCluster(), inventory: new Map(), cache: newParseCache(), origins: new Map() };
+  const note = (f: Finding) => withCommit({ ...f, severity: 'info', message: f.code === 'ForceReplaceRefused' ? f.message : `${f.message} (not seeded)` }, base, 'base');
+  const prepared = await prepare(c, o.base, base.commit, undefined);
+  if (!('plan' in prepared)) return { cluster: c, findings: [note(prepared)] };
+  phase('seed-read');
+  const findings: Finding[] = [];
+  let entries = prepared.plan.entries;
+  let objects = prepared.objects;
+  if (prepared.reasons.length > 0) {
+    // Syntax problems stop preparePlan before planning; plan again without the files and second definitions they concern.
+    const syntax = prepared.reasons.filter((r) => r.object === r.file || r.code === 'DuplicateObject');
+    findings.push(...syntax.map((r) => note(finding('error', r))));
+    const badFiles = new Set(syntax.filter((r) => r.object === r.file).map((r) => r.file));
+    const seen = new Set<string>();
+    objects = objects.filter((p) => {
+      const ref = refOfObject(p.object);
+      if (badFiles.has(p.origin.file) || seen.has(ref)) return false;
+      seen.add(ref);
+      return true;
+    });
+    const planned = await planObjects({ objects, client: c.client, inventory: c.inventory });
+    // Against an empty cluster the guard can only object to force annotations; those still get created.
+    findings.push(...planned.reasons.map((r) => note(finding('error', r))));
+    const rejected = new Set(planned.reasons.filter((r) => r.code !== 'ForceReplaceRefused').map((r) => r.object));
+    entries = planned.plan.entries.filter((e) => !rejected.has(e.ref));
+    objects = objects.filter((p) => !rejected.has(refOfObject(p.object)));
+  }
+  const writes = entries.map((e) => (e.action === 'blocked' && e.intended ? { ...e, action: e.intended } : e));
+  await applyPlan(c.client, writes);
+  const deployments = writes.filter((e) => e.kind === 'Deployment' && e.action === 'create');
+  const outcomes = await waitForRollouts(c.client, deployments.map(target), c.clock, MAX_ROLLOUT_MS);
+  for (const f of outcomes.filter((x) => !x.ok)) {
+    const e = deployments.find((d) => d.ref === f.ref);
+    findings.push(withCommit({ severity: 'info', code: 'RolloutWillNotComplete', object: f.ref, file: e?.origin?.file ?? null, line: e?.origin?.line ?? null, message: `${f.ref}: ${f.message}; the check starts from this state` }, base, 'base'));
+  }
+  for (const e of writes) if (e.manifest) c.inventory.set(e.ref, redactSecret(e.manifest));
+  for (const p of objects) c.origins.set(refOfObject(p.object), p.origin);
+  await rememberSynced(c, objects, prepared.oidOf, base.commit);
+  return { cluster: c, findings };
+}
+
+/**
+ * judge does to a cluster what one reconcile pass of `commit` would: read, validate, plan, guard;
+ * if nothing stops it, apply, follow every changed Deployment's rollout (measured when `measure`),
+ * and prune only once every rollout is healthy.
+ */
+async function judge(c: Cluster, source: GitSource, commit: string, policy: Policy, measure: boolean, onPlanned?: () => void): Promise<Judged> {
+  const out: Judged = { outcome: 'Applied', findings: [], changes: [], rollouts: [], diffs: new Map() };
+  const prepared = await prepare(c, source, commit, policy);
+  if (!('plan' in prepared)) return { ...out, outcome: 'Invalid', findings: [prepared] };
+  const { plan, reasons, impacts } = prepared;
+  const entryOf = new Map(plan.entries.map((e) => [e.ref, e]));
+  for (const r of reasons) {
+    const f = finding('error', r);
+    if (f.file === null && f.object && c.origins.has(f.object)) {
+      // A prune has no manifest any more: point at where the object was defined.
+      const at = c.origins.get(f.object)!;
+      f.file = at.file;
+      f.line = at.line;
+    }
+    out.findings.push(f);
+  }
+  for (const i of impacts) {
+    if (policy.block.includes(i.code)) continue; // the guard made it a blocking reason already
+    const at = entryOf.get(i.object)?.origin;
+    out.findings.push({ severity: 'warning', code: i.code, object: i.object, file: at?.file ?? null, line: at?.line ?? null, message: i.message });
+  }
+  for (const e of plan.entries) {
+    if (e.action === 'unchanged') continue;
+    out.changes.push({ object: e.ref, action: e.action, ...(e.intended ? { intended: e.intended } : {}), patch: e.patch });
+    // Masked Secret values can differ while their masked YAML does not: say which keys changed instead of showing nothing.
+    out.diffs.set(e.ref, entryDiff(e) || `# ${e.ref}: values masked; changed: ${e.patch.map((op) => `${op.op} ${op.path}`).join(', ')}\n`);
+  }
+  onPlanned?.();
+  if (reasons.length > 0) return { ...out, outcome: prepared.blocked ? 'Blocked' : 'Invalid' };
+  if (out.changes.length === 0) return { ...out, outcome: 'NoChange' };
+
+  const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
+  const meter = measure ? new RolloutMeter(c.client, c.clock, deployments.map((e) => ({ target: target(e), change: changeOf(e) }))) : undefined;
+  await meter?.before();
+  c.cache.synced.clear();
+  meter?.applied();
+  await applyPlan(c.client, plan.entries);
+  const outcomes = await waitForRollouts(c.client, deployments.map(target), c.clock, MAX_ROLLOUT_MS, undefined, meter ? () => meter.sample() : undefined);
+  if (meter) out.rollouts = meter.reports(outcomes);
+  for (const f of outcomes.filter((x) => !x.ok)) {
+    const at = entryOf.get(f.ref)?.origin;
+    const why =
+      f.reason === 'ProgressDeadlineExceeded'
+        ? 'a new pod never becomes ready, so the rollout stops at its progress deadline (ProgressDeadlineExceeded); the old pods keep serving'
+        : f.reason === 'Timeout'
+          ? `the rollout does not finish within ${MAX_ROLLOUT_MS / 3600_000}h of simulated time`
+          : 'the rollout cannot make further progress';
+    out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${why} (${f.message})` });
+  }
+  for (const e of plan.entries) if (e.manifest && (e.action !== 'unchanged' || !c.inventory.has(e.ref))) c.inventory.set(e.ref, redactSecret(e.manifest));
+  for (const p of prepared.objects) c.origins.set(refOfObject(p.object), p.origin);
+  if (outcomes.some((x) => !x.ok)) return { ...out, outcome: 'RolloutFailed' };
+  // Prune last, once every changed workload is healthy — as reconcile does.
+  await pruneObjects(c.client, plan.entries);
+  for (const e of plan.entries) if (e.action === 'prune') c.inventory.delete(e.ref);
+  await rememberSynced(c, prepared.objects, prepared.oidOf, commit);
+  return out;
+}
+
+function sortFindings(fs: Finding[]): Finding[] {
+  return fs
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+/** runCheck seeds a cluster with base, judges head against it (and, with eachCommit, every commit in between) and returns the report. */
+export async function runCheck(o: CheckOptions): Promise<CheckResult> {
+  const phase = (p: CheckPhase) => o.onPhase?.(p);
+  const policy = o.policy ?? DEFAULT_POLICY;
+  const base = (await o.base.resolve()).revision;
+  const head = (await o.head.resolve()).revision;
+  phase('resolved');
+
+  const seeded = await seed(o, base, phase);
+  phase('seeded');
+  const judged = await judge(seeded.cluster, o.head, head.commit, policy, true, () => phase('head-planned'));
+  phase('head-simulated');
+  const findings = [...seeded.findings, ...judged.findings];
+
+  let commits: CommitOutcome[] | undefined;
+  if (o.eachCommit) {
+    commits = [];
+    const between = (await o.head.commitsBetween(base.commit, head.commit)).filter((r) => r.commit !== head.commit);
+    if (between.length > 0) {
+      // A second cluster: the first one already holds head.
+      const walk = (await seed(o, base, () => undefined)).cluster;
+      for (const rev of between) {
+        const j = await judge(walk, o.head, rev.commit, policy, false);
+        commits.push({ commit: rev.commit, subject: rev.subject, outcome: j.outcome });
+        findings.push(...j.findings.map((f) => withCommit(f, rev, 'commit')));
+      }
+    }
+    phase('commits');
+  }
+
+  const sorted = sortFindings(findings);
+  const report: CheckReport = {
+    verdict: verdictOf(sorted),
+    base: { ref: base.ref, commit: base.commit, subject: base.subject },
+    head: { ref: head.ref, commit: head.commit, subject: head.subject },
+    outcome: judged.outcome,
+    findings: sorted,
+    changes: judged.changes,
+    rollouts: judged.rollouts,
+    ...(commits ? { commits } : {}),
+  };
+  return { report, diffs: judged.diffs };
+}

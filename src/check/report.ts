@@ -1,0 +1,110 @@
+/**
+ * The check report: the stable JSON document `mflux check --format json` prints (README "mflux
+ * check"), and the rules that turn its findings into a verdict.
+ */
+import type { Operation } from 'fast-json-patch';
+import type { PlanAction } from '../plan/index.js';
+
+/** Severity ranks a finding: any error fails the check; warnings and info never do. */
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Finding is one thing the check has to say, with a stable code and where it comes from (null when unknown). */
+export interface Finding {
+  severity: Severity;
+  code: string;
+  /** object is `Kind/namespace/name` (`Kind/name` for cluster-scoped kinds); null for a file-level problem such as YAMLSyntax. */
+  object: string | null;
+  /** file is repository-relative; for a prune, the file that defined the object before. */
+  file: string | null;
+  line: number | null;
+  message: string;
+  /** commit is set on findings about an intermediate commit (`--each-commit`, and `info` findings about the base): its full SHA. */
+  commit?: string;
+}
+
+/** ChangeReport is one object the head changes: its action and the RFC 6902 patch from the live object (Secret values masked). */
+export interface ChangeReport {
+  object: string;
+  action: PlanAction;
+  /** intended is what a blocked entry would have done. */
+  intended?: PlanAction;
+  patch: Operation[];
+}
+
+/** RolloutEvent is one Deployment event during the rollout, `offsetSeconds` after head was applied. */
+export interface RolloutEvent {
+  offsetSeconds: number;
+  message: string;
+}
+
+/** RolloutChange says what kind of change a Deployment gets: a new object, a new pod template, only a new size, or neither. */
+export type RolloutChange = 'create' | 'rollout' | 'scale' | 'update';
+
+/** RolloutReport is the simulated rollout of one Deployment the head creates or updates. */
+export interface RolloutReport {
+  object: string;
+  change: RolloutChange;
+  strategy: string;
+  /** maxSurge and maxUnavailable resolved to pod counts for `replicas` (upstream MaxSurge/MaxUnavailable: 0 for Recreate; unavailable clamped to replicas). */
+  maxSurge: number;
+  maxUnavailable: number;
+  replicas: number;
+  /** peakPods is the most pods of the Deployment's ReplicaSets that existed at once (terminating ones included). */
+  peakPods: number;
+  /** minAvailable is the fewest status.availableReplicas seen from the moment head was applied until the rollout ended. */
+  minAvailable: number;
+  /** durationSeconds is cluster time from the apply to completion, or to the progress deadline when it does not complete. */
+  durationSeconds: number;
+  completes: boolean;
+  /** reason is how the rollout ended: done, ProgressDeadlineExceeded, Stalled or Timeout. */
+  reason: string;
+  events: RolloutEvent[];
+}
+
+/** CommitInfo names a commit of the check: the ref it was asked as, its SHA and subject. */
+export interface CommitInfo {
+  ref: string;
+  commit: string;
+  subject: string;
+}
+
+/** Outcome is what one commit does when deployed (the ledger's words): written, nothing to write, stopped by the guard, not valid, or applied with a rollout that does not finish. */
+export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'RolloutFailed';
+
+/** CommitOutcome is how one intermediate commit fared when deployed alone (`--each-commit`). */
+export interface CommitOutcome {
+  commit: string;
+  subject: string;
+  outcome: Outcome;
+}
+
+/** CheckReport is the whole JSON document. */
+export interface CheckReport {
+  verdict: 'pass' | 'fail';
+  base: CommitInfo;
+  head: CommitInfo;
+  /** outcome is what a reconcile pass of head would record against base: Applied, NoChange, Blocked, Invalid or RolloutFailed. */
+  outcome: Outcome;
+  findings: Finding[];
+  changes: ChangeReport[];
+  rollouts: RolloutReport[];
+  /** commits lists the intermediate commits judged with `--each-commit`, oldest first (absent without it). */
+  commits?: CommitOutcome[];
+}
+
+/** FINDING_CODES documents every code a finding can carry, by where it comes from. */
+export const FINDING_CODES = {
+  guard: ['ImmutableFieldChange', 'ForceReplaceRefused', 'ServingWorkloadPrune', 'PruneLimitExceeded'],
+  impacts: ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity'],
+  manifests: ['YAMLSyntax', 'InvalidManifest', 'DuplicateObject', 'PathEscape'],
+  apiServer: ['Invalid', 'UnknownKind', 'NotFound'],
+  rollout: ['RolloutWillNotComplete'],
+} as const;
+
+/** verdictOf fails on any error finding; warnings and info pass. */
+export function verdictOf(findings: Finding[]): 'pass' | 'fail' {
+  return findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
+}
+
+/** SEVERITY_ORDER sorts errors first, then warnings, then info. */
+export const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
