@@ -1,48 +1,15 @@
 /** Helpers for check tests: real git repositories in temp dirs, manifests, and `mflux check` run in-process. */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { mflux, tempDir, type Run } from '../cli/helpers.js';
+import { TestRepo, mflux, removeTestRepos, type Run } from '../cli/helpers.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
-
-/** git runs a git command in dir and returns its trimmed output. */
-export const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: GIT_ENV }).trim();
-
-const roots: string[] = [];
+export { git } from '../cli/helpers.js';
 
 /** cleanup removes every repository made so far (call from afterAll). */
-export function cleanup(): void {
-  for (const d of roots.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-}
+export const cleanup = removeTestRepos;
 
 /** Repo is a real git repository in a temp dir, with a state dir path next to it that check must never create. */
-export class Repo {
-  readonly root = tempDir('mflux-checktest-');
-  readonly dir = path.join(this.root, 'repo');
-  readonly state = path.join(this.root, 'state');
+export class Repo extends TestRepo {
   constructor() {
-    roots.push(this.root);
-    fs.mkdirSync(this.dir, { recursive: true });
-    git(this.dir, 'init', '-q', '-b', 'main');
-  }
-  /** write sets file contents (null deletes the file). */
-  write(files: Record<string, string | null>): this {
-    for (const [name, text] of Object.entries(files)) {
-      const p = path.join(this.dir, name);
-      if (text === null) fs.rmSync(p, { force: true });
-      else {
-        fs.mkdirSync(path.dirname(p), { recursive: true });
-        fs.writeFileSync(p, text);
-      }
-    }
-    return this;
-  }
-  /** commit commits everything and returns the SHA. */
-  commit(msg: string): string {
-    git(this.dir, 'add', '-A');
-    git(this.dir, 'commit', '-q', '--allow-empty', '-m', msg);
-    return git(this.dir, 'rev-parse', 'HEAD');
+    super('mflux-checktest-');
   }
   /** check runs `mflux check --repo DIR --base B --head H ...` (with --state pointing at this repo's unused state dir). */
   check(base: string, head: string, ...flags: string[]): Promise<Run> {

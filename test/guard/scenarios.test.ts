@@ -6,7 +6,6 @@
  * safe ways round (scale to 0 then remove; new name, shift, remove) succeed without ever dropping
  * below the desired available replicas; `apply -f`, `diff`, `--block-impact` and `--max-prune`.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -17,42 +16,15 @@ import { Ledger } from '../../src/ledger/index.js';
 import { newParseCache, reconcileOnce, type ReconcileResult } from '../../src/reconcile/index.js';
 import { openSource } from '../../src/source/index.js';
 import { StateStore } from '../../src/store/index.js';
-import { mflux, tempDir } from '../cli/helpers.js';
+import { TestRepo, mflux, removeTestRepos } from '../cli/helpers.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: GIT_ENV }).trim();
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+afterAll(removeTestRepos);
 
 /** Repo is a real git repository in a temp dir; `state` is a fresh mflux state dir next to it. */
-class Repo {
-  readonly root = tempDir('mflux-guard-');
-  readonly dir = path.join(this.root, 'repo');
-  readonly state = path.join(this.root, 'state');
+class Repo extends TestRepo {
   constructor() {
-    dirs.push(this.root);
-    fs.mkdirSync(this.dir, { recursive: true });
-    git(this.dir, 'init', '-q', '-b', 'main');
-  }
-  /** write sets file contents (null deletes the file). */
-  write(files: Record<string, string | null>): this {
-    for (const [name, text] of Object.entries(files)) {
-      const p = path.join(this.dir, name);
-      if (text === null) fs.rmSync(p, { force: true });
-      else {
-        fs.mkdirSync(path.dirname(p), { recursive: true });
-        fs.writeFileSync(p, text);
-      }
-    }
-    return this;
-  }
-  commit(msg: string): string {
-    git(this.dir, 'add', '-A');
-    git(this.dir, 'commit', '-q', '--allow-empty', '-m', msg);
-    return git(this.dir, 'rev-parse', 'HEAD');
+    super('mflux-guard-');
   }
   /** reconcile runs `mflux reconcile --repo DIR -o json` and parses the document. */
   async reconcile(...flags: string[]): Promise<{ code: number; json: any; stderr: string }> {

@@ -3,14 +3,12 @@
  * the CLI, the ledger's commit → revision mapping, NoChange passes that write nothing, invalid
  * commits that apply nothing, diff exit codes, prune, and Secret values kept out of every output.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildFixturesRepo } from '../../scripts/fixtures-repo.js';
-import { mflux, tempDir, writeManifest } from '../cli/helpers.js';
+import { git, mflux, tempDir, writeManifest } from '../cli/helpers.js';
 
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
 
 function allObjects(state: string): Promise<Record<string, string>> {
   return (async () => {
