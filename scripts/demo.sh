@@ -48,7 +48,11 @@ run get rs
 step "5. maxSurge 30%, maxUnavailable 10%: no pod-template change, no rollout"
 reconcile 4
 
-step "6. a broken image: the rollout stalls (5 pods keep serving) until the progress deadline"
+step "6a. before merging: mflux check predicts the broken image (offline, no cluster, your state untouched)"
+run check --repo "$REPO" --base "${COMMITS[4]}" --head "${COMMITS[5]}" --fail-images '*:broken'
+echo "(exit code $?: the check fails the pull request)"
+
+step "6. merged anyway: the rollout stalls (5 pods keep serving) until the progress deadline"
 reconcile 5 --timeout 15m
 echo "(exit code $?: RolloutFailed)"
 run get rs
