@@ -5,6 +5,7 @@ import { advanceCommand, rolloutStatusCommand } from './commands/cluster-time.js
 import { describeCommand, getCommand, rolloutHistoryCommand } from './commands/view.js';
 import { diffCommand, historyCommand, reconcileCommand } from './commands/gitops.js';
 import { checkCommand } from './commands/check.js';
+import { rollbackCommand, traceCommand } from './commands/rollback.js';
 import { type IO, processIO } from './io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -111,6 +112,27 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'text | json')
     .action(async (target, o) => setExit(await historyCommand(target, o, io)));
+
+  stateOptions(program.command('rollback'))
+    .description('roll a Deployment back through Git: commit revision N\'s manifest (default: the revision before the current one); the next reconcile rolls it out')
+    .argument('<deployment/NAME>')
+    .option('--to-revision <n>', 'the ledger revision to restore (default: the previous one)')
+    .option('--repo <dir>', 'local clone to commit to (default: the repository the ledger read it from)')
+    .option('--branch <name>', 'commit on this new branch (from HEAD) instead of the current branch; the checkout is left alone')
+    .option('--push', 'push the branch to origin (http(s); credentials as for reconcile)')
+    .option('--dry-run', 'print the diff of the file and change nothing')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--username-file <file>', 'file holding the username (or $MFLUX_GIT_USERNAME)')
+    .option('--password-file <file>', 'file holding the password (or $MFLUX_GIT_PASSWORD)')
+    .option('--token-file <file>', 'file holding a bearer token (or $MFLUX_GIT_TOKEN)')
+    .action(async (target, o) => setExit(await rollbackCommand(target, o, io)));
+
+  stateOptions(program.command('trace'))
+    .description('from a Deployment to its origin: source, file:line, commit, ledger revision and ReplicaSet, and drift from Git')
+    .argument('<deployment/NAME>')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-o, --output <format>', 'text | json', 'text')
+    .action(async (target, o) => setExit(await traceCommand(target, o, io)));
 
   policyOptions(simOptions(program.command('check')))
     .description('pre-merge check, offline: seed a simulated cluster with --base, plan, guard, apply and roll out --head; exit 0 pass, 1 fail, 2 could not run')

@@ -21,6 +21,11 @@ export type ErrorCode =
   | 'PathEscape'
   | 'AuthFailed'
   | 'PolicyInvalid'
+  | 'RevisionNotFound'
+  | 'DirtyWorkingTree'
+  | 'RollbackBlocked'
+  | 'RollbackSkipped'
+  | 'PushFailed'
   | 'Internal';
 
 /** MfluxError is the base of all errors mini-flux raises on purpose; `code` is stable, `subject` names what it is about. */

@@ -29,6 +29,8 @@ export interface DeploymentRecord {
   /** finishedCluster is when its rollout finished (cluster time, epoch ms), if it did. */
   finishedCluster?: number;
   ok: boolean;
+  /** rollbackTo is N when the pass applied a `Roll back deployment/NAME to revision N` commit for this Deployment. */
+  rollbackTo?: number;
 }
 
 /** PassStart is what is known when a pass begins. */
@@ -65,6 +67,17 @@ export interface PassRecord extends PassStart {
   outcome?: Outcome;
   reasons: Reason[];
   changes: Change[];
+  /** rollbackTo is the revision a rollback commit restored (see DeploymentRecord.rollbackTo), if the pass applied one. */
+  rollbackTo?: number;
+}
+
+/** ROLLBACK_SUBJECT matches the subject `mflux rollback` writes: `Roll back deployment/NAME to revision N (<short sha>)`. */
+export const ROLLBACK_SUBJECT = /^Roll back deployment\/(\S+) to revision (\d+)\b/;
+
+/** rollbackTarget reads a commit subject: the revision it rolls deployment `name` back to, if it is a rollback commit for it. */
+export function rollbackTarget(subject: string, name: string): number | undefined {
+  const m = ROLLBACK_SUBJECT.exec(subject);
+  return m && m[1] === name ? Number(m[2]) : undefined;
 }
 
 /** DeploymentHistoryRow joins a Deployment record with its pass. */
@@ -96,6 +109,7 @@ function rowToPass(r: any): PassRecord {
     outcome: r.outcome ?? undefined,
     reasons: JSON.parse(r.reasons),
     changes: JSON.parse(r.changes),
+    ...(r.rollback_to !== null && r.rollback_to !== undefined ? { rollbackTo: r.rollback_to } : {}),
   };
 }
 
@@ -138,10 +152,10 @@ export class Ledger {
         id,
       );
       const ins = db.prepare(
-        `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      for (const d of f.deployments) ins.run(id, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0);
+      for (const d of f.deployments) ins.run(id, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
       if (f.inventory) {
         const up = db.prepare('INSERT INTO inventory (source, ref, applied) VALUES (?, ?, ?) ON CONFLICT (source, ref) DO UPDATE SET applied = excluded.applied');
         for (const [ref, obj] of f.inventory.upserts) up.run(pass.source, ref, JSON.stringify(obj));
@@ -174,7 +188,10 @@ export class Ledger {
   passes(source?: string): PassRecord[] {
     const db = this.db();
     if (!db) return [];
-    const rows = source ? db.prepare('SELECT p.*, s.url FROM passes p LEFT JOIN sources s ON s.name = p.source WHERE p.source = ? ORDER BY p.id').all(source) : db.prepare('SELECT p.*, s.url FROM passes p LEFT JOIN sources s ON s.name = p.source ORDER BY p.id').all();
+    const cols = 'p.*, s.url, (SELECT MIN(d.rollback_to) FROM pass_deployments d WHERE d.pass_id = p.id) AS rollback_to';
+    const rows = source
+      ? db.prepare(`SELECT ${cols} FROM passes p LEFT JOIN sources s ON s.name = p.source WHERE p.source = ? ORDER BY p.id`).all(source)
+      : db.prepare(`SELECT ${cols} FROM passes p LEFT JOIN sources s ON s.name = p.source ORDER BY p.id`).all();
     return (rows as any[]).map(rowToPass);
   }
 
@@ -185,7 +202,7 @@ export class Ledger {
     const rows = db
       .prepare(
         `SELECT p.*, s.url, d.namespace AS d_namespace, d.name AS d_name, d.action AS d_action, d.revision AS d_revision,
-                d.replica_set AS d_replica_set, d.pod_template_hash AS d_hash, d.finished_cluster AS d_finished, d.ok AS d_ok
+                d.replica_set AS d_replica_set, d.pod_template_hash AS d_hash, d.finished_cluster AS d_finished, d.ok AS d_ok, d.rollback_to AS rollback_to
          FROM pass_deployments d JOIN passes p ON p.id = d.pass_id LEFT JOIN sources s ON s.name = p.source
          WHERE d.namespace = ? AND d.name = ? AND d.action IN ('create', 'update') ORDER BY p.id`,
       )
@@ -199,6 +216,7 @@ export class Ledger {
       podTemplateHash: r.d_hash ?? undefined,
       finishedCluster: r.d_finished ?? undefined,
       ok: r.d_ok === 1,
+      ...(r.rollback_to !== null && r.rollback_to !== undefined ? { rollbackTo: r.rollback_to } : {}),
       pass: rowToPass(r),
     }));
   }

@@ -1,2 +1,4 @@
 export * from './reconcile.js';
 export * from './read.js';
+export * from './rollback.js';
+export * from './trace.js';

@@ -9,7 +9,7 @@ import { rolloutStatus } from '../cluster/rollout-status.js';
 import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, computePlan, guardPlan, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
-import type { Change, DeploymentRecord, Ledger, Outcome } from '../ledger/index.js';
+import { type Change, type DeploymentRecord, type Ledger, type Outcome, rollbackTarget } from '../ledger/index.js';
 import type { GitSource, Revision, TreeFile } from '../source/index.js';
 import { readDesired } from './read.js';
 
@@ -115,10 +115,13 @@ export function findDuplicates(objects: ParsedObject[]): Reason[] {
   return out;
 }
 
-async function deploymentRecord(client: ClusterClient, entry: PlanEntry, rollout: RolloutOutcome | undefined): Promise<DeploymentRecord> {
+async function deploymentRecord(client: ClusterClient, entry: PlanEntry, rollout: RolloutOutcome | undefined, subject: string): Promise<DeploymentRecord> {
   const ns = entry.namespace ?? 'default';
   const d = await client.get('Deployment', ns, entry.name);
   const rec: DeploymentRecord = { namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+  // A commit written by `mflux rollback` is an ordinary rolling update; the ledger remembers which revision it restored.
+  const to = rollbackTarget(subject, entry.name);
+  if (to !== undefined) rec.rollbackTo = to;
   if (!d) return rec;
   const rev = d.metadata.annotations?.['deployment.kubernetes.io/revision'];
   if (rev) rec.revision = Number(rev);
@@ -366,7 +369,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
     const outcomes = await waitFor(deployments);
     const byRef = new Map(outcomes.map((r) => [r.ref, r]));
-    const records = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, byRef.get(e.ref))));
+    const records = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, byRef.get(e.ref), revision.subject)));
     const rollouts: RolloutSummary[] = deployments.map((e, i) => ({
       object: e.ref,
       revision: records[i]!.revision,

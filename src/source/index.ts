@@ -5,3 +5,4 @@ export { openSource } from './git-source.js';
 export { formatRevision, parseRevision, isShaLike, type RefKind } from './revision.js';
 export { isManifestName } from './tree.js';
 export { CachingFs } from './cachefs.js';
+export { openWorkTree, isFileClean, readWorkFile, authorFor, commitFile, pushBranch, type WorkTree, type CommitAuthor } from './write.js';

@@ -82,6 +82,8 @@ export const MIGRATIONS: readonly string[] = [
      last_applied_revision   TEXT,
      last_applied_commit     TEXT
    );`,
+  // 3: a pass that applied a `Roll back deployment/NAME to revision N` commit records N per Deployment.
+  `ALTER TABLE pass_deployments ADD COLUMN rollback_to INTEGER;`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */

@@ -242,7 +242,7 @@ describe('StateStore database file', () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
     expect(tables).toEqual(['events', 'inventory', 'meta', 'objects', 'pass_deployments', 'passes', 'sources', 'sqlite_sequence']);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
   });
 
   it('a version-1 database is migrated to the current schema and keeps its data', () => {
@@ -256,6 +256,22 @@ describe('StateStore database file', () => {
     expect(w.getMeta('clock.now')).toBe('42');
     expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(w.database()!.prepare('SELECT count(*) FROM passes').pluck().get()).toBe(0);
+    w.close();
+  });
+
+  it('a version-2 database gains the rollback_to column (migration 3) and keeps its ledger', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    raw.exec(MIGRATIONS[0]!);
+    raw.exec(MIGRATIONS[1]!);
+    raw.prepare("INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster) VALUES ('s', 'main', 'main@sha1:x', 'x', 'v1', 'a', 1, 1)").run();
+    raw.prepare("INSERT INTO pass_deployments (pass_id, namespace, name, action, revision) VALUES (1, 'default', 'front', 'create', 1)").run();
+    raw.pragma('user_version = 2');
+    raw.close();
+    const w = openStore(stateDir, 'write');
+    const db = w.database()!;
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare('SELECT revision, rollback_to FROM pass_deployments').all()).toEqual([{ revision: 1, rollback_to: null }]);
     w.close();
   });
 

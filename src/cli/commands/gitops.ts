@@ -25,7 +25,9 @@ export interface SourceFlags {
 /** sourceName is the inventory owner: --name, else the repository's base name. */
 export function sourceName(f: SourceFlags): string {
   if (f.name) return f.name;
-  const base = (f.repo ?? '').replace(/\/+$/, '').split(/[/:]/).pop() ?? 'source';
+  const repo = f.repo ?? '';
+  // A local path is named by its directory (so `--repo .` is named after the folder, not ".").
+  const base = (isURL(repo) ? repo : path.resolve(repo)).replace(/\/+$/, '').split(/[/:]/).pop() ?? 'source';
   return base.replace(/\.git$/, '') || 'source';
 }
 
@@ -207,6 +209,11 @@ export function shortRevision(ref: string, commit: string): string {
   return commit.startsWith(ref) ? short : `${ref}@${short}`;
 }
 
+/** outcomeText is a pass's OUTCOME cell: `Applied (rollback to 1)` for a pass that applied a rollback commit. */
+export function outcomeText(outcome: string | undefined, rollbackTo: number | undefined): string {
+  return `${outcome ?? 'InProgress'}${rollbackTo !== undefined ? ` (rollback to ${rollbackTo})` : ''}`;
+}
+
 /** historyCommand prints the ledger: every pass, or every commit applied to one Deployment. */
 export async function historyCommand(target: string | undefined, f: HistoryFlags, io: IO): Promise<number> {
   return runInSession(() => sessionOf(f, 'read'), io, (session) => {
@@ -227,6 +234,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
                 gitRevision: r.pass.revision,
                 subject: r.pass.subject,
                 outcome: r.pass.outcome ?? 'InProgress',
+                rollbackTo: r.rollbackTo ?? null,
                 action: r.action,
                 replicaSet: r.replicaSet ?? null,
                 podTemplateHash: r.podTemplateHash ?? null,
@@ -247,7 +255,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
       io.out(
         tabulate(
           [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', 'REPLICASET', 'APPLIED']].concat(
-            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, r.pass.outcome ?? 'InProgress', r.replicaSet ?? '<none>', toRFC3339(r.pass.startedCluster)]),
+            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, outcomeText(r.pass.outcome, r.rollbackTo), r.replicaSet ?? '<none>', toRFC3339(r.pass.startedCluster)]),
           ),
         ),
       );
@@ -255,7 +263,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
     }
     const passes = ledger.passes();
     if (json) {
-      io.out(`${JSON.stringify({ kind: 'List', items: passes.map((p) => ({ ...p, startedWall: new Date(p.startedWall).toISOString(), finishedWall: p.finishedWall ? new Date(p.finishedWall).toISOString() : null, startedCluster: toRFC3339(p.startedCluster), finishedCluster: p.finishedCluster ? toRFC3339(p.finishedCluster) : null })) }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ kind: 'List', items: passes.map((p) => ({ ...p, rollbackTo: p.rollbackTo ?? null, startedWall: new Date(p.startedWall).toISOString(), finishedWall: p.finishedWall ? new Date(p.finishedWall).toISOString() : null, startedCluster: toRFC3339(p.startedCluster), finishedCluster: p.finishedCluster ? toRFC3339(p.finishedCluster) : null })) }, null, 2)}\n`);
       return EXIT.ok;
     }
     if (passes.length === 0) {
@@ -270,7 +278,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
             p.source,
             shortRevision(p.ref, p.commit),
             p.subject,
-            p.outcome ?? 'InProgress',
+            outcomeText(p.outcome, p.rollbackTo),
             p.finishedCluster !== undefined ? formatDuration(p.finishedCluster - p.startedCluster) : '<none>',
             p.reasons.length ? `${p.reasons[0]!.code}${p.reasons.length > 1 ? ` (+${p.reasons.length - 1})` : ''}` : '',
           ]),

@@ -1,0 +1,86 @@
+/**
+ * `mflux trace deployment/NAME`: from a live object back to its origin — source, file:line, the
+ * commit that last changed it (the latest Applied ledger pass that created or updated it), the
+ * revision and ReplicaSet that pass produced, and whether the live object has drifted from Git
+ * since (the plan entry of the last applied manifest against the live object).
+ */
+import type { Operation } from 'fast-json-patch';
+import { MfluxError, objectRef } from '../core/index.js';
+import type { ClusterClient } from '../cluster/client.js';
+import { computePlan } from '../plan/index.js';
+import type { Ledger } from '../ledger/index.js';
+import { openSource } from '../source/index.js';
+import { locateObject } from './rollback.js';
+
+/** Trace is `trace -o json`'s document (field names are stable; see README). */
+export interface Trace {
+  object: string;
+  namespace: string;
+  name: string;
+  source: { name: string; url: string };
+  /** path and line locate the object's document at the source's last applied commit; null when the repository cannot be read. */
+  path: string | null;
+  line: number | null;
+  commit: { sha: string; subject: string; author: string; time: string | null; gitRevision: string };
+  revision: number | null;
+  replicaSet: string | null;
+  outcome: string;
+  rollbackTo: number | null;
+  /** live says whether the object exists in the cluster. */
+  live: boolean;
+  drifted: boolean;
+  /** patch is the RFC 6902 patch from the live object to the last applied manifest ([] when in sync). */
+  patch: Operation[];
+  warnings: string[];
+}
+
+/** traceDeployment builds the trace of one Deployment; NotFound when the ledger never changed it. */
+export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient; namespace: string; name: string; stateDir: string }): Promise<Trace> {
+  const { namespace, name } = o;
+  const ref = objectRef('Deployment', namespace, name);
+  const rows = o.ledger.deploymentHistory(namespace, name);
+  const row = [...rows].reverse().find((r) => r.pass.outcome === 'Applied') ?? rows[rows.length - 1];
+  if (!row) throw new MfluxError('NotFound', 'no reconcile pass has created or updated it (not managed by mflux?)', { subject: `deployment/${name}` });
+  const pass = row.pass;
+  const warnings: string[] = [];
+  let path: string | null = null;
+  let line: number | null = null;
+  let time: string | null = null;
+  let desired = o.ledger.inventory(pass.source).get(ref);
+  try {
+    const source = await openSource({ repo: pass.url, ref: pass.ref, stateDir: o.stateDir });
+    const at = o.ledger.sourceState(pass.source).lastAppliedCommit ?? pass.commit;
+    const loc = await locateObject(source, at, 'Deployment', namespace, name);
+    if (loc) {
+      path = loc.file;
+      line = loc.line;
+      desired ??= loc.object;
+    } else warnings.push(`not found in ${pass.source} at ${at.slice(0, 7)} (removed from Git?)`);
+    time = new Date((await source.readCommit(pass.commit)).time).toISOString().replace(/\.000Z$/, 'Z');
+  } catch (err) {
+    warnings.push(`cannot read ${pass.url}: ${(err as Error).message}`);
+  }
+  const live = await o.client.get('Deployment', namespace, name);
+  let patch: Operation[] = [];
+  if (live && desired) {
+    const inventory = o.ledger.inventory(pass.source);
+    patch = computePlan({ desired: [{ object: desired }], live: new Map([[ref, live]]), inventory: new Map(inventory.has(ref) ? [[ref, inventory.get(ref)!]] : []) }).entries[0]!.patch;
+  }
+  return {
+    object: ref,
+    namespace,
+    name,
+    source: { name: pass.source, url: pass.url },
+    path,
+    line,
+    commit: { sha: pass.commit, subject: pass.subject, author: pass.author, time, gitRevision: pass.revision },
+    revision: row.revision ?? null,
+    replicaSet: row.replicaSet ?? null,
+    outcome: pass.outcome ?? 'InProgress',
+    rollbackTo: row.rollbackTo ?? null,
+    live: Boolean(live),
+    drifted: !live || patch.length > 0,
+    patch,
+    warnings,
+  };
+}

@@ -1,0 +1,36 @@
+/** The text surgery of `mflux rollback`: one YAML document replaced, everything else byte for byte; the rollback subject. */
+import { describe, expect, test } from 'vitest';
+import { rollbackTarget } from '../../src/ledger/index.js';
+import { documentText, replaceDocument, rollbackMessage } from '../../src/reconcile/index.js';
+
+describe('replaceDocument', () => {
+  const file = 'a: 1\n---\n# B\nb: 1\n\n---\nc: 1\n';
+
+  test('replaces the middle document and keeps separators, blank lines and the others', () => {
+    expect(replaceDocument(file, 4, '# B\nb: 2')).toBe('a: 1\n---\n# B\nb: 2\n\n---\nc: 1\n');
+  });
+
+  test('replaces the last document and keeps the final newline', () => {
+    expect(replaceDocument(file, 7, 'c: 2\nd: 3')).toBe('a: 1\n---\n# B\nb: 1\n\n---\nc: 2\nd: 3\n');
+  });
+
+  test('a single-document file is replaced whole', () => {
+    expect(replaceDocument('x: 1\n', 1, 'x: 2')).toBe('x: 2\n');
+  });
+
+  test('documentText takes a document verbatim, comments included, without trailing blank lines', () => {
+    expect(documentText(file, 4)).toBe('# B\nb: 1');
+    expect(documentText('k: v\r\n---\r\nz: 1\r\n', 3)).toBe('z: 1\r');
+  });
+});
+
+describe('rollback subjects', () => {
+  test('the message reconcile recognises', () => {
+    const m = rollbackMessage('front', 2, 'abcdef0123456789abcdef0123456789abcdef01');
+    expect(m).toBe('Roll back deployment/front to revision 2 (abcdef0)');
+    expect(rollbackTarget(m, 'front')).toBe(2);
+    expect(rollbackTarget(m, 'back')).toBeUndefined();
+    expect(rollbackTarget('front: v2', 'front')).toBeUndefined();
+    expect(rollbackTarget('Roll back deployment/front to revision 12', 'front')).toBe(12);
+  });
+});
