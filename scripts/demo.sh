@@ -65,6 +65,11 @@ run get rs
 step "re-reconciling the same commit writes nothing"
 reconcile 6
 
+step "8. roll back the GitOps way: a commit in Git, then an ordinary rolling update (the old ReplicaSet is reused)"
+run rollback deployment/front --repo "$REPO" --to-revision 3
+run reconcile --repo "$REPO" --ref main
+run trace deployment/front
+
 step "the ledger: every commit and what it did"
 run history
 run history deployment/front
