@@ -13,11 +13,11 @@
  */
 
 import type { KubeEvent, KubeObject } from '../../core/object.js';
-import { canonicalJSON } from '../../core/object.js';
 import { parseRFC3339 } from '../../core/clock.js';
 import { age, GO_ZERO_TIME_RFC1123Z, rfc1123z } from './duration.js';
 import { selectorString } from './labels.js';
 import { DESCRIBE_TABWRITER, tabwrite } from './tabwriter.js';
+import { byCreation, findNewReplicaSet } from '../../cluster/sim/controllers/deployment/util.js';
 
 /** DescribeOptions carries `now` (epoch ms, cluster clock) for event ages and the display zone for CreationTimestamp. */
 export interface DescribeOptions {
@@ -26,7 +26,6 @@ export interface DescribeOptions {
   tzOffsetMinutes?: number;
 }
 
-const POD_TEMPLATE_HASH = 'pod-template-hash';
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_ANNOTATION_LEN = 140;
 
@@ -349,36 +348,10 @@ function writeEvents(w: PrefixWriter, events: KubeEvent[], now: number): void {
   }
 }
 
-function templateKey(template: any): string {
-  const t = structuredClone(template ?? {});
-  t.metadata ??= {};
-  if (t.metadata.labels) {
-    delete t.metadata.labels[POD_TEMPLATE_HASH];
-    if (Object.keys(t.metadata.labels).length === 0) delete t.metadata.labels;
-  }
-  // Semantic.DeepEqual treats nil and empty maps alike.
-  if (t.metadata.annotations && Object.keys(t.metadata.annotations).length === 0) delete t.metadata.annotations;
-  if (Object.keys(t.metadata).length === 0) delete t.metadata;
-  return canonicalJSON(t);
-}
+/** findNewReplicaSet is the controller's own rule (oldest ReplicaSet whose template matches, ignoring pod-template-hash), shared so describe and the simulator never disagree. */
+export { findNewReplicaSet };
 
-function byCreation(a: KubeObject, b: KubeObject): number {
-  const ta = timeOf(a.metadata.creationTimestamp);
-  const tb = timeOf(b.metadata.creationTimestamp);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
-}
-
-/**
- * findNewReplicaSet is deploymentutil.FindNewReplicaSet: among `rss` sorted by creation time (then
- * name), the first whose pod template equals the Deployment's once `pod-template-hash` is ignored.
- */
-export function findNewReplicaSet(d: KubeObject, rss: KubeObject[]): KubeObject | undefined {
-  const want = templateKey(d.spec?.template);
-  return [...rss].sort(byCreation).find((rs) => templateKey(rs.spec?.template) === want);
-}
-
-/** findOldReplicaSets returns every ReplicaSet but the new one, oldest first (describe's "OldReplicaSets", kubectl ≥ 1.27). */
+/** findOldReplicaSets returns every other ReplicaSet, oldest first (kubectl ≥ 1.27 lists 0/0 ones too). */
 export function findOldReplicaSets(d: KubeObject, rss: KubeObject[]): KubeObject[] {
   const fresh = findNewReplicaSet(d, rss);
   const same = (a: KubeObject, b: KubeObject): boolean => (a.metadata.uid && b.metadata.uid ? a.metadata.uid === b.metadata.uid : a === b || a.metadata.name === b.metadata.name);
