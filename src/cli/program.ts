@@ -6,6 +6,7 @@ import { describeCommand, getCommand, rolloutHistoryCommand } from './commands/v
 import { diffCommand, historyCommand, reconcileCommand } from './commands/gitops.js';
 import { checkCommand } from './commands/check.js';
 import { rollbackCommand, traceCommand } from './commands/rollback.js';
+import { kubeconfigCommand, serveCommand } from './commands/serve.js';
 import { type IO, processIO } from './io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -145,6 +146,20 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--each-commit', 'also judge every commit between base and head as if deployed alone')
     .option('--state <dir>', 'ignored: check never reads or writes a state dir')
     .action(async (o) => setExit(await checkCommand(o, io)));
+
+  program
+    .command('serve')
+    .description('serve the state dir read-only as the Kubernetes API over plain HTTP, so a real kubectl can read it (see `mflux kubeconfig`)')
+    .option('--state <dir>', 'state directory (default: $MFLUX_STATE or ./.mflux)')
+    .option('--listen <host:port>', 'address to listen on (loopback)', '127.0.0.1:6443')
+    .action(async (o) => setExit(await serveCommand(o, io)));
+
+  program
+    .command('kubeconfig')
+    .description('print a kubeconfig (cluster, user and context "mflux") for `mflux serve`: mflux kubeconfig > ~/.kube/mflux; kubectl --kubeconfig ~/.kube/mflux get deploy')
+    .option('--listen <host:port>', 'the address `mflux serve` listens on', '127.0.0.1:6443')
+    .option('--state <dir>', 'ignored: the kubeconfig does not depend on the state dir')
+    .action(async (o) => setExit(await kubeconfigCommand(o, io)));
 
   return program;
 }

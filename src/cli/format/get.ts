@@ -369,6 +369,25 @@ export function noResourcesMessage(kind: string, opts: Pick<TableOptions, 'allNa
   return `No resources found in ${opts.namespace ?? 'default'} namespace.\n`;
 }
 
+/** TableColumn is one column of a `get` table: its header and whether it is a priority-1 (-o wide) column. */
+export interface TableColumn {
+  header: string;
+  wide: boolean;
+}
+
+/**
+ * tableColumns gives every column of `kubectl get <kind>` (priority-1 ones marked `wide`) and, per
+ * object, its cells — what the apiserver's table printer returns as a meta.k8s.io/v1 Table.
+ * `opts.wide` only changes cells that print differently under -o wide (a Service's EXTERNAL-IP).
+ */
+export function tableColumns(kind: string, objs: KubeObject[], opts: Pick<TableOptions, 'now' | 'wide'>): { headers: TableColumn[]; rows: string[][] } {
+  const columns = columnsFor(resolveKind(kind), opts.wide ?? false);
+  return {
+    headers: columns.map((c) => ({ header: c.header, wide: c.wide ?? false })),
+    rows: objs.map((o) => columns.map((c) => sanitizeCell(c.cell(o, opts.now)))),
+  };
+}
+
 /**
  * formatTable renders `kubectl get <kind>` for objects already filtered and ordered by the caller.
  * Example (Deployment): "NAME    READY   UP-TO-DATE   AVAILABLE   AGE\nfront   3/3     2            3           2m55s\n".
@@ -378,13 +397,13 @@ export function formatTable(kind: string, objs: KubeObject[], opts: TableOptions
   const k = resolveKind(kind);
   if (objs.length === 0) return noResourcesMessage(k, opts);
   const wide = opts.wide ?? false;
-  const columns = columnsFor(k, wide).filter((c) => wide || !c.wide);
+  const table = tableColumns(k, objs, { now: opts.now, wide });
+  const shown = table.headers.map((h, i) => (wide || !h.wide ? i : -1)).filter((i) => i >= 0);
   const withNamespace = (opts.allNamespaces ?? false) && isNamespaced(k);
   const rows: string[][] = [];
-  rows.push([...(withNamespace ? ['NAMESPACE'] : []), ...columns.map((c) => c.header)]);
-  for (const o of objs) {
-    const cells = columns.map((c) => sanitizeCell(c.cell(o, opts.now)));
-    rows.push([...(withNamespace ? [o.metadata?.namespace ?? ''] : []), ...cells]);
-  }
+  rows.push([...(withNamespace ? ['NAMESPACE'] : []), ...shown.map((i) => table.headers[i]!.header)]);
+  objs.forEach((o, r) => {
+    rows.push([...(withNamespace ? [o.metadata?.namespace ?? ''] : []), ...shown.map((i) => table.rows[r]![i]!)]);
+  });
   return tabulate(rows);
 }

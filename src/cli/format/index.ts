@@ -3,7 +3,7 @@
 export { tabulate, tabwrite, GET_TABWRITER, DESCRIBE_TABWRITER, type TabwriterOptions } from './tabwriter.js';
 export { humanDuration, age, rfc1123z, GO_ZERO_TIME_RFC1123Z } from './duration.js';
 export { selectorString, formatLabelSelector, formatLabels, type LabelSelector } from './labels.js';
-export { formatTable, noResourcesMessage, resolveKind, podSummary, eventObject, type TableOptions, type PodSummary } from './get.js';
+export { formatTable, tableColumns, noResourcesMessage, resolveKind, podSummary, eventObject, type TableOptions, type TableColumn, type PodSummary } from './get.js';
 export {
   describeDeployment,
   describeGeneric,

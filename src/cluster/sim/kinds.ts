@@ -98,6 +98,11 @@ export class Discovery {
     return info;
   }
 
+  /** served lists every served group/version/kind, built-in first, then those added by CRDs. */
+  served(): KindInfo[] {
+    return [...this.byGVK.values()];
+  }
+
   /** kindInfo returns what is known of a kind by its name alone (first served version). */
   kindInfo(kind: string): KindInfo | undefined {
     return this.byKind.get(kind);
