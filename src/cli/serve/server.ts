@@ -15,6 +15,21 @@ import { SelectorError, parseFieldSelector, parseLabelSelector } from './selecto
 /** SERVER_VERSION is what `/version` reports (the simulator follows v1.31 semantics). */
 export const SERVER_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0-mflux', gitCommit: '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z', goVersion: 'n/a', compiler: 'mflux', platform: 'linux/amd64' };
 
+/** protoField encodes one length-delimited protobuf field (wire type 2). */
+function protoField(field: number, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([(field << 3) | 2, payload.length]), payload]);
+}
+
+/**
+ * EMPTY_OPENAPI_V2 is a gnostic openapi_v2.Document in protobuf: swagger "2.0" (field 1),
+ * info {title, version} (field 2) and empty paths (field 8) — no definitions.
+ */
+export const EMPTY_OPENAPI_V2 = Buffer.concat([
+  protoField(1, Buffer.from('2.0')),
+  protoField(2, Buffer.concat([protoField(1, Buffer.from('mini-flux')), protoField(2, Buffer.from(SERVER_VERSION.gitVersion))])),
+  protoField(8, Buffer.alloc(0)),
+]);
+
 /** READ_ONLY_MESSAGE is the 405 message for every write. */
 export const READ_ONLY_MESSAGE = 'this cluster is managed by mini-flux and served read-only: changes go through Git (commit the manifest and let `mflux reconcile` apply it)';
 
@@ -263,9 +278,17 @@ export class ApiHandler {
       res.end('ok');
       return;
     }
+    if (path === '/openapi/v2') {
+      // kubectl apply validates against OpenAPI before writing. An empty OpenAPI v2 document (no
+      // definitions: every kind passes) lets it get as far as the write, which meets the read-only
+      // refusal and its Git message instead of a bare "failed to download openapi".
+      // The API server answers with this spelling of the media type (Go's mime parser rejects the "@v1.0" kubectl asks with).
+      res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
+      res.end(EMPTY_OPENAPI_V2);
+      return;
+    }
     if (path.startsWith('/openapi/')) {
-      // kubectl apply validates against OpenAPI first; say why there is none (and why apply cannot work anyway).
-      throw new HttpError(404, 'NotFound', `mini-flux serves no OpenAPI schema: ${READ_ONLY_MESSAGE}`);
+      throw new HttpError(404, 'NotFound', `mini-flux serves no OpenAPI v3 schema: ${READ_ONLY_MESSAGE}`);
     }
     if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '127.0.0.1' }] });
     const servedKinds = this.withSession((s) => s.sim.api.discovery.served());
