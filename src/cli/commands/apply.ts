@@ -80,7 +80,7 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
       if (r.object.kind === 'Deployment') watches.push({ namespace: r.object.metadata.namespace!, name: r.object.metadata.name });
     }
     if (opts.wait === false || watches.length === 0) return EXIT.ok;
-    const result = await watchRollouts(sim, watches, timeoutMs, io);
+    const result = await watchRollouts(session, watches, timeoutMs, io);
     return reportWatch(sim, result, timeoutMs, io);
   });
 }

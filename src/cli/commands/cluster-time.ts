@@ -47,7 +47,7 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
       io.out(`${s.message}\n`);
       return EXIT.ok;
     }
-    const result = await watchRollouts(session.sim, [{ namespace: ns, name }], timeoutMs, io);
+    const result = await watchRollouts(session, [{ namespace: ns, name }], timeoutMs, io);
     return reportWatch(session.sim, result, timeoutMs, io);
   });
 }

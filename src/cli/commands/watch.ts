@@ -3,6 +3,7 @@ import { formatDuration } from '../../core/index.js';
 import { rolloutStatus } from '../../cluster/rollout-status.js';
 import type { Simulation } from '../../cluster/sim/sim.js';
 import type { IO } from '../io.js';
+import type { ClusterSession } from '../session.js';
 
 /** RolloutWatch is a Deployment to follow. */
 export interface RolloutWatch {
@@ -23,14 +24,14 @@ export interface WatchResult {
  * progress deadline, or until `timeoutMs` of cluster time (0: no limit) — printing each
  * Deployment's rollout status line whenever it changes, as `kubectl rollout status` does.
  */
-export async function watchRollouts(sim: Simulation, watches: RolloutWatch[], timeoutMs: number, io: IO, print = true): Promise<WatchResult> {
+export async function watchRollouts(session: ClusterSession, watches: RolloutWatch[], timeoutMs: number, io: IO): Promise<WatchResult> {
+  const { sim } = session;
   const last = new Map<string, string>();
   const state = (w: RolloutWatch) => {
     const d = sim.api.get('Deployment', w.namespace, w.name);
     return d ? rolloutStatus(d) : { message: `deployment "${w.name}" not found`, done: false, failed: true };
   };
   const show = () => {
-    if (!print) return;
     for (const w of watches) {
       const s = state(w);
       const k = `${w.namespace}/${w.name}`;
@@ -45,7 +46,10 @@ export async function watchRollouts(sim: Simulation, watches: RolloutWatch[], ti
   });
   // With no limit, a virtual clock still stops: when no timer is left, nothing more can happen.
   const deadline = timeoutMs > 0 ? sim.clock.now() + timeoutMs : Number.MAX_SAFE_INTEGER;
-  await sim.runUntil(finished, deadline, show);
+  // On the real clock the rollout takes real time: commit every step, so other processes
+  // (`mflux get`, `kubectl` through `mflux serve`) can follow it as it happens.
+  const onInstant = session.clock.virtual ? show : () => (show(), session.save());
+  await sim.runUntil(finished, deadline, onInstant);
   const result: WatchResult = { done: [], failed: [], stuck: [] };
   for (const w of watches) {
     const s = state(w);
