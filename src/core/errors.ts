@@ -24,7 +24,6 @@ export type ErrorCode =
   | 'RevisionNotFound'
   | 'DirtyWorkingTree'
   | 'RollbackBlocked'
-  | 'RollbackSkipped'
   | 'PushFailed'
   | 'Internal';
 

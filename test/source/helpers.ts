@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { isMfluxError, type MfluxError } from '../../src/core/errors.js';
 
 /** tempDir makes a fresh directory under the OS temp dir. */
 export function tempDir(prefix = 'mflux-source-'): string {
@@ -242,4 +243,15 @@ export function makeRemote(root: string, name = 'repo'): { bare: string; work: s
   const work = initRepo(path.join(root, `${name}-work`));
   git(work, 'remote', 'add', 'origin', bare);
   return { bare, work };
+}
+
+/** caught awaits a promise that must reject with an MfluxError and returns that error. */
+export async function caught(p: Promise<unknown>): Promise<MfluxError> {
+  try {
+    await p;
+  } catch (err) {
+    if (isMfluxError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected an MfluxError');
 }

@@ -3,21 +3,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { isMfluxError, type MfluxError } from '../../src/core/errors.js';
 import { openSource } from '../../src/source/index.js';
-import { commit, git, initRepo, tempDirs, writeFiles } from './helpers.js';
+import { caught, commit, git, initRepo, tempDirs, writeFiles } from './helpers.js';
 
 const fresh = tempDirs();
-
-async function caught(p: Promise<unknown>): Promise<MfluxError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isMfluxError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an MfluxError');
-}
 
 const deploy = (name: string, image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ${image}\n`;
 

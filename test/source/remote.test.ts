@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { isMfluxError, type MfluxError } from '../../src/core/errors.js';
 import { openSource } from '../../src/source/index.js';
-import { closedPort, commit, filesContaining, git, listFilesRecursive, makeRemote, startGitServer, tempDirs, type GitServer, type ServerAuth } from './helpers.js';
+import type { MfluxError } from '../../src/core/errors.js';
+import { caught, closedPort, commit, filesContaining, git, listFilesRecursive, makeRemote, startGitServer, tempDirs, type GitServer, type ServerAuth } from './helpers.js';
 
 const fresh = tempDirs();
 const servers: GitServer[] = [];
@@ -17,16 +17,6 @@ async function serve(root: string, auth?: ServerAuth): Promise<GitServer> {
   const s = await startGitServer(root, { auth });
   servers.push(s);
   return s;
-}
-
-async function caught(p: Promise<unknown>): Promise<MfluxError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isMfluxError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an MfluxError');
 }
 
 /** everythingAbout renders an error the ways it could end up in a log. */
