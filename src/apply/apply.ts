@@ -51,8 +51,8 @@ export interface RolloutTarget {
 export interface RolloutOutcome {
   ref: string;
   ok: boolean;
-  /** reason: done, ProgressDeadlineExceeded, Timeout, Stalled (no more progress possible), NotFound. */
-  reason: 'done' | 'ProgressDeadlineExceeded' | 'Timeout' | 'Stalled' | 'NotFound';
+  /** reason: done, ProgressDeadlineExceeded, Timeout, Stalled (no more progress possible), NotFound, Interrupted (the wait was aborted). */
+  reason: 'done' | 'ProgressDeadlineExceeded' | 'Timeout' | 'Stalled' | 'NotFound' | 'Interrupted';
   message: string;
   /** finishedAt is the cluster time the rollout finished or failed. */
   finishedAt: number;
@@ -66,7 +66,8 @@ export interface RolloutOutcome {
  * line. On a simulated cluster the clock jumps to the cluster's next self-driven change.
  * `onTick` runs at every wake, after the targets were looked at and before time moves on — on a
  * simulated cluster that is every instant at which anything changed, so a caller can sample the
- * whole rollout (`check` measures peak pods and minimum availability this way).
+ * whole rollout (`check` measures peak pods and minimum availability this way). An aborted
+ * `signal` ends the wait at the next wake: the rollouts still running are `Interrupted`.
  */
 export async function waitForRollouts(
   client: ClusterClient,
@@ -75,6 +76,7 @@ export async function waitForRollouts(
   timeoutMs: number,
   onProgress?: (ref: string, message: string) => void,
   onTick?: () => void | Promise<void>,
+  signal?: AbortSignal,
 ): Promise<RolloutOutcome[]> {
   const deadline = timeoutMs > 0 ? clock.now() + timeoutMs : Number.POSITIVE_INFINITY;
   const last = new Map<string, string>();
@@ -104,13 +106,17 @@ export async function waitForRollouts(
       for (const t of pending) results.set(t.ref, { ref: t.ref, ok: false, reason: 'Stalled', message: `${last.get(t.ref) ?? ''} (no further progress is possible)`, finishedAt: now });
       break;
     }
+    if (signal?.aborted) {
+      for (const t of pending) results.set(t.ref, { ref: t.ref, ok: false, reason: 'Interrupted', message: `interrupted: ${last.get(t.ref) ?? ''}`, finishedAt: now });
+      break;
+    }
     if (now >= deadline) {
       for (const t of pending) results.set(t.ref, { ref: t.ref, ok: false, reason: 'Timeout', message: `timed out: ${last.get(t.ref) ?? ''}`, finishedAt: now });
       break;
     }
     // A real cluster changes on its own; poll it at most once a second.
     const wake = next !== undefined ? Math.max(next, now) : now + 1000;
-    await clock.sleepUntil(Math.min(clock.virtual ? wake : Math.min(wake, now + 1000), deadline));
+    await clock.sleepUntil(Math.min(clock.virtual ? wake : Math.min(wake, now + 1000), deadline), signal);
   }
   return targets.map((t) => results.get(t.ref)!);
 }

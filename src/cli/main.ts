@@ -3,5 +3,7 @@
 import { main } from './program.js';
 
 main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
+  // Exit now rather than when the event loop drains: a stopped daemon may leave a fetch in flight
+  // (up to its timeout). stdout/stderr writes are synchronous on Linux, so no output is lost.
+  process.exit(code);
 });

@@ -7,6 +7,7 @@ import { diffCommand, historyCommand, reconcileCommand } from './commands/gitops
 import { checkCommand } from './commands/check.js';
 import { rollbackCommand, traceCommand } from './commands/rollback.js';
 import { kubeconfigCommand, serveCommand } from './commands/serve.js';
+import { DEFAULT_CONFIG, configCheckCommand, configSchemaCommand, daemonCommand } from './commands/daemon.js';
 import { type IO, processIO } from './io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -160,6 +161,23 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('--listen <host:port>', 'the address `mflux serve` listens on', '127.0.0.1:6443')
     .option('--state <dir>', 'ignored: the kubeconfig does not depend on the state dir')
     .action(async (o) => setExit(await kubeconfigCommand(o, io)));
+
+  program
+    .command('daemon')
+    .description('reconcile every configured source continuously (poll with jitter, watch local repos, webhooks), serving /healthz /readyz /status /metrics and a status page; stops cleanly on SIGTERM/SIGINT')
+    .option('--config <file>', 'daemon config (YAML; see `mflux config schema`)', DEFAULT_CONFIG)
+    .action(async (o) => setExit(await daemonCommand(o, io)));
+
+  const config = program.command('config').description('the daemon config file');
+  config
+    .command('schema')
+    .description('print the JSON Schema of the daemon config (for editors)')
+    .action(async () => setExit(await configSchemaCommand(io)));
+  config
+    .command('check')
+    .description('validate a daemon config file (exit 0 ok, 2 with every problem)')
+    .option('--config <file>', 'daemon config', DEFAULT_CONFIG)
+    .action(async (o) => setExit(await configCheckCommand(o, io)));
 
   return program;
 }

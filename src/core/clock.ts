@@ -4,8 +4,8 @@
 export interface Clock {
   /** now returns the current time in epoch milliseconds. */
   now(): number;
-  /** sleepUntil resolves once now() ≥ at; a virtual clock jumps there at once. */
-  sleepUntil(at: number): Promise<void>;
+  /** sleepUntil resolves once now() ≥ at (or early, when `signal` aborts); a virtual clock jumps there at once. */
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void>;
   /** virtual is true when time only moves because the program moves it. */
   readonly virtual: boolean;
 }
@@ -16,10 +16,19 @@ export class RealClock implements Clock {
   now(): number {
     return Date.now();
   }
-  sleepUntil(at: number): Promise<void> {
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
     const ms = at - Date.now();
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    if (ms <= 0 || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      // An abort ends the wait at once (a daemon stopping, or a webhook waking a source), and the timer goes with it.
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }
 

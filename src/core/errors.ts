@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'PathEscape'
   | 'AuthFailed'
   | 'PolicyInvalid'
+  | 'ConfigInvalid'
+  | 'ListenFailed'
   | 'RevisionNotFound'
   | 'DirtyWorkingTree'
   | 'RollbackBlocked'

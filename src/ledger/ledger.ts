@@ -8,8 +8,15 @@ import type { StateStore } from '../store/index.js';
 import type { Operation } from 'fast-json-patch';
 import type { PlanAction, Reason } from '../plan/index.js';
 
-/** Outcome is how a pass ended. */
-export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'Failed' | 'RolloutFailed';
+/**
+ * Outcome is how a pass ended. `Superseded`: a commit the daemon skipped because a newer one
+ * had landed before its turn (only the newest is reconciled). `Interrupted`: the pass stopped at
+ * a safe point (daemon shutdown) or the process died during it; what it applied stays applied.
+ */
+export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'Failed' | 'RolloutFailed' | 'Superseded' | 'Interrupted';
+
+/** TERMINAL_OUTCOMES are judgements of a commit itself: retrying the same commit cannot change them, only a new commit can. */
+export const TERMINAL_OUTCOMES: readonly Outcome[] = ['Blocked', 'Invalid', 'RolloutFailed'];
 
 /** Change is one object's part in a pass (Secrets already masked). */
 export interface Change {
@@ -143,6 +150,8 @@ export class Ledger {
     this.store.transaction((db) => {
       const pass = db.prepare('SELECT * FROM passes WHERE id = ?').get(id) as any;
       if (!pass) throw new MfluxError('Internal', `ledger: pass ${id} does not exist`);
+      // The final records replace the provisional ones recordDeployments wrote right after the apply.
+      db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(id);
       db.prepare('UPDATE passes SET outcome = ?, reasons = ?, changes = ?, finished_wall = ?, finished_cluster = ? WHERE id = ?').run(
         f.outcome,
         JSON.stringify(f.reasons),
@@ -166,6 +175,60 @@ export class Ledger {
         db.prepare('UPDATE sources SET last_applied_revision = ?, last_applied_commit = ? WHERE name = ?').run(pass.revision, pass.commit_sha, pass.source);
       }
     });
+  }
+
+  /**
+   * recordApplied writes a running pass's Deployment records and the manifests it now owns as
+   * soon as the apply is done (revision and ReplicaSet known, rollout not finished), so a process
+   * killed during the rollout still leaves commit → revision and a true inventory. finishPass
+   * replaces the records.
+   */
+  recordApplied(id: number, deployments: DeploymentRecord[], inventory: [string, KubeObject][]): void {
+    this.store.transaction((db) => {
+      const pass = db.prepare('SELECT source FROM passes WHERE id = ?').get(id) as { source: string } | undefined;
+      if (!pass) throw new MfluxError('Internal', `ledger: pass ${id} does not exist`);
+      const up = db.prepare('INSERT INTO inventory (source, ref, applied) VALUES (?, ?, ?) ON CONFLICT (source, ref) DO UPDATE SET applied = excluded.applied');
+      for (const [ref, obj] of inventory) up.run(pass.source, ref, JSON.stringify(obj));
+      db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(id);
+      const ins = db.prepare(
+        `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const d of deployments) ins.run(id, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
+    });
+  }
+
+  /** recordSuperseded records commits skipped in favour of a newer one, each as a finished pass with outcome Superseded, in one transaction. */
+  recordSuperseded(passes: PassStart[], newer: string, finishedWall: number, finishedCluster: number): void {
+    if (passes.length === 0) return;
+    this.store.transaction((db) => {
+      const ins = db.prepare(
+        `INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster, outcome, reasons, changes, finished_wall, finished_cluster)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Superseded', ?, '[]', ?, ?)`,
+      );
+      for (const p of passes) {
+        const reason = [{ code: 'Superseded', object: p.revision, message: `${p.revision} was superseded by ${newer} before its turn; only the newest commit is reconciled` }];
+        ins.run(p.source, p.ref, p.revision, p.commit, p.subject, p.author, p.startedWall, p.startedCluster, JSON.stringify(reason), finishedWall, finishedCluster);
+      }
+    });
+  }
+
+  /**
+   * markInterrupted closes passes left without an outcome by a process that died mid-pass (kill -9,
+   * power loss), so nothing stays "running" forever; returns how many it closed.
+   */
+  markInterrupted(finishedWall: number): number {
+    return this.store.transaction((db) => {
+      const reason = JSON.stringify([{ code: 'Interrupted', object: 'mflux', message: 'the process stopped during this pass; what it applied stays applied and the next pass continues from the cluster as it is' }]);
+      return db.prepare(`UPDATE passes SET outcome = 'Interrupted', reasons = ?, finished_wall = ? WHERE outcome IS NULL`).run(reason, finishedWall).changes;
+    });
+  }
+
+  /** lastPass is a source's most recent pass, if any. */
+  lastPass(source: string): PassRecord | undefined {
+    const db = this.db();
+    const r = db?.prepare('SELECT p.*, s.url, NULL AS rollback_to FROM passes p LEFT JOIN sources s ON s.name = p.source WHERE p.source = ? ORDER BY p.id DESC LIMIT 1').get(source);
+    return r ? rowToPass(r) : undefined;
   }
 
   /** inventory returns what a source owns: ref → the manifest it applied last. */

@@ -10,7 +10,7 @@ import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, computePlan, guardPlan, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import { type Change, type DeploymentRecord, type Ledger, type Outcome, rollbackTarget } from '../ledger/index.js';
-import type { GitSource, Revision, TreeFile } from '../source/index.js';
+import { type GitSource, type Revision, type TreeFile, parseRevision } from '../source/index.js';
 import { readDesired } from './read.js';
 
 /** CHANGE_CAUSE and REVISION_ANNOTATION are what mflux stamps on Deployments it changes, so rollout history shows commits. */
@@ -65,6 +65,19 @@ export interface ReconcileOptions {
   intervalMs?: number;
   /** policy tunes the guard (maxPrune, which impacts block). */
   policy?: Policy;
+  /** signal stops the pass at its next safe point (before applying, or between rollout checks): outcome Interrupted. */
+  signal?: AbortSignal;
+  /**
+   * persist saves what the cluster changed so far, with `also` (ledger writes) in the same
+   * transaction, so the stored cluster and the ledger never disagree. Called at every safe point:
+   * after the apply, at each rollout check, and with the pass's outcome. Without it (a cluster
+   * that persists itself) `also` simply runs.
+   */
+  persist?: (also?: () => void) => void;
+  /** coalesce records the commits between the last attempted one and the new head as Superseded (the daemon skips them). */
+  coalesce?: boolean;
+  /** resolved is the head when the caller has resolved the source already (the daemon does, to decide whether to run). */
+  resolved?: { revision: Revision; warnings: string[] };
 }
 
 /** RolloutSummary is one Deployment's rollout in a result. */
@@ -259,6 +272,35 @@ export async function planObjects(o: {
   return { reasons, blocked: guard.blocked, impacts: guard.impacts, plan: guard.plan, live, invalid: invalid.length };
 }
 
+/** SUPERSEDED_LIMIT caps how many skipped commits one pass records (a first start on a long history should not write thousands of rows). */
+const SUPERSEDED_LIMIT = 100;
+
+/** recordSuperseded writes the commits after the last attempted one and before `head` as Superseded passes. */
+async function recordSuperseded(o: ReconcileOptions, lastAttempted: string | undefined, head: Revision): Promise<void> {
+  const from = lastAttempted ? parseRevision(lastAttempted)?.commit : undefined;
+  if (!from || from === head.commit) return;
+  let between: Revision[];
+  try {
+    between = (await o.source.commitsBetween(from, head.commit)).filter((c) => c.commit !== head.commit);
+  } catch {
+    // The old commit is gone (force-push, gc): there is nothing reachable to call skipped.
+    return;
+  }
+  const now = o.wallNow();
+  const cluster = o.clock.now();
+  o.ledger.recordSuperseded(
+    between.slice(-SUPERSEDED_LIMIT).map((c) => ({ source: o.sourceName, url: o.sourceUrl, ref: head.ref, revision: formatRevisionLike(head, c.commit), commit: c.commit, subject: c.subject, author: c.author, startedWall: now, startedCluster: cluster })),
+    head.revision,
+    now,
+    cluster,
+  );
+}
+
+/** formatRevisionLike writes another commit's revision in the head's form (`main@sha1:<sha>`). */
+function formatRevisionLike(head: Revision, commit: string): string {
+  return head.revision.replace(head.commit, commit);
+}
+
 /**
  * reconcileOnce runs one pass. Validation of the whole commit comes before any write: one bad
  * object and nothing from the commit is applied (Invalid). Re-applying the same commit writes
@@ -270,14 +312,16 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
   const state = o.ledger.sourceState(o.sourceName);
   let revision: Revision;
   try {
-    const r = await o.source.resolve(state.lastAppliedCommit);
+    const r = o.resolved ?? (await o.source.resolve(state.lastAppliedCommit));
     revision = r.revision;
     base.warnings.push(...r.warnings);
     o.onProgress?.({ type: 'resolved', revision, warnings: r.warnings });
   } catch (err) {
     const retryable = Boolean(isMfluxError(err) && err.details.retryable);
-    return { ...base, outcome: 'Failed', reason: (err as Error).message, retryable, requeueAfter: retryable ? 30_000 : undefined };
+    return { ...base, outcome: 'Failed', reason: (err as Error).message, retryable, requeueAfter: retryable ? 30_000 : undefined, reasons: [{ code: isMfluxError(err) ? err.code : 'Internal', object: o.sourceName, message: (err as Error).message }] };
   }
+  const persist = (also?: () => void) => (o.persist ? o.persist(also) : also?.());
+  if (o.coalesce) await recordSuperseded(o, state.lastAttemptedRevision, revision);
 
   const passId = o.ledger.beginPass({
     source: o.sourceName,
@@ -291,16 +335,22 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     startedCluster: o.clock.now(),
   });
   const finish = (outcome: Outcome, reason: string, extra: Partial<ReconcileResult> & { deployments?: DeploymentRecord[]; inventory?: { upserts: [string, KubeObject][]; deletes: string[] } } = {}): ReconcileResult => {
-    const result: ReconcileResult = { ...base, ...extra, outcome, reason, revision, passId, retryable: outcome === 'Failed' || outcome === 'RolloutFailed' };
-    o.ledger.finishPass(passId, {
-      outcome,
-      reasons: result.reasons,
-      changes: result.changes,
-      deployments: extra.deployments ?? [],
-      finishedWall: o.wallNow(),
-      finishedCluster: o.clock.now(),
-      inventory: extra.inventory,
-    });
+    // Only a pass that could not finish its work may be retried on the same commit: a failure
+    // (fetch, internal), a rollout that merely ran out of time, or an interruption. A rollout past
+    // its progress deadline, a guard block or an invalid commit stay as they are until a new commit.
+    const retryable = outcome === 'Failed' || outcome === 'Interrupted' || (outcome === 'RolloutFailed' && (extra.reasons ?? []).every((r) => r.code === 'Timeout'));
+    const result: ReconcileResult = { ...base, ...extra, outcome, reason, revision, passId, retryable };
+    persist(() =>
+      o.ledger.finishPass(passId, {
+        outcome,
+        reasons: result.reasons,
+        changes: result.changes,
+        deployments: extra.deployments ?? [],
+        finishedWall: o.wallNow(),
+        finishedCluster: o.clock.now(),
+        inventory: extra.inventory,
+      }),
+    );
     if (o.intervalMs !== undefined && result.requeueAfter === undefined) result.requeueAfter = o.intervalMs;
     return result;
   };
@@ -312,7 +362,10 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       o.clock,
       o.timeoutMs,
       (ref, message) => o.onProgress?.({ type: 'rollout', ref, message }),
+      () => persist(),
+      o.signal,
     );
+  const interrupted = (what: string) => `interrupted ${what} ${revision.revision}; what was applied stays applied and the next pass continues`;
 
   try {
     if (await stillInSync(o.client, cache, revision.commit)) {
@@ -354,6 +407,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       const unhealthy = plan.entries.filter((e) => e.kind === 'Deployment' && e.live && !rolloutStatus(e.live).done);
       if (unhealthy.length > 0) {
         const reasons = rolloutFailures(await waitFor(unhealthy));
+        if (reasons.some((r) => r.code === 'Interrupted')) return finish('Interrupted', interrupted('waiting for the rollouts of'), { plan, reasons, inventory: newInventory });
         if (reasons.length > 0) return finish('RolloutFailed', reasons.map((r) => r.message).join('; '), { plan, reasons, inventory: newInventory });
       }
       await remember(unhealthy.length > 0);
@@ -361,12 +415,17 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     }
     cache.synced.clear();
     cache.syncedCommit = undefined;
+    if (o.signal?.aborted) return finish('Interrupted', interrupted('before applying'), { plan });
 
     const cause = `${revision.subject} (${shortSha(revision.commit)})`;
     const applied = await applyPlan(o.client, plan.entries, (e) => (e.kind === 'Deployment' ? { [CHANGE_CAUSE]: cause, [MFLUX_REVISION]: revision.revision } : undefined));
     for (const a of applied) o.onProgress?.({ type: 'applied', ref: a.ref, action: a.result.action });
 
     const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
+    // Safe point: the commit is applied. Its revisions and the new inventory are stored with the
+    // cluster, so even a process killed during the rollout leaves commit → revision behind.
+    const provisional = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, undefined, revision.subject)));
+    persist(() => o.ledger.recordApplied(passId, provisional, newInventory.upserts));
     const outcomes = await waitFor(deployments);
     const byRef = new Map(outcomes.map((r) => [r.ref, r]));
     const records = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, byRef.get(e.ref), revision.subject)));
@@ -378,6 +437,9 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       message: byRef.get(e.ref)!.message,
     }));
     const failReasons = rolloutFailures(outcomes);
+    if (failReasons.some((r) => r.code === 'Interrupted')) {
+      return finish('Interrupted', interrupted('the rollouts of'), { plan, changes, rollouts, reasons: failReasons, deployments: records, inventory: { upserts: newInventory.upserts, deletes: [] } });
+    }
     if (failReasons.length > 0) {
       // What was applied stays applied (the cluster keeps serving from the old ReplicaSet); prune waits for a healthy pass.
       return finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), {

@@ -148,6 +148,10 @@ class GitSourceImpl implements GitSource {
     this.tree = new TreeReader(this.ctx, this.subject);
   }
 
+  get localGitDir(): string | undefined {
+    return this.remote ? undefined : this.finalGitdir;
+  }
+
   // ---- resolve -------------------------------------------------------------------------------
 
   async resolve(previousCommit?: string): Promise<{ revision: Revision; warnings: string[] }> {

@@ -6,3 +6,4 @@ export { formatRevision, parseRevision, isShaLike, type RefKind } from './revisi
 export { isManifestName } from './tree.js';
 export { CachingFs } from './cachefs.js';
 export { openWorkTree, isFileClean, readWorkFile, authorFor, commitFile, pushBranch, type WorkTree, type CommitAuthor } from './write.js';
+export { watchRefs, type RefWatcher } from './watch.js';

@@ -64,4 +64,6 @@ export interface GitSource {
   commitsBetween(from: string, to: string): Promise<Revision[]>;
   /** readCommit describes one commit. */
   readCommit(commit: string): Promise<Revision>;
+  /** localGitDir is the object store of a local repository (what a watcher watches); undefined for a remote. */
+  readonly localGitDir?: string;
 }

@@ -1,0 +1,328 @@
+/**
+ * The daemon: every configured source on its own schedule against one cluster, plus the HTTP
+ * surface (health, readiness, status, metrics, webhooks, a status page). The cluster, its
+ * persistence and the process's signals are the caller's (cli): the daemon gets them as arguments.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, type Logger, toRFC3339 } from '../core/index.js';
+import type { ClusterClient } from '../cluster/client.js';
+import { rolloutStatus } from '../cluster/rollout-status.js';
+import type { Ledger } from '../ledger/index.js';
+import type { DaemonConfig } from './config.js';
+import { DaemonMetrics } from './metrics.js';
+import { statusPage } from './page.js';
+import { type PassSample, SourceRunner } from './scheduler.js';
+import { MAX_WEBHOOK_BODY, verifyWebhook } from './webhook.js';
+
+/** STOP_GRACE_MS bounds how long stop() waits for running passes to reach a safe point (SIGTERM must exit within 10 s). */
+export const STOP_GRACE_MS = 7000;
+/** PUMP_MS is how often the cluster is brought up to the wall clock and saved when nothing else wakes it. */
+export const PUMP_MS = 1000;
+
+/** DaemonCluster is the cluster the daemon drives and how its state is kept. */
+export interface DaemonCluster {
+  client: ClusterClient;
+  clock: Clock;
+  ledger: Ledger;
+  /** advance brings a simulated cluster up to the clock (due pod starts, deadlines); nothing for a real cluster. */
+  advance(): void;
+  /** persist saves the cluster's changes since the last call, with `also` in the same transaction. */
+  persist(also?: () => void): void;
+}
+
+/** DaemonOptions: configuration, cluster, logger and the injected randomness and wall clock. */
+export interface DaemonOptions {
+  config: DaemonConfig;
+  cluster: DaemonCluster;
+  logger: Logger;
+  wallNow: () => number;
+  random?: () => number;
+}
+
+/** DeploymentStatus is one Deployment's rollout as /status shows it. */
+export interface DeploymentStatus {
+  object: string;
+  revision?: number;
+  state: 'Complete' | 'Progressing' | 'Failed' | 'Missing';
+  message: string;
+  replicas: number;
+  updated: number;
+  ready: number;
+  available: number;
+}
+
+/** SourceStatus is one source in /status. */
+export interface SourceStatus {
+  name: string;
+  url: string;
+  ref: string;
+  path: string;
+  interval: string;
+  lastAttemptedRevision: string | null;
+  lastAppliedRevision: string | null;
+  outcome: string | null;
+  reason: string | null;
+  reasons: { code: string; object: string; message: string }[];
+  running: boolean;
+  nextRunAt: string | null;
+  nextTrigger: string;
+  /** failures counts consecutive retryable failures; nextRunAt then carries the backoff. */
+  failures: number;
+  retryInMs: number | null;
+  waiting: string | null;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  deployments: DeploymentStatus[];
+}
+
+/** StatusDocument is the whole of GET /status. */
+export interface StatusDocument {
+  ready: boolean;
+  time: string;
+  sources: SourceStatus[];
+}
+
+/** Daemon runs the sources and serves HTTP. */
+export class Daemon {
+  readonly metrics = new DaemonMetrics();
+  private readonly runners: SourceRunner[];
+  private readonly stopCtl = new AbortController();
+  private server?: http.Server;
+  private pumpDone?: Promise<void>;
+
+  constructor(private readonly o: DaemonOptions) {
+    const { config, cluster, logger } = o;
+    const world = {
+      clock: cluster.clock,
+      client: cluster.client,
+      ledger: cluster.ledger,
+      stateDir: config.stateDir,
+      policy: config.policy,
+      metrics: this.metrics,
+      logger,
+      wallNow: o.wallNow,
+      random: o.random ?? Math.random,
+      persist: (also?: () => void) => cluster.persist(also),
+      stop: this.stopCtl.signal,
+    };
+    this.runners = config.sources.map((s) => new SourceRunner(s, world, (r, sample) => this.onPass(r, sample)));
+  }
+
+  /** passSamples hears of every finished pass (the load benchmark reads lateness from it). */
+  onPassSample?: (source: string, s: PassSample) => void;
+
+  private onPass(r: SourceRunner, s: PassSample): void {
+    this.onPassSample?.(r.cfg.name, s);
+  }
+
+  /** start recovers interrupted passes, starts the HTTP server, the cluster pump and every source; resolves to the address served. */
+  async start(): Promise<{ host: string; port: number; url: string }> {
+    const closed = this.o.cluster.ledger.markInterrupted(this.o.wallNow());
+    if (closed > 0) this.o.logger.warn(`${closed} pass(es) were cut short by an earlier stop and are recorded as Interrupted; the next pass continues from the cluster as it is`);
+    const { host, port } = this.o.config.listen;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        this.o.logger.error(`http: ${(err as Error).message}`);
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.pumpDone = this.pump();
+    for (const r of this.runners) r.start();
+    const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return { host: addr.address, port: addr.port, url: `http://${shownHost}:${addr.port}` };
+  }
+
+  /**
+   * stop stops scheduling, lets running passes reach a safe point (a rollout wait ends at once,
+   * recorded as Interrupted; an apply is never cut in half), saves the cluster and closes the
+   * HTTP server. Waits at most STOP_GRACE_MS for passes (a fetch cannot be cut short; its result
+   * is simply not used).
+   */
+  async stop(): Promise<void> {
+    if (this.stopCtl.signal.aborted) return;
+    this.stopCtl.abort();
+    const all = Promise.all([...this.runners.map((r) => r.done()), this.pumpDone]);
+    const clock = this.o.cluster.clock;
+    const settled = await Promise.race([all.then(() => true), clock.sleepUntil(clock.now() + STOP_GRACE_MS).then(() => false)]);
+    if (!settled) this.o.logger.warn(`some passes did not reach a safe point within ${STOP_GRACE_MS} ms (a fetch in flight); stopping anyway`);
+    this.o.cluster.persist();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** pump moves a simulated cluster along with the wall clock and saves it, so other readers (mflux get, kubectl) see the rollout as it happens. */
+  private async pump(): Promise<void> {
+    const { cluster } = this.o;
+    const stop = this.stopCtl.signal;
+    while (!stop.aborted) {
+      const now = cluster.clock.now();
+      const next = cluster.client.nextChangeAt?.();
+      await cluster.clock.sleepUntil(next !== undefined ? Math.min(Math.max(next, now), now + PUMP_MS) : now + PUMP_MS, stop);
+      if (stop.aborted) break;
+      try {
+        cluster.advance();
+        cluster.persist();
+      } catch (err) {
+        this.o.logger.error(`saving the cluster state failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** ready is true once every source has completed a pass. */
+  get ready(): boolean {
+    return this.runners.every((r) => r.completed);
+  }
+
+  /** status is the /status document. */
+  async status(): Promise<StatusDocument> {
+    const { ledger, client, clock } = this.o.cluster;
+    const sources: SourceStatus[] = [];
+    for (const r of this.runners) {
+      const st = ledger.sourceState(r.cfg.name);
+      const last = ledger.lastPass(r.cfg.name);
+      const deployments: DeploymentStatus[] = [];
+      for (const [ref, obj] of ledger.inventory(r.cfg.name)) {
+        if (obj.kind !== 'Deployment') continue;
+        const d = await client.get('Deployment', obj.metadata.namespace ?? 'default', obj.metadata.name);
+        if (!d) {
+          deployments.push({ object: ref, state: 'Missing', message: `deployment "${obj.metadata.name}" not found`, replicas: 0, updated: 0, ready: 0, available: 0 });
+          continue;
+        }
+        const rs = rolloutStatus(d);
+        const rev = d.metadata.annotations?.['deployment.kubernetes.io/revision'];
+        deployments.push({
+          object: ref,
+          ...(rev ? { revision: Number(rev) } : {}),
+          state: rs.done ? 'Complete' : rs.failed ? 'Failed' : 'Progressing',
+          message: rs.message,
+          replicas: d.spec?.replicas ?? 1,
+          updated: d.status?.updatedReplicas ?? 0,
+          ready: d.status?.readyReplicas ?? 0,
+          available: d.status?.availableReplicas ?? 0,
+        });
+      }
+      const outcome = r.lastError ? 'Failed' : r.lastResult?.outcome ?? last?.outcome ?? null;
+      const reasons = r.lastError ? [r.lastError] : r.lastResult?.reasons ?? last?.reasons ?? [];
+      sources.push({
+        name: r.cfg.name,
+        url: r.url,
+        ref: r.cfg.ref,
+        path: r.cfg.path,
+        interval: `${r.cfg.intervalMs / 1000}s`,
+        lastAttemptedRevision: st.lastAttemptedRevision ?? null,
+        lastAppliedRevision: st.lastAppliedRevision ?? null,
+        outcome,
+        reason: r.lastError?.message ?? r.lastResult?.reason ?? null,
+        reasons: reasons.map((x) => ({ code: x.code, object: x.object, message: x.message })),
+        running: r.running,
+        nextRunAt: r.nextRunAtText(),
+        nextTrigger: r.nextTrigger,
+        failures: r.failures,
+        retryInMs: r.running || r.failures === 0 ? null : Math.max(0, r.nextRunAt - clock.now()),
+        waiting: r.waiting ?? null,
+        lastRunAt: r.lastRunAt !== undefined ? toRFC3339(r.lastRunAt) : null,
+        lastDurationMs: r.lastDurationMs ?? null,
+        deployments,
+      });
+    }
+    return { ready: this.ready, time: toRFC3339(this.o.wallNow()), sources };
+  }
+
+  private runner(name: string): SourceRunner | undefined {
+    return this.runners.find((r) => r.cfg.name === name);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://mflux');
+    const p = url.pathname;
+    const hook = /^\/hook\/([^/]+)$/.exec(p);
+    if (hook) return this.webhook(decodeURIComponent(hook[1]!), req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: `${req.method} is not allowed on ${p}` }, { allow: 'GET, HEAD' });
+    switch (p) {
+      case '/healthz':
+        return sendText(res, 200, 'ok\n');
+      case '/readyz': {
+        if (this.ready) return sendText(res, 200, 'ok\n');
+        const waiting = this.runners.filter((r) => !r.completed).map((r) => `${r.cfg.name}: ${r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : 'first pass not finished'}`);
+        return sendText(res, 503, `not ready\n${waiting.join('\n')}\n`);
+      }
+      case '/status':
+        return send(res, 200, await this.status());
+      case '/metrics': {
+        const text = await this.metrics.text();
+        res.writeHead(200, { 'content-type': this.metrics.contentType });
+        res.end(text);
+        return;
+      }
+      case '/':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(statusPage(await this.status()));
+        return;
+      default:
+        return send(res, 404, { error: `no such path: ${p}` });
+    }
+  }
+
+  private async webhook(name: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return send(res, 405, { error: 'webhooks are POST requests' }, { allow: 'POST' });
+    const runner = this.runner(name);
+    if (!runner) return send(res, 404, { error: `no source named "${name}"` });
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_WEBHOOK_BODY) {
+      this.o.logger.warn('webhook refused: body too large', { source: name, bytes: declared });
+      res.setHeader('connection', 'close');
+      return send(res, 413, { error: `body over ${MAX_WEBHOOK_BODY} bytes` });
+    }
+    const body = await readBody(req, MAX_WEBHOOK_BODY);
+    if (body === undefined) {
+      res.setHeader('connection', 'close');
+      return send(res, 413, { error: `body over ${MAX_WEBHOOK_BODY} bytes` });
+    }
+    const secret = this.o.config.webhookSecret;
+    const verdict = secret === undefined ? 'missing' : verifyWebhook(req.headers, body, secret);
+    if (secret === undefined || verdict !== 'ok') {
+      const why = secret === undefined ? 'no webhook secret is configured' : verdict === 'missing' ? 'no X-Hub-Signature-256 or Authorization header' : 'signature does not match';
+      this.o.logger.warn(`webhook refused: ${why}`, { source: name });
+      return send(res, 401, { error: `unauthorized: ${why}` }, { 'www-authenticate': 'Bearer' });
+    }
+    // Like Flux's Receiver, the payload only nudges: the pass reads the source itself.
+    this.o.logger.info('webhook accepted: a pass starts', { source: name });
+    runner.trigger('webhook', 0);
+    return send(res, 202, { accepted: true, source: name });
+  }
+}
+
+function send(res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(code, { 'content-type': 'application/json', ...headers });
+  res.end(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+function sendText(res: http.ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+/** readBody reads a request body up to `limit` bytes; undefined when it is larger (chunked bodies have no Content-Length to check first). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
