@@ -1,0 +1,382 @@
+/**
+ * The real daemon process on 127.0.0.1: polling, the ref watcher, coalescing, webhooks, /status
+ * and /metrics, SIGTERM and kill -9 during a rollout, a bad config, an unreachable remote.
+ * Everything runs in real time (the daemon's cluster follows the wall clock), so pods are made
+ * ready after 1 s and the tests poll the daemon's HTTP surface until a condition holds.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { REPO_ROOT, TestRepo, git, mflux, removeTestRepos, tempDir } from '../cli/helpers.js';
+import { closedPort, makeRemote, startGitServer, type GitServer } from '../source/helpers.js';
+import { type DaemonProcess, ensureBuilt, killAll, sourceStatus, startDaemon, until } from './helpers.js';
+
+const SECRET = 'hook-secret-1234567890';
+const servers: GitServer[] = [];
+
+beforeAll(() => ensureBuilt(), 180_000);
+afterAll(async () => {
+  killAll();
+  for (const s of servers) await s.close().catch(() => undefined);
+  removeTestRepos();
+});
+
+function deployment(image: string, replicas = 2, extra = ''): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: front
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: front${extra}}
+  template:
+    metadata:
+      labels: {app: front${extra}}
+    spec:
+      containers:
+        - name: web
+          image: ${image}
+`;
+}
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: front
+spec:
+  selector: {app: front}
+  ports: [{port: 80}]
+`;
+
+function config(state: string, sources: string, extra = ''): string {
+  return `state: ${state}
+listen: 127.0.0.1:0
+log: {level: debug, format: json}
+simulation: {podReadyAfter: 1s}
+webhook: {secretEnv: HOOK_SECRET}
+${extra}sources:
+${sources}`;
+}
+
+const localSource = (name: string, repo: string, interval = '1h') => `  - {name: ${name}, repo: ${repo}, ref: main, interval: ${interval}, timeout: 1m}\n`;
+
+function newRepo(image = 'nginx:1.0'): TestRepo {
+  const r = new TestRepo('mflux-daemon-');
+  r.write({ 'deploy/front.yaml': deployment(image), 'deploy/service.yaml': SERVICE }).commit('front v1');
+  return r;
+}
+
+const head = (dir: string) => git(dir, 'rev-parse', 'HEAD');
+
+async function appliedRevision(d: DaemonProcess, name: string): Promise<string | null> {
+  return (await sourceStatus(d, name))?.lastAppliedRevision ?? null;
+}
+
+async function historyJSON(state: string): Promise<any[]> {
+  const r = await mflux(state, 'history', '-o', 'json');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout).items;
+}
+
+describe('mflux daemon (real process)', () => {
+  test('a commit on a local repository is picked up by the watcher within 1 s (interval 1h); status, history and get read the state while it runs', async () => {
+    const repo = newRepo();
+    const d = await startDaemon(repo.root, config(repo.state, localSource('app', repo.dir)), { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    expect(await appliedRevision(d, 'app')).toBe(`main@sha1:${head(repo.dir)}`);
+
+    repo.write({ 'deploy/front.yaml': deployment('nginx:2.0') });
+    const sha = repo.commit('front v2');
+    const t0 = performance.now();
+    await until('the watcher to start a pass', async () => (await sourceStatus(d, 'app')).lastAttemptedRevision === `main@sha1:${sha}`, 5_000, d);
+    const picked = performance.now() - t0;
+    expect(picked).toBeLessThan(1000);
+    const pass = await until('the pass to finish', () => d.passes('app').find((l) => l.revision === `main@sha1:${sha}`), 20_000, d);
+    expect(pass).toMatchObject({ outcome: 'Applied', trigger: 'watch', source: 'app' });
+    expect(typeof pass.commitToReadyMs).toBe('number');
+
+    // Another shell reads the same state while the daemon holds the writer lock.
+    const get = await mflux(repo.state, 'get', 'rs');
+    expect(get.code).toBe(0);
+    expect(get.stdout).toMatch(/^front-\S+\s+2\s+2\s+2\s+/m);
+    const hist = await mflux(repo.state, 'history', 'deployment/front');
+    expect(hist.stdout).toContain(sha.slice(0, 7));
+    expect(hist.stdout).toMatch(/^2\s+\S+\s+front v2\s+Applied/m);
+    const status = await mflux(repo.state, 'rollout', 'history', 'deployment/front');
+    expect(status.stdout).toContain(`front v2 (${sha.slice(0, 7)})`);
+    const stopped = await d.stop();
+    expect(stopped.code).toBe(0);
+  });
+
+  test('polling picks up a commit on an http remote (git http-backend): no watcher there, the interval finds it', async () => {
+    const root = tempDir('mflux-daemon-remote-');
+    const { work } = makeRemote(root);
+    const w = new TestRepoAt(work);
+    w.write('deploy/front.yaml', deployment('nginx:1.0'));
+    git(work, 'add', '-A');
+    git(work, 'commit', '-qm', 'v1');
+    git(work, 'push', '-q', 'origin', 'main');
+    const server = await startGitServer(root);
+    servers.push(server);
+    const state = path.join(root, 'state');
+    const d = await startDaemon(root, config(state, `  - {name: remote, repo: ${server.url}/repo.git, ref: main, interval: 2s, timeout: 1m}\n`), { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    w.write('deploy/front.yaml', deployment('nginx:2.0'));
+    git(work, 'commit', '-qam', 'v2');
+    git(work, 'push', '-q', 'origin', 'main');
+    const sha = git(work, 'rev-parse', 'HEAD');
+    const pass = await until('a polled pass of the new commit', () => d.passes('remote').find((l) => l.revision === `main@sha1:${sha}`), 15_000, d);
+    expect(pass).toMatchObject({ outcome: 'Applied', trigger: 'interval' });
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('three quick commits are coalesced: one pass of the newest, the two skipped ones recorded as Superseded', async () => {
+    const repo = newRepo();
+    const d = await startDaemon(repo.root, config(repo.state, localSource('app', repo.dir)), { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    // Three commits built on a side branch land on main in one ref move, as a push of three commits does.
+    git(repo.dir, 'checkout', '-q', '-b', 'work');
+    const shas = ['2.0', '3.0', '4.0'].map((v) => repo.write({ 'deploy/front.yaml': deployment(`nginx:${v}`) }).commit(`front ${v}`));
+    git(repo.dir, 'update-ref', 'refs/heads/main', shas[2]!);
+    await until('the newest commit to be applied', async () => (await appliedRevision(d, 'app')) === `main@sha1:${shas[2]}`, 20_000, d);
+    const passes = await historyJSON(repo.state);
+    const byCommit = (sha: string) => passes.filter((p) => p.commit === sha).map((p) => p.outcome);
+    expect(byCommit(shas[0]!)).toEqual(['Superseded']);
+    expect(byCommit(shas[1]!)).toEqual(['Superseded']);
+    expect(byCommit(shas[2]!)).toEqual(['Applied']);
+    // The Deployment went from revision 1 straight to revision 2 (v4), never through v2 or v3.
+    const hist = await mflux(repo.state, 'rollout', 'history', 'deployment/front');
+    expect(hist.stdout.split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['1', '2']);
+    expect(hist.stdout).toContain(`front 4.0 (${shas[2]!.slice(0, 7)})`);
+    expect(d.passes('app').filter((l) => l.outcome === 'Applied')).toHaveLength(2);
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('webhook: a good HMAC signature or bearer token starts a pass (202); a wrong or missing one is 401 and triggers nothing; over 1 MiB is 413', async () => {
+    const root = tempDir('mflux-daemon-hook-');
+    const { work } = makeRemote(root);
+    const w = new TestRepoAt(work);
+    w.write('deploy/front.yaml', deployment('nginx:1.0'));
+    git(work, 'add', '-A');
+    git(work, 'commit', '-qm', 'v1');
+    git(work, 'push', '-q', 'origin', 'main');
+    const server = await startGitServer(root);
+    servers.push(server);
+    const state = path.join(root, 'state');
+    const d = await startDaemon(root, config(state, `  - {name: app, repo: ${server.url}/repo.git, ref: main, interval: 1h, timeout: 1m}\n`), { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    const push = (v: string) => {
+      w.write('deploy/front.yaml', deployment(`nginx:${v}`));
+      git(work, 'commit', '-qam', v);
+      git(work, 'push', '-q', 'origin', 'main');
+      return git(work, 'rev-parse', 'HEAD');
+    };
+    const sha2 = push('2.0');
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: sha2 });
+    const sign = (b: string, secret: string) => `sha256=${createHmac('sha256', secret).update(b).digest('hex')}`;
+
+    expect((await d.post('/hook/app', body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, 'wrong-secret') })).status).toBe(401);
+    expect((await d.post('/hook/app', body, { 'content-type': 'application/json' })).status).toBe(401);
+    expect((await d.post('/hook/app', body, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await d.post('/hook/app', Buffer.alloc(1024 * 1024 + 1, 'x'), { 'x-hub-signature-256': sign('x', SECRET) })).status).toBe(413);
+    expect((await d.post('/hook/nosuch', body, { 'x-hub-signature-256': sign(body, SECRET) })).status).toBe(404);
+    // Nothing was triggered: the source still has not seen the pushed commit.
+    const passesBefore = d.passes('app').length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await sourceStatus(d, 'app')).lastAttemptedRevision).not.toBe(`main@sha1:${sha2}`);
+    expect(d.passes('app')).toHaveLength(passesBefore);
+
+    const good = await d.post('/hook/app', body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, SECRET) });
+    expect(good.status).toBe(202);
+    expect(JSON.parse(good.text)).toEqual({ accepted: true, source: 'app' });
+    const pass2 = await until('the webhook pass', () => d.passes('app').find((l) => l.revision === `main@sha1:${sha2}`), 15_000, d);
+    expect(pass2).toMatchObject({ outcome: 'Applied', trigger: 'webhook' });
+
+    const sha3 = push('3.0');
+    expect((await d.post('/hook/app', '{}', { authorization: `Bearer ${SECRET}` })).status).toBe(202);
+    const pass3 = await until('the bearer webhook pass', () => d.passes('app').find((l) => l.revision === `main@sha1:${sha3}`), 15_000, d);
+    expect(pass3).toMatchObject({ outcome: 'Applied', trigger: 'webhook' });
+    // The secret never reaches the log.
+    expect(d.raw()).not.toContain(SECRET);
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('/status, /metrics and the page: revisions, outcomes, rollouts, counters; a blocked commit is counted and not retried', async () => {
+    const repo = newRepo();
+    const d = await startDaemon(repo.root, config(repo.state, localSource('app', repo.dir, '2s')), { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    const sha1 = head(repo.dir);
+    const st = await sourceStatus(d, 'app');
+    expect(st).toMatchObject({
+      name: 'app',
+      url: repo.dir,
+      ref: 'main',
+      lastAttemptedRevision: `main@sha1:${sha1}`,
+      lastAppliedRevision: `main@sha1:${sha1}`,
+      failures: 0,
+      deployments: [{ object: 'Deployment/default/front', revision: 1, state: 'Complete', replicas: 2, updated: 2, ready: 2, available: 2, message: 'deployment "front" successfully rolled out' }],
+    });
+    expect(['Applied', 'NoChange']).toContain(st.outcome);
+    expect(Date.parse(st.nextRunAt)).toBeGreaterThan(Date.parse((await d.get('/status')).json().time) - 1000);
+    expect((await d.get('/healthz')).status).toBe(200);
+
+    // A selector change is immutable: the guard blocks it; the next interval passes do not retry it.
+    repo.write({ 'deploy/front.yaml': deployment('nginx:1.0', 2, '-v2') });
+    const bad = repo.commit('change the selector');
+    await until('the blocked pass', () => d.passes('app').find((l) => l.revision === `main@sha1:${bad}`), 15_000, d);
+    await until('an interval pass after it', async () => (await sourceStatus(d, 'app')).waiting, 10_000, d);
+    const blocked = await sourceStatus(d, 'app');
+    expect(blocked.outcome).toBe('Blocked');
+    expect(blocked.waiting).toBe(`main@sha1:${bad} ended Blocked; waiting for a new commit`);
+    expect(blocked.reasons.map((r: any) => r.code)).toContain('ImmutableFieldChange');
+    expect(blocked.lastAppliedRevision).toBe(`main@sha1:${sha1}`);
+    expect(d.passes('app').filter((l) => l.revision === `main@sha1:${bad}`)).toHaveLength(1);
+
+    const m = await d.get('/metrics');
+    expect(m.status).toBe(200);
+    expect(m.headers.get('content-type')).toContain('text/plain');
+    const metric = (re: RegExp) => {
+      const line = m.text.split('\n').find((l) => re.test(l));
+      return line === undefined ? undefined : Number(line.split(' ').pop());
+    };
+    expect(metric(/^mflux_reconcile_total\{source="app",outcome="Applied"\} /)).toBe(1);
+    expect(metric(/^mflux_reconcile_total\{source="app",outcome="Blocked"\} /)).toBe(1);
+    expect(metric(/^mflux_reconcile_duration_seconds_count\{source="app",outcome="Applied"\} /)).toBe(1);
+    expect(metric(new RegExp(`^mflux_source_info\\{source="app",revision="main@sha1:${sha1}"\\} `))).toBe(1);
+    expect(metric(/^mflux_commit_to_ready_seconds_count\{source="app"\} /)).toBe(1);
+    expect(metric(/^mflux_blocked_changes_total\{source="app",code="ImmutableFieldChange"\} /)).toBe(1);
+    expect(metric(/^mflux_drift_objects\{source="app"\} /)).toBe(0);
+    expect(metric(/^mflux_process_resident_memory_bytes /)).toBeGreaterThan(10_000_000);
+
+    const page = await d.get('/');
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.text).toContain('<meta http-equiv="refresh"');
+    expect(page.text).toContain('Blocked');
+    expect(page.text).toContain(`main@sha1:${sha1}`);
+    expect(page.text).toContain('Deployment/default/front rev 1');
+    expect((await d.get('/nope')).status).toBe(404);
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('SIGTERM during a rollout: exit 0 within 10 s, the pass is Interrupted; a restart applies nothing (NoChange) and the rollout completes', async () => {
+    const repo = newRepo();
+    const cfg = config(repo.state, localSource('app', repo.dir)).replace('podReadyAfter: 1s', 'podReadyAfter: 3s');
+    let d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 30_000, d);
+    repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 4) });
+    const sha = repo.commit('front v2, 4 replicas');
+    await until('the rollout to be under way', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
+    const stopped = await d.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
+    expect(d.passes('app').find((l) => l.revision === `main@sha1:${sha}`)?.outcome).toBe('Interrupted');
+    const interrupted = (await historyJSON(repo.state)).filter((p) => p.commit === sha);
+    expect(interrupted.map((p) => p.outcome)).toEqual(['Interrupted']);
+    const revBefore = JSON.parse((await mflux(repo.state, 'get', 'deploy', 'front', '-o', 'json')).stdout).metadata.annotations['deployment.kubernetes.io/revision'];
+    expect(revBefore).toBe('2');
+
+    d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    await until('the rollout to complete', async () => (await sourceStatus(d, 'app'))?.deployments[0]?.state === 'Complete' && (await d.get('/readyz')).status === 200, 30_000, d);
+    const after = d.passes('app');
+    expect(after.map((l) => l.outcome)).not.toContain('Applied');
+    expect(after[0]).toMatchObject({ outcome: 'NoChange', revision: `main@sha1:${sha}` });
+    const passes = await historyJSON(repo.state);
+    expect(passes.filter((p) => p.commit === sha).map((p) => p.outcome)).toEqual(['Interrupted', 'NoChange']);
+    const rs = await mflux(repo.state, 'get', 'rs');
+    expect(rs.stdout).toMatch(/^front-\S+\s+4\s+4\s+4\s+/m);
+    expect(rs.stdout).toMatch(/^front-\S+\s+0\s+0\s+0\s+/m);
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('kill -9 during a rollout: the restart finds a consistent state (the cut pass recorded as Interrupted, revision kept), applies nothing and completes the rollout', async () => {
+    const repo = newRepo();
+    const cfg = config(repo.state, localSource('app', repo.dir)).replace('podReadyAfter: 1s', 'podReadyAfter: 3s');
+    let d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 30_000, d);
+    repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 4) });
+    const sha = repo.commit('front v2, 4 replicas');
+    await until('the rollout to be under way', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
+    const killed = await d.stop('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    // What the dead process left: the pass without an outcome, its Deployment record already written.
+    const hist = await mflux(repo.state, 'history', 'deployment/front');
+    expect(hist.code).toBe(0);
+    expect(hist.stdout).toMatch(new RegExp(`^2\\s+${sha.slice(0, 7)}\\s+front v2, 4 replicas`, 'm'));
+
+    d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    await until('the rollout to complete', async () => (await sourceStatus(d, 'app'))?.deployments[0]?.state === 'Complete' && (await d.get('/readyz')).status === 200, 30_000, d);
+    expect(d.lines.some((l) => /1 pass\(es\) were cut short/.test(l.message))).toBe(true);
+    expect(d.passes('app').map((l) => l.outcome)).not.toContain('Applied');
+    const passes = await historyJSON(repo.state);
+    expect(passes.filter((p) => p.commit === sha).map((p) => p.outcome)).toEqual(['Interrupted', 'NoChange']);
+    expect(passes.every((p) => p.outcome)).toBe(true);
+    const dep = JSON.parse((await mflux(repo.state, 'get', 'deploy', 'front', '-o', 'json')).stdout);
+    expect(dep.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+    expect(dep.status).toMatchObject({ replicas: 4, updatedReplicas: 4, availableReplicas: 4 });
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('an unreachable remote backs off (visible in /status) while the other source is unaffected; /readyz names it', async () => {
+    const repo = newRepo();
+    const port = await closedPort();
+    const d = await startDaemon(
+      repo.root,
+      config(repo.state, localSource('good', repo.dir) + `  - {name: gone, repo: http://127.0.0.1:${port}/repo.git, ref: main, interval: 8s, timeout: 5s}\n`),
+      { HOOK_SECRET: SECRET },
+    );
+    const gone = await until('three failures', async () => {
+      const s = await sourceStatus(d, 'gone');
+      return s.failures >= 3 ? s : undefined;
+    }, 30_000, d);
+    expect(gone.outcome).toBe('Failed');
+    expect(gone.reasons[0].code).toBe('SourceUnreachable');
+    // 1 s, 2 s, 4 s, … (±10%), never more than the 8 s interval.
+    expect(gone.retryInMs).toBeGreaterThan(0);
+    expect(gone.retryInMs).toBeLessThanOrEqual(8000 * 1.1);
+    const fails = d.passes('gone').filter((l) => l.outcome === 'Failed');
+    expect(fails.slice(0, 3).map((l) => l.trigger)).toEqual(['start', 'retry', 'retry']);
+    const delays = fails.slice(0, 3).map((l) => l.retryInMs as number);
+    expect(delays[0]).toBeGreaterThanOrEqual(900);
+    expect(delays[0]).toBeLessThanOrEqual(1100);
+    expect(delays[1]).toBeGreaterThanOrEqual(1800);
+    expect(delays[1]).toBeLessThanOrEqual(2200);
+    expect(delays[2]).toBeGreaterThanOrEqual(3600);
+    expect(delays[2]).toBeLessThanOrEqual(4400);
+    const good = await sourceStatus(d, 'good');
+    expect(good.outcome).toBe('Applied');
+    expect(good.deployments[0].state).toBe('Complete');
+    const ready = await d.get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.text).toContain('gone: SourceUnreachable');
+    expect((await d.stop()).code).toBe(0);
+  });
+
+  test('a bad config exits 2 naming the file, the key path and the problem; nothing is started', () => {
+    const dir = tempDir('mflux-daemon-badcfg-');
+    const file = path.join(dir, 'mflux.yaml');
+    fs.writeFileSync(file, 'listen: 127.0.0.1:0\nsources:\n  - name: app\n    repo: ./repo\n    interval: 1x\n');
+    let out: { status: number | null; stderr: string };
+    try {
+      execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), 'daemon', '--config', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = { status: 0, stderr: '' };
+    } catch (err: any) {
+      out = { status: err.status, stderr: err.stderr };
+    }
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain(`${file}: sources[0].interval: invalid duration "1x"`);
+    expect(out.stderr).toContain('[ConfigInvalid]');
+    expect(fs.existsSync(path.join(dir, '.mflux'))).toBe(false);
+  });
+});
+
+/** TestRepoAt writes files into an existing work tree. */
+class TestRepoAt {
+  constructor(readonly dir: string) {}
+  write(rel: string, text: string): void {
+    fs.mkdirSync(path.dirname(path.join(this.dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, rel), text);
+  }
+}
