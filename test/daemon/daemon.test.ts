@@ -380,3 +380,32 @@ class TestRepoAt {
     fs.writeFileSync(path.join(this.dir, rel), text);
   }
 }
+
+describe('the daemon serves its cluster to kubectl (apiServer.listen)', () => {
+  test('kubectl rollout status -w follows a rollout the daemon runs, line by line, until "successfully rolled out"', async () => {
+    const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+    const repo = newRepo();
+    const cfg = config(repo.state, localSource('app', repo.dir), 'apiServer: {listen: 127.0.0.1:0}\n').replace('podReadyAfter: 1s', 'podReadyAfter: 2s');
+    const d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    const apiURL = await until('the API server address', () => d.lines.find((l) => l.message.startsWith('Kubernetes API'))?.url as string | undefined, 10_000, d);
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 30_000, d);
+    const kubeconfig = path.join(repo.root, 'kubeconfig');
+    fs.writeFileSync(kubeconfig, execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), 'kubeconfig', '--listen', apiURL.slice('http://'.length)], { encoding: 'utf8' }));
+
+    repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 3) });
+    repo.commit('front v2, 3 replicas');
+    await until('the rollout to start', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
+    const out = execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(repo.root, 'kube-cache'), 'rollout', 'status', 'deploy/front', '-w', '--timeout=60s'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: repo.root, KUBECONFIG: '' },
+    });
+    const lines = out.trim().split('\n');
+    expect(lines.at(-1)).toBe('deployment "front" successfully rolled out');
+    // It watched the rollout happen (the daemon's pump saves every step), not just its end.
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^Waiting for deployment "front" rollout to finish: /);
+    const rev = execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(repo.root, 'kube-cache'), 'rollout', 'history', 'deploy/front'], { encoding: 'utf8', env: { ...process.env, HOME: repo.root, KUBECONFIG: '' } });
+    expect(rev).toMatch(/^2\s+front v2, 3 replicas \(/m);
+    expect((await d.stop()).code).toBe(0);
+  });
+});
