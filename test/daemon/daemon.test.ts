@@ -4,7 +4,8 @@
  * Everything runs in real time (the daemon's cluster follows the wall clock), so pods are made
  * ready after 1 s and the tests poll the daemon's HTTP surface until a condition holds.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { closedPort, makeRemote, startGitServer, type GitServer } from '../sourc
 import { type DaemonProcess, ensureBuilt, killAll, sourceStatus, startDaemon, until } from './helpers.js';
 
 const SECRET = 'hook-secret-1234567890';
+const execFileAsync = promisify(execFile);
 const servers: GitServer[] = [];
 
 beforeAll(() => ensureBuilt(), 180_000);
@@ -395,17 +397,27 @@ describe('the daemon serves its cluster to kubectl (apiServer.listen)', () => {
     repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 3) });
     repo.commit('front v2, 3 replicas');
     await until('the rollout to start', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
-    const out = execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(repo.root, 'kube-cache'), 'rollout', 'status', 'deploy/front', '-w', '--timeout=60s'], {
-      encoding: 'utf8',
-      env: { ...process.env, HOME: repo.root, KUBECONFIG: '' },
-    });
+    // Run asynchronously: a blocked event loop would leave fetch a keep-alive socket the daemon has since closed.
+    const kubectl = async (...args: string[]) =>
+      (await execFileAsync(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(repo.root, 'kube-cache'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: repo.root, KUBECONFIG: '' } })).stdout;
+    const out = await kubectl('rollout', 'status', 'deploy/front', '-w', '--timeout=60s');
     const lines = out.trim().split('\n');
     expect(lines.at(-1)).toBe('deployment "front" successfully rolled out');
     // It watched the rollout happen (the daemon's pump saves every step), not just its end.
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines.slice(0, -1)) expect(l).toMatch(/^Waiting for deployment "front" rollout to finish: /);
-    const rev = execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(repo.root, 'kube-cache'), 'rollout', 'history', 'deploy/front'], { encoding: 'utf8', env: { ...process.env, HOME: repo.root, KUBECONFIG: '' } });
+    const rev = await kubectl('rollout', 'history', 'deploy/front');
     expect(rev).toMatch(/^2\s+front v2, 3 replicas \(/m);
+
+    // mflux rollout status from another shell follows the daemon's rollout too (the daemon holds the writer lock).
+    repo.write({ 'deploy/front.yaml': deployment('nginx:3.0', 3) });
+    repo.commit('front v3');
+    await until('the next rollout to start', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
+    const follow = await mflux(repo.state, 'rollout', 'status', 'deployment/front');
+    expect(follow.code).toBe(0);
+    const followed = follow.stdout.trim().split('\n');
+    expect(followed.at(-1)).toBe('deployment "front" successfully rolled out');
+    expect(followed.length).toBeGreaterThan(1);
     expect((await d.stop()).code).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
 /** Commands that let cluster time pass: `rollout status` (until the rollout ends) and `advance` (by a duration). */
-import { MfluxError, formatDuration, toRFC3339 } from '../../core/index.js';
+import { MfluxError, RealClock, formatDuration, isMfluxError, toRFC3339 } from '../../core/index.js';
 import { rolloutStatus } from '../../cluster/rollout-status.js';
 import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf } from '../options.js';
-import { runInSession } from '../session.js';
+import { ClusterSession, runInSession } from '../session.js';
 import { parseDeploymentArg } from './view.js';
 import { reportWatch, watchRollouts } from './watch.js';
 
@@ -21,6 +21,7 @@ export interface RolloutStatusOptions extends CommonOptions, SimFlagOptions {
  * exceeded. With --watch=false it prints the current line once and changes nothing.
  */
 export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptions, io: IO): Promise<number> {
+  if (opts.watch !== false && lockedByAnother(opts)) return followSaved(arg, opts, io);
   const sessionOpts = () => sessionOf(opts, opts.watch === false ? 'read' : 'write');
   return runInSession(sessionOpts, io, async (session) => {
     const name = parseDeploymentArg(arg);
@@ -50,6 +51,66 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
     const result = await watchRollouts(session, [{ namespace: ns, name }], timeoutMs, io);
     return reportWatch(session.sim, result, timeoutMs, io);
   });
+}
+
+/** lockedByAnother is true when another process (a running daemon) holds the state dir's writer lock. */
+function lockedByAnother(opts: RolloutStatusOptions): boolean {
+  try {
+    ClusterSession.open(sessionOf(opts, 'write')).close();
+    return false;
+  } catch (err) {
+    return isMfluxError(err, 'StateLocked');
+  }
+}
+
+/** FOLLOW_POLL_MS is how often a follower re-reads a state dir that another process is advancing. */
+const FOLLOW_POLL_MS = 250;
+
+/**
+ * followSaved is `rollout status` while another process (the daemon) runs the cluster: it cannot
+ * run the cluster itself, so it re-reads the saved state, printing each new status line, until
+ * the rollout ends — in real time, as kubectl through `mflux serve` would see it.
+ */
+async function followSaved(arg: string, opts: RolloutStatusOptions, io: IO): Promise<number> {
+  const name = parseDeploymentArg(arg);
+  const ns = opts.namespace ?? 'default';
+  const timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
+  const clock = new RealClock();
+  const deadline = timeoutMs > 0 ? clock.now() + timeoutMs : Number.POSITIVE_INFINITY;
+  let last = '';
+  for (;;) {
+    let code: number | undefined;
+    const run = await runInSession(() => sessionOf(opts, 'read'), io, (session) => {
+      const d = session.sim.api.get('Deployment', ns, name);
+      if (!d) {
+        io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);
+        return (code = EXIT.bad);
+      }
+      if (opts.revision !== undefined && last === '') {
+        const running = d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '';
+        if (running !== opts.revision) {
+          io.err(`error: desired revision (${opts.revision}) is different from the running revision (${running})\n`);
+          return (code = EXIT.bad);
+        }
+      }
+      const s = rolloutStatus(d);
+      if (s.failed) {
+        io.err(`error: ${s.message}\n`);
+        return (code = EXIT.bad);
+      }
+      if (s.message !== last) io.out(`${s.message}\n`);
+      last = s.message;
+      if (s.done) code = EXIT.ok;
+      return EXIT.ok;
+    });
+    if (run !== EXIT.ok) return run;
+    if (code !== undefined) return code;
+    if (clock.now() >= deadline) {
+      io.err(`error: timed out waiting for deployment "${name}" after ${formatDuration(timeoutMs)}: ${last}\n`);
+      return EXIT.bad;
+    }
+    await clock.sleepUntil(Math.min(clock.now() + FOLLOW_POLL_MS, deadline));
+  }
 }
 
 /** advanceCommand lets DURATION of cluster time pass (or until --to TIME) on the virtual clock, running the controllers on the way. */
