@@ -356,6 +356,25 @@ describe('mflux daemon (real process)', () => {
     expect((await d.stop()).code).toBe(0);
   });
 
+  test('a second daemon on the same state dir exits 2 (StateLocked, naming the holder) and the first keeps running', async () => {
+    const repo = newRepo();
+    const d = await startDaemon(repo.root, config(repo.state, localSource('app', repo.dir)), { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    const file = path.join(repo.root, 'second.yaml');
+    fs.writeFileSync(file, config(repo.state, localSource('app', repo.dir)));
+    let second: { status: number | null; stderr: string } = { status: 0, stderr: '' };
+    try {
+      execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), 'daemon', '--config', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOK_SECRET: SECRET } });
+    } catch (err: any) {
+      second = { status: err.status, stderr: err.stderr };
+    }
+    expect(second.status).toBe(2);
+    expect(second.stderr).toContain(`locked by pid ${d.proc.pid}`);
+    expect(second.stderr).toContain('[StateLocked]');
+    expect((await d.get('/healthz')).status).toBe(200);
+    expect((await d.stop()).code).toBe(0);
+  });
+
   test('a bad config exits 2 naming the file, the key path and the problem; nothing is started', () => {
     const dir = tempDir('mflux-daemon-badcfg-');
     const file = path.join(dir, 'mflux.yaml');
