@@ -356,6 +356,28 @@ describe('mflux daemon (real process)', () => {
     expect((await d.stop()).code).toBe(0);
   });
 
+  test('drift: a change made behind Git\'s back while the daemon was down is put back on restart and counted in mflux_drift_objects', async () => {
+    const repo = newRepo();
+    const cfg = config(repo.state, localSource('app', repo.dir));
+    let d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+    expect((await d.stop()).code).toBe(0);
+    // Someone scales the Deployment by hand (kubectl apply, here mflux apply on the same state).
+    const manual = path.join(repo.root, 'manual.yaml');
+    fs.writeFileSync(manual, deployment('nginx:1.0', 5));
+    const applied = await mflux(repo.state, 'apply', '-f', manual, '--no-wait');
+    expect(applied.code, applied.stderr).toBe(0);
+
+    d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+    const pass = await until('the first pass after the restart', () => d.passes('app')[0], 20_000, d);
+    expect(pass).toMatchObject({ outcome: 'Applied', revision: `main@sha1:${head(repo.dir)}` });
+    const m = (await d.get('/metrics')).text;
+    expect(m).toMatch(/^mflux_drift_objects\{source="app"\} 1$/m);
+    const dep = JSON.parse((await mflux(repo.state, 'get', 'deploy', 'front', '-o', 'json')).stdout);
+    expect(dep.spec.replicas).toBe(2);
+    expect((await d.stop()).code).toBe(0);
+  });
+
   test('a second daemon on the same state dir exits 2 (StateLocked, naming the holder) and the first keeps running', async () => {
     const repo = newRepo();
     const d = await startDaemon(repo.root, config(repo.state, localSource('app', repo.dir)), { HOOK_SECRET: SECRET });
