@@ -193,6 +193,7 @@ export class SourceRunner {
         signal: this.w.stop,
         persist: this.w.persist,
         coalesce: true,
+        quietInSync: true,
         resolved,
         onProgress: (e) => {
           if (e.type === 'applied') log.info(`${e.ref} ${e.action}`);

@@ -76,6 +76,11 @@ export interface ReconcileOptions {
   persist?: (also?: () => void) => void;
   /** coalesce records the commits between the last attempted one and the new head as Superseded (the daemon skips them). */
   coalesce?: boolean;
+  /**
+   * quietInSync skips the ledger for a pass that finds nothing to do on the no-new-commit fast
+   * path (the daemon: one row per source per interval would bury the history in NoChange rows).
+   */
+  quietInSync?: boolean;
   /** resolved is the head when the caller has resolved the source already (the daemon does, to decide whether to run). */
   resolved?: { revision: Revision; warnings: string[] };
 }
@@ -321,6 +326,9 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     return { ...base, outcome: 'Failed', reason: (err as Error).message, retryable, requeueAfter: retryable ? 30_000 : undefined, reasons: [{ code: isMfluxError(err) ? err.code : 'Internal', object: o.sourceName, message: (err as Error).message }] };
   }
   const persist = (also?: () => void) => (o.persist ? o.persist(also) : also?.());
+  if (o.quietInSync && (await stillInSync(o.client, cache, revision.commit))) {
+    return { ...base, outcome: 'NoChange', reason: `${revision.revision} is already applied`, revision, retryable: false, requeueAfter: o.intervalMs };
+  }
   if (o.coalesce) await recordSuperseded(o, state.lastAttemptedRevision, revision);
 
   const passId = o.ledger.beginPass({
