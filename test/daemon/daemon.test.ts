@@ -83,6 +83,29 @@ async function historyJSON(state: string): Promise<any[]> {
   return JSON.parse(r.stdout).items;
 }
 
+/**
+ * remoteDaemon serves a repository with one commit through git http-backend and starts a daemon
+ * whose one source polls it; `push` commits a new image and pushes it, returning the SHA.
+ */
+async function remoteDaemon(name: string, interval: string): Promise<{ d: DaemonProcess; push: (version: string) => string }> {
+  const root = tempDir('mflux-daemon-remote-');
+  const { work } = makeRemote(root);
+  const push = (v: string) => {
+    fs.mkdirSync(path.join(work, 'deploy'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'deploy/front.yaml'), deployment(`nginx:${v}`));
+    git(work, 'add', '-A');
+    git(work, 'commit', '-qm', `front ${v}`);
+    git(work, 'push', '-q', 'origin', 'main');
+    return git(work, 'rev-parse', 'HEAD');
+  };
+  push('1.0');
+  const server = await startGitServer(root);
+  servers.push(server);
+  const d = await startDaemon(root, config(path.join(root, 'state'), `  - {name: ${name}, repo: ${server.url}/repo.git, ref: main, interval: ${interval}, timeout: 1m}\n`), { HOOK_SECRET: SECRET });
+  await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
+  return { d, push };
+}
+
 describe('mflux daemon (real process)', () => {
   test('a commit on a local repository is picked up by the watcher within 1 s (interval 1h); status, history and get read the state while it runs', async () => {
     const repo = newRepo();
@@ -114,22 +137,8 @@ describe('mflux daemon (real process)', () => {
   });
 
   test('polling picks up a commit on an http remote (git http-backend): no watcher there, the interval finds it', async () => {
-    const root = tempDir('mflux-daemon-remote-');
-    const { work } = makeRemote(root);
-    const w = new TestRepoAt(work);
-    w.write('deploy/front.yaml', deployment('nginx:1.0'));
-    git(work, 'add', '-A');
-    git(work, 'commit', '-qm', 'v1');
-    git(work, 'push', '-q', 'origin', 'main');
-    const server = await startGitServer(root);
-    servers.push(server);
-    const state = path.join(root, 'state');
-    const d = await startDaemon(root, config(state, `  - {name: remote, repo: ${server.url}/repo.git, ref: main, interval: 2s, timeout: 1m}\n`), { HOOK_SECRET: SECRET });
-    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
-    w.write('deploy/front.yaml', deployment('nginx:2.0'));
-    git(work, 'commit', '-qam', 'v2');
-    git(work, 'push', '-q', 'origin', 'main');
-    const sha = git(work, 'rev-parse', 'HEAD');
+    const { d, push } = await remoteDaemon('remote', '2s');
+    const sha = push('2.0');
     const pass = await until('a polled pass of the new commit', () => d.passes('remote').find((l) => l.revision === `main@sha1:${sha}`), 15_000, d);
     expect(pass).toMatchObject({ outcome: 'Applied', trigger: 'interval' });
     expect((await d.stop()).code).toBe(0);
@@ -158,24 +167,7 @@ describe('mflux daemon (real process)', () => {
   });
 
   test('webhook: a good HMAC signature or bearer token starts a pass (202); a wrong or missing one is 401 and triggers nothing; over 1 MiB is 413', async () => {
-    const root = tempDir('mflux-daemon-hook-');
-    const { work } = makeRemote(root);
-    const w = new TestRepoAt(work);
-    w.write('deploy/front.yaml', deployment('nginx:1.0'));
-    git(work, 'add', '-A');
-    git(work, 'commit', '-qm', 'v1');
-    git(work, 'push', '-q', 'origin', 'main');
-    const server = await startGitServer(root);
-    servers.push(server);
-    const state = path.join(root, 'state');
-    const d = await startDaemon(root, config(state, `  - {name: app, repo: ${server.url}/repo.git, ref: main, interval: 1h, timeout: 1m}\n`), { HOOK_SECRET: SECRET });
-    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
-    const push = (v: string) => {
-      w.write('deploy/front.yaml', deployment(`nginx:${v}`));
-      git(work, 'commit', '-qam', v);
-      git(work, 'push', '-q', 'origin', 'main');
-      return git(work, 'rev-parse', 'HEAD');
-    };
+    const { d, push } = await remoteDaemon('app', '1h');
     const sha2 = push('2.0');
     const body = JSON.stringify({ ref: 'refs/heads/main', after: sha2 });
     const sign = (b: string, secret: string) => `sha256=${createHmac('sha256', secret).update(b).digest('hex')}`;
@@ -414,15 +406,6 @@ describe('mflux daemon (real process)', () => {
     expect(fs.existsSync(path.join(dir, '.mflux'))).toBe(false);
   });
 });
-
-/** TestRepoAt writes files into an existing work tree. */
-class TestRepoAt {
-  constructor(readonly dir: string) {}
-  write(rel: string, text: string): void {
-    fs.mkdirSync(path.dirname(path.join(this.dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(this.dir, rel), text);
-  }
-}
 
 describe('the daemon serves its cluster to kubectl (apiServer.listen)', () => {
   test('kubectl rollout status -w follows a rollout the daemon runs, line by line, until "successfully rolled out"', async () => {
