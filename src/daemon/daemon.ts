@@ -3,6 +3,7 @@
  * surface (health, readiness, status, metrics, webhooks, a status page). The cluster, its
  * persistence and the process's signals are the caller's (cli): the daemon gets them as arguments.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, type Logger, toRFC3339 } from '../core/index.js';
@@ -93,6 +94,10 @@ export class Daemon {
 
   constructor(private readonly o: DaemonOptions) {
     const { config, cluster, logger } = o;
+    // Every running pass and every idle source waits on the stop signal at once: with more than
+    // ten sources Node would warn of a listener leak (on stderr, breaking the JSON log); each wait
+    // removes its listener when it ends.
+    setMaxListeners(0, this.stopCtl.signal);
     const world = {
       clock: cluster.clock,
       client: cluster.client,
