@@ -13,7 +13,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonMetrics } from './metrics.js';
 import { statusPage } from './page.js';
-import { type PassSample, SourceRunner } from './scheduler.js';
+import { SourceRunner } from './scheduler.js';
 import { MAX_WEBHOOK_BODY, verifyWebhook } from './webhook.js';
 
 /** STOP_GRACE_MS bounds how long stop() waits for running passes to reach a safe point (SIGTERM must exit within 10 s). */
@@ -111,14 +111,7 @@ export class Daemon {
       persist: (also?: () => void) => cluster.persist(also),
       stop: this.stopCtl.signal,
     };
-    this.runners = config.sources.map((s) => new SourceRunner(s, world, (r, sample) => this.onPass(r, sample)));
-  }
-
-  /** passSamples hears of every finished pass (the load benchmark reads lateness from it). */
-  onPassSample?: (source: string, s: PassSample) => void;
-
-  private onPass(r: SourceRunner, s: PassSample): void {
-    this.onPassSample?.(r.cfg.name, s);
+    this.runners = config.sources.map((s) => new SourceRunner(s, world));
   }
 
   /** start recovers interrupted passes, starts the HTTP server, the cluster pump and every source; resolves to the address served. */

@@ -39,15 +39,6 @@ export interface RunnerWorld {
 /** TriggerKind says why a pass ran. */
 export type TriggerKind = 'start' | 'interval' | 'retry' | 'webhook' | 'watch';
 
-/** PassSample is one finished pass, as the daemon logs and measures it. */
-export interface PassSample {
-  trigger: TriggerKind;
-  /** latenessMs is how late a scheduled pass started compared to when it was due. */
-  latenessMs: number;
-  durationMs: number;
-  outcome: string;
-}
-
 /** backoffDelay is the wait after `failures` consecutive retryable failures: 1s, 2s, 4s, … capped at the interval. Example: interval 1m → 1, 2, 4, 8, 16, 32, 60, 60 s. */
 export function backoffDelay(failures: number, intervalMs: number): number {
   return Math.min(intervalMs, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
@@ -83,7 +74,6 @@ export class SourceRunner {
   constructor(
     readonly cfg: SourceConfig,
     private readonly w: RunnerWorld,
-    private readonly onPass: (r: SourceRunner, s: PassSample) => void,
   ) {
     this.nextRunAt = w.clock.now();
     this.log = w.logger.child({ source: cfg.name });
@@ -159,7 +149,6 @@ export class SourceRunner {
     this.running = true;
     this.pending = undefined;
     this.lastRunAt = this.w.wallNow();
-    let outcome = 'Failed';
     try {
       const source = await this.openOnce();
       const before = ledger.sourceState(this.cfg.name);
@@ -172,7 +161,6 @@ export class SourceRunner {
         this.log.debug(this.waiting, { revision: head.revision, outcome: 'Waiting', trigger, latenessMs });
         this.failures = 0;
         this.completed = true;
-        outcome = 'Waiting';
         this.schedule(this.cfg.intervalMs, 'interval');
         return;
       }
@@ -200,7 +188,6 @@ export class SourceRunner {
           else if (e.type === 'pruned') log.info(`${e.ref} pruned`);
         },
       });
-      outcome = result.outcome;
       this.lastResult = result;
       this.lastError = undefined;
       this.completed = true;
@@ -230,7 +217,6 @@ export class SourceRunner {
     } finally {
       this.running = false;
       this.lastDurationMs = clock.now() - started;
-      this.onPass(this, { trigger, latenessMs, durationMs: this.lastDurationMs, outcome });
       if (this.pending && !this.w.stop.aborted) this.trigger(this.pending);
     }
   }
