@@ -74,3 +74,34 @@ step "the ledger: every commit and what it did"
 run history
 run history deployment/front
 run rollout history deployment/front
+
+step "9. the same repository under the daemon: real time, a new commit is picked up by the watcher"
+# A config of its own (the daemon owns the state dir while it runs): one source, pods ready after 1 s.
+DSTATE="$WORK/daemon-state"
+cat > "$WORK/mflux.yaml" <<YAML
+state: $DSTATE
+listen: 127.0.0.1:0
+log: {level: info, format: pretty}
+simulation: {podReadyAfter: 1s}
+sources:
+  - {name: front, repo: $REPO, ref: main, interval: 1m}
+YAML
+printf '$ mflux daemon --config %s &\n' "$WORK/mflux.yaml"
+$MFLUX daemon --config "$WORK/mflux.yaml" 2> "$WORK/daemon.log" &
+DAEMON=$!
+# wait (up to 20 s) for the first pass: the state's ledger gets its first row
+for _ in $(seq 200); do grep -q 'Applied' "$WORK/daemon.log" 2>/dev/null && break; sleep 0.1; done
+URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/daemon.log" | head -1)
+git -C "$REPO" checkout -q main
+FRONT="$(grep -rl --exclude-dir=.git 'kind: Deployment' "$REPO" | head -1)"
+sed -i 's/replicas: 5/replicas: 6/' "$FRONT"
+git -C "$REPO" -c user.name=demo -c user.email=demo@example.com commit -qam "front: 6 replicas"
+echo "(committed \"front: 6 replicas\"; the daemon's watcher starts a pass)"
+run rollout status deployment/front --state "$DSTATE"
+printf '$ curl -s %s/status   # per source: revisions, outcome, rollouts\n' "$URL"
+node -e 'fetch(process.argv[1]+"/status").then(r=>r.json()).then(d=>{for(const s of d.sources){console.log(`${s.name}: ${s.outcome}, applied ${s.lastAppliedRevision}, next pass ${s.nextRunAt}`);for(const x of s.deployments)console.log(`  ${x.object} revision ${x.revision}: ${x.message}`)}})' "$URL"
+printf '$ curl -s %s/metrics | grep mflux_reconcile_total\n' "$URL"
+node -e 'fetch(process.argv[1]+"/metrics").then(r=>r.text()).then(t=>process.stdout.write(t.split("\n").filter(l=>l.startsWith("mflux_reconcile_total")).join("\n")+"\n"))' "$URL"
+kill -TERM "$DAEMON"; wait "$DAEMON"
+echo "(SIGTERM: exit code $?)"
+sed 's/^/  daemon log: /' "$WORK/daemon.log"
