@@ -10,7 +10,8 @@
  * source (until /readyz answers 200); every pass by outcome and trigger; schedule lateness (how
  * late a pass started vs when it was due, `latenessMs`); commit-to-ready of Applied passes
  * (`commitToReadyMs`: commit author time — whole seconds, so up to 1 s high — to every rollout
- * healthy; the first passes' commits predate the daemon, so they are shown apart); RSS right after ready and after the load (/metrics); that every source converges to
+ * healthy; the daemon reports it only for commits that land while it watches, not for a
+ * source's first pass); RSS right after ready and after the load (/metrics); that every source converges to
  * its repository's HEAD within 60 s of the last commit (/status); and SIGTERM-to-exit.
  * Targets: no pass later than one interval (max lateness < 5 s); RSS growth < 50 MB; SIGTERM exits
  * with code 0 in < 10 s.
@@ -426,8 +427,7 @@ async function main(): Promise<number> {
     const lateness = quantiles(passes.map((p) => p.latenessMs!));
     // A first pass's commit was made before the daemon started, so its commit-to-ready includes the setup: shown apart.
     const applied = passes.filter((p) => p.outcome === 'Applied' && typeof p.commitToReadyMs === 'number');
-    const c2r = quantiles(applied.filter((p) => p.trigger !== 'start').map((p) => p.commitToReadyMs!));
-    const c2rStart = quantiles(applied.filter((p) => p.trigger === 'start').map((p) => p.commitToReadyMs!));
+    const c2r = quantiles(applied.map((p) => p.commitToReadyMs!));
     const dur = quantiles(loadPasses.filter((p) => typeof p.durationMs === 'number').map((p) => p.durationMs!));
     const lateByTrigger = [...new Set(passes.map((p) => p.trigger!))]
       .map((t) => `${t} ${quantiles(passes.filter((p) => p.trigger === t).map((p) => p.latenessMs!))!.max}`)
@@ -443,7 +443,6 @@ async function main(): Promise<number> {
     if (worst) console.log(`                       latest pass: ${worst.source} ${worst.trigger} ${worst.outcome} at ${worst.timestamp} late ${worst.latenessMs} ms, took ${worst.durationMs ?? '?'} ms`);
     console.log(`  pass duration      : ${fmtQ(dur)} (after ready)`);
     console.log(`  commit-to-ready    : ${fmtQ(c2r)} — commits landed under load`);
-    console.log(`                       first passes (commit made before the daemon started): ${fmtQ(c2rStart)}`);
     console.log(`  initial sync       : ${initialS.toFixed(1)} s`);
     console.log(`  RSS                : ${mb(rssStart)} at ready → ${mb(rssEnd)} at end (growth ${growth >= 0 ? '+' : ''}${mb(growth)}; peak sampled ${mb(rssPeak)})`);
     console.log(`  SIGTERM to exit    : ${termMs.toFixed(0)} ms, ${exitedInTime ? `exit code ${exitCode}` : 'did not exit within 30 s (killed)'}`);

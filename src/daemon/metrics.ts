@@ -21,7 +21,7 @@ export class DaemonMetrics {
   /** commitToReady is time-to-production: commit time to every rollout of the commit healthy. */
   readonly commitToReady = new Histogram({
     name: 'mflux_commit_to_ready_seconds',
-    help: 'Seconds from a commit (its author time) to every rollout it started being healthy, per source.',
+    help: 'Seconds from a commit (its author time) to every rollout it started being healthy, per source (commits that land while the daemon runs).',
     labelNames: ['source'] as const,
     buckets: [1, 2.5, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600],
     registers: [this.registry],

@@ -190,8 +190,8 @@ export class SourceRunner {
       });
       this.lastResult = result;
       this.lastError = undefined;
+      const commitToReadyMs = this.record(result, before.lastAppliedCommit, started, this.completed);
       this.completed = true;
-      const commitToReadyMs = this.record(result, before.lastAppliedCommit, started);
       // A quiet interval pass is routine: at debug, or 100 sources at 5 s would log 20 lines a second saying nothing.
       const level = result.outcome === 'NoChange' && result.changes.length === 0 ? 'debug' : result.outcome === 'Applied' || result.outcome === 'NoChange' ? 'info' : result.outcome === 'Interrupted' ? 'warn' : 'error';
       log.log(level, `${result.outcome}: ${result.reason}`, { outcome: result.outcome, trigger, latenessMs, durationMs: clock.now() - started, ...(commitToReadyMs !== undefined ? { commitToReadyMs } : {}), reasons: result.reasons.map((r) => `${r.code}: ${r.message}`) });
@@ -222,7 +222,7 @@ export class SourceRunner {
   }
 
   /** record updates the metrics for a finished pass; returns commit-to-ready (ms) for an applied commit. */
-  private record(r: ReconcileResult, prevApplied: string | undefined, started: number): number | undefined {
+  private record(r: ReconcileResult, prevApplied: string | undefined, started: number, watching: boolean): number | undefined {
     const m = this.w.metrics;
     const source = this.cfg.name;
     m.reconcileTotal.inc({ source, outcome: r.outcome });
@@ -233,7 +233,9 @@ export class SourceRunner {
       m.driftObjects.set({ source }, r.revision?.commit === prevApplied ? r.changes.length : 0);
     }
     if (r.outcome === 'Blocked') for (const reason of r.reasons) m.blockedChanges.inc({ source, code: reason.code });
-    if (r.outcome === 'Applied' && r.revision) {
+    // Only commits that landed while the daemon was watching: the first pass's commit may be older
+    // than the daemon and would measure how long it was not running, not how fast commits ship.
+    if (r.outcome === 'Applied' && r.revision && watching) {
       // The pass returns once every rollout it started is healthy, so now is "ready". Git times are whole seconds.
       const ms = Math.max(0, this.w.wallNow() - r.revision.time);
       m.commitToReady.observe({ source }, ms / 1000);

@@ -122,6 +122,12 @@ describe('mflux daemon (real process)', () => {
     const pass = await until('the pass to finish', () => d.passes('app').find((l) => l.revision === `main@sha1:${sha}`), 20_000, d);
     expect(pass).toMatchObject({ outcome: 'Applied', trigger: 'watch', source: 'app' });
     expect(typeof pass.commitToReadyMs).toBe('number');
+    // Time to production: commit (whole seconds) → both pods of the new ReplicaSet ready (1 s after creation).
+    expect(pass.commitToReadyMs as number).toBeGreaterThanOrEqual(1000);
+    expect(pass.commitToReadyMs as number).toBeLessThan(10_000);
+    const metrics = (await d.get('/metrics')).text;
+    expect(metrics).toMatch(/^mflux_commit_to_ready_seconds_count\{source="app"\} 1$/m);
+    expect(Number(/^mflux_commit_to_ready_seconds_sum\{source="app"\} (\S+)$/m.exec(metrics)?.[1])).toBeCloseTo((pass.commitToReadyMs as number) / 1000, 3);
 
     // Another shell reads the same state while the daemon holds the writer lock.
     const get = await mflux(repo.state, 'get', 'rs');
@@ -240,7 +246,8 @@ describe('mflux daemon (real process)', () => {
     expect(metric(/^mflux_reconcile_total\{source="app",outcome="Blocked"\} /)).toBe(1);
     expect(metric(/^mflux_reconcile_duration_seconds_count\{source="app",outcome="Applied"\} /)).toBe(1);
     expect(metric(new RegExp(`^mflux_source_info\\{source="app",revision="main@sha1:${sha1}"\\} `))).toBe(1);
-    expect(metric(/^mflux_commit_to_ready_seconds_count\{source="app"\} /)).toBe(1);
+    // The only applied commit was made before the daemon started: it would measure the daemon's absence, not the pipeline.
+    expect(metric(/^mflux_commit_to_ready_seconds_count\{source="app"\} /)).toBeUndefined();
     expect(metric(/^mflux_blocked_changes_total\{source="app",code="ImmutableFieldChange"\} /)).toBe(1);
     expect(metric(/^mflux_drift_objects\{source="app"\} /)).toBe(0);
     expect(metric(/^mflux_process_resident_memory_bytes /)).toBeGreaterThan(10_000_000);
