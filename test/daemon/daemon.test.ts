@@ -87,7 +87,7 @@ async function historyJSON(state: string): Promise<any[]> {
  * remoteDaemon serves a repository with one commit through git http-backend and starts a daemon
  * whose one source polls it; `push` commits a new image and pushes it, returning the SHA.
  */
-async function remoteDaemon(name: string, interval: string): Promise<{ d: DaemonProcess; push: (version: string) => string }> {
+async function remoteDaemon(name: string, interval: string, password?: string): Promise<{ d: DaemonProcess; push: (version: string) => string }> {
   const root = tempDir('mflux-daemon-remote-');
   const { work } = makeRemote(root);
   const push = (v: string) => {
@@ -99,9 +99,10 @@ async function remoteDaemon(name: string, interval: string): Promise<{ d: Daemon
     return git(work, 'rev-parse', 'HEAD');
   };
   push('1.0');
-  const server = await startGitServer(root);
+  const server = await startGitServer(root, password ? { auth: { basic: { username: 'git', password } } } : {});
   servers.push(server);
-  const d = await startDaemon(root, config(path.join(root, 'state'), `  - {name: ${name}, repo: ${server.url}/repo.git, ref: main, interval: ${interval}, timeout: 1m}\n`), { HOOK_SECRET: SECRET });
+  const auth = password ? ', auth: {username: git, passwordEnv: GIT_PW}' : '';
+  const d = await startDaemon(root, config(path.join(root, 'state'), `  - {name: ${name}, repo: ${server.url}/repo.git, ref: main, interval: ${interval}, timeout: 1m${auth}}\n`), { HOOK_SECRET: SECRET, ...(password ? { GIT_PW: password } : {}) });
   await until('the first pass', async () => (await d.get('/readyz')).status === 200, 20_000, d);
   return { d, push };
 }
@@ -142,11 +143,15 @@ describe('mflux daemon (real process)', () => {
     expect(stopped.code).toBe(0);
   });
 
-  test('polling picks up a commit on an http remote (git http-backend): no watcher there, the interval finds it', async () => {
-    const { d, push } = await remoteDaemon('remote', '2s');
+  test('polling picks up a commit on an http remote (git http-backend, basic auth from the environment): no watcher there, the interval finds it', async () => {
+    const password = 'pw-never-shown-4242';
+    const { d, push } = await remoteDaemon('remote', '2s', password);
     const sha = push('2.0');
     const pass = await until('a polled pass of the new commit', () => d.passes('remote').find((l) => l.revision === `main@sha1:${sha}`), 15_000, d);
     expect(pass).toMatchObject({ outcome: 'Applied', trigger: 'interval' });
+    // The password reaches git's server and nothing else: not the log, /status, /metrics or the page.
+    for (const p of ['/status', '/metrics', '/']) expect((await d.get(p)).text).not.toContain(password);
+    expect(d.raw()).not.toContain(password);
     expect((await d.stop()).code).toBe(0);
   });
 
