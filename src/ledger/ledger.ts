@@ -240,6 +240,19 @@ export class Ledger {
     return out;
   }
 
+  /** ownersOf maps each of `refs` that another source (not `except`) has in its inventory to that source. */
+  ownersOf(refs: Iterable<string>, except: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const db = this.db();
+    if (!db) return out;
+    const q = db.prepare('SELECT source FROM inventory WHERE ref = ? AND source != ? ORDER BY source LIMIT 1').pluck();
+    for (const ref of refs) {
+      const owner = q.get(ref, except) as string | undefined;
+      if (owner !== undefined) out.set(ref, owner);
+    }
+    return out;
+  }
+
   /** sourceState returns a source's last attempted and applied revisions. */
   sourceState(source: string): SourceState {
     const r = this.db()?.prepare('SELECT * FROM sources WHERE name = ?').get(source) as any;

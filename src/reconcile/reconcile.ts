@@ -207,6 +207,8 @@ export async function preparePlan(o: {
   commit: string;
   policy?: Policy;
   onProgress?: (e: ProgressEvent) => void;
+  /** owners names, for each given ref another source owns (its inventory), that source: two owners would undo each other's changes every pass. */
+  owners?: (refs: string[]) => Map<string, string>;
 }): Promise<PreparedPlan> {
   const { cache, inventory } = o;
   const { objects, issues, reread } = await readDesired(o.source, o.commit, cache);
@@ -222,6 +224,18 @@ export async function preparePlan(o: {
   };
   const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync });
   if (planned.invalid === 0) for (const i of validate) cache.valid.add(objects[i]!.origin.file);
+  const owned = o.owners?.(objects.map((p) => refOfObject(p.object))) ?? new Map<string, string>();
+  if (owned.size > 0) {
+    // Argo's FailOnSharedResource, on by default: each source would put back its own version every pass (a rollout each time).
+    for (const p of objects) {
+      const ref = refOfObject(p.object);
+      const other = owned.get(ref);
+      if (other !== undefined) {
+        planned.reasons.push({ code: 'OwnedByAnotherSource', object: ref, file: p.origin.file, line: p.origin.line, message: `${ref}: ${p.origin.file}:${p.origin.line}: already managed by source "${other}"; an object has one owner — remove it from one of the two sources` });
+      }
+    }
+    planned.blocked = true;
+  }
   return { ...planned, objects, inventory, oidOf };
 }
 
@@ -379,7 +393,16 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     if (await stillInSync(o.client, cache, revision.commit)) {
       return finish('NoChange', `${revision.revision} is already applied`);
     }
-    const prepared = await preparePlan({ source: o.source, client: o.client, inventory: o.ledger.inventory(o.sourceName), cache, commit: revision.commit, policy: o.policy, onProgress: o.onProgress });
+    const prepared = await preparePlan({
+      source: o.source,
+      client: o.client,
+      inventory: o.ledger.inventory(o.sourceName),
+      cache,
+      commit: revision.commit,
+      policy: o.policy,
+      onProgress: o.onProgress,
+      owners: (refs) => o.ledger.ownersOf(refs, o.sourceName),
+    });
     // Impacts belong to every result from here on (Blocked, Applied, RolloutFailed, …), as warnings and in `impacts`.
     base.impacts.push(...prepared.impacts);
     base.warnings.push(...prepared.impacts.map((i) => `${i.code}: ${i.message}`));

@@ -84,6 +84,8 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // 3: a pass that applied a `Roll back deployment/NAME to revision N` commit records N per Deployment.
   `ALTER TABLE pass_deployments ADD COLUMN rollback_to INTEGER;`,
+  // 4: who owns an object, looked up by object (one object must have one owning source).
+  `CREATE INDEX inventory_by_ref ON inventory (ref, source);`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */

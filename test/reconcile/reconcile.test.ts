@@ -188,3 +188,43 @@ describe('invalid commits, diff, prune and secrets', () => {
     expect(bytes).not.toContain(Buffer.from('hunter3-even-more-secret').toString('base64'));
   });
 });
+
+describe('one object, one owner', () => {
+  test('a second source declaring an object the first owns is Blocked (OwnedByAnotherSource) and applies nothing; diff says so too', async () => {
+    const dir = tempDir();
+    const state = path.join(dir, 'state');
+    const repo = (name: string, image: string, extra = '') => {
+      const d = path.join(dir, name);
+      fs.mkdirSync(d, { recursive: true });
+      git(d, 'init', '-q', '-b', 'main');
+      writeManifest(d, 'front.yaml', `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: front}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: front}}\n  template:\n    metadata: {labels: {app: front}}\n    spec: {containers: [{name: web, image: ${image}}]}\n${extra}`);
+      writeManifest(d, 'own.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}-config}\ndata: {k: v}\n`);
+      git(d, 'add', '-A');
+      git(d, 'commit', '-qm', `${name}: front ${image}`);
+      return d;
+    };
+    const one = repo('one', 'nginx:1');
+    const two = repo('two', 'nginx:2');
+    expect((await mflux(state, 'reconcile', '--repo', one, '--name', 'one')).code).toBe(0);
+    const before = await allObjects(state);
+
+    const r = await mflux(state, 'reconcile', '--repo', two, '--name', 'two', '-o', 'json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.outcome).toBe('Blocked');
+    expect(j.reasons).toEqual([
+      expect.objectContaining({ code: 'OwnedByAnotherSource', object: 'Deployment/default/front', file: 'front.yaml', line: 1, message: 'Deployment/default/front: front.yaml:1: already managed by source "one"; an object has one owner — remove it from one of the two sources' }),
+    ]);
+    // Nothing from the commit was applied, not even two's own ConfigMap.
+    expect(await allObjects(state)).toEqual(before);
+    const dep = JSON.parse((await mflux(state, 'get', 'deploy', 'front', '-o', 'json')).stdout);
+    expect(dep.spec.template.spec.containers[0].image).toBe('nginx:1');
+
+    const diff = await mflux(state, 'diff', '--repo', two, '--name', 'two');
+    expect(diff.code).toBe(1);
+    expect(diff.stderr).toContain('blocked: Deployment/default/front: front.yaml:1: already managed by source "one"');
+    // The owner itself is not affected.
+    expect((await mflux(state, 'reconcile', '--repo', one, '--name', 'one')).code).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -242,7 +242,7 @@ describe('StateStore database file', () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
     expect(tables).toEqual(['events', 'inventory', 'meta', 'objects', 'pass_deployments', 'passes', 'sources', 'sqlite_sequence']);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it('a version-1 database is migrated to the current schema and keeps its data', () => {
@@ -270,7 +270,7 @@ describe('StateStore database file', () => {
     raw.close();
     const w = openStore(stateDir, 'write');
     const db = w.database()!;
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT revision, rollback_to FROM pass_deployments').all()).toEqual([{ revision: 1, rollback_to: null }]);
     w.close();
   });

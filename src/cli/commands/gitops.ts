@@ -167,7 +167,16 @@ export async function diffCommand(f: ReconcileFlags, io: IO): Promise<number> {
     const { revision, warnings } = await source.resolve();
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const ledger = new Ledger(session.store);
-    const prepared = await preparePlan({ source, client: session.client, inventory: ledger.inventory(sourceName(f)), cache: newParseCache(), commit: revision.commit, policy: policyOf(f) });
+    const name = sourceName(f);
+    const prepared = await preparePlan({
+      source,
+      client: session.client,
+      inventory: ledger.inventory(name),
+      cache: newParseCache(),
+      commit: revision.commit,
+      policy: policyOf(f),
+      owners: (refs) => ledger.ownersOf(refs, name),
+    });
     if (prepared.reasons.length > 0 && !prepared.blocked) {
       for (const r of prepared.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
       return EXIT.error;
