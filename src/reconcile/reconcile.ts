@@ -133,24 +133,41 @@ export function findDuplicates(objects: ParsedObject[]): Reason[] {
   return out;
 }
 
-async function deploymentRecord(client: ClusterClient, entry: PlanEntry, rollout: RolloutOutcome | undefined, subject: string): Promise<DeploymentRecord> {
-  const ns = entry.namespace ?? 'default';
-  const d = await client.get('Deployment', ns, entry.name);
-  const rec: DeploymentRecord = { namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
-  // A commit written by `mflux rollback` is an ordinary rolling update; the ledger remembers which revision it restored.
-  const to = rollbackTarget(subject, entry.name);
-  if (to !== undefined) rec.rollbackTo = to;
-  if (!d) return rec;
-  const rev = d.metadata.annotations?.['deployment.kubernetes.io/revision'];
-  if (rev) rec.revision = Number(rev);
-  const rss = (await client.list('ReplicaSet', { namespace: ns })).filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
-  const current = rss.find((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === rev);
-  if (current) {
-    rec.replicaSet = current.metadata.name;
-    rec.podTemplateHash = current.metadata.labels?.['pod-template-hash'];
+/**
+ * deploymentRecords reads what a pass did to each Deployment: its revision, and the ReplicaSet
+ * (and pod-template-hash) that carries it. ReplicaSets are listed once per namespace and matched
+ * by owner, not listed once per Deployment (2,500 Deployments would mean 2,500 full lists).
+ */
+async function deploymentRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>, subject: string): Promise<DeploymentRecord[]> {
+  const byOwner = new Map<string, KubeObject[]>();
+  for (const ns of new Set(entries.map((e) => e.namespace ?? 'default'))) {
+    for (const rs of await client.list('ReplicaSet', { namespace: ns })) {
+      const owner = rs.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+      if (owner) byOwner.set(owner, [...(byOwner.get(owner) ?? []), rs]);
+    }
   }
-  if (rollout?.ok) rec.finishedCluster = rollout.finishedAt;
-  return rec;
+  const out: DeploymentRecord[] = [];
+  for (const entry of entries) {
+    const ns = entry.namespace ?? 'default';
+    const rollout = rollouts.get(entry.ref);
+    const d = await client.get('Deployment', ns, entry.name);
+    const rec: DeploymentRecord = { namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+    // A commit written by `mflux rollback` is an ordinary rolling update; the ledger remembers which revision it restored.
+    const to = rollbackTarget(subject, entry.name);
+    if (to !== undefined) rec.rollbackTo = to;
+    if (d) {
+      const rev = d.metadata.annotations?.['deployment.kubernetes.io/revision'];
+      if (rev) rec.revision = Number(rev);
+      const current = (byOwner.get(d.metadata.uid ?? '') ?? []).find((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === rev);
+      if (current) {
+        rec.replicaSet = current.metadata.name;
+        rec.podTemplateHash = current.metadata.labels?.['pod-template-hash'];
+      }
+      if (rollout?.ok) rec.finishedCluster = rollout.finishedAt;
+    }
+    out.push(rec);
+  }
+  return out;
 }
 
 /**
@@ -455,11 +472,11 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
     // Safe point: the commit is applied. Its revisions and the new inventory are stored with the
     // cluster, so even a process killed during the rollout leaves commit → revision behind.
-    const provisional = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, undefined, revision.subject)));
+    const provisional = await deploymentRecords(o.client, deployments, new Map(), revision.subject);
     persist(() => o.ledger.recordApplied(passId, provisional, newInventory.upserts));
     const outcomes = await waitFor(deployments);
     const byRef = new Map(outcomes.map((r) => [r.ref, r]));
-    const records = await Promise.all(deployments.map((e) => deploymentRecord(o.client, e, byRef.get(e.ref), revision.subject)));
+    const records = await deploymentRecords(o.client, deployments, byRef, revision.subject);
     const rollouts: RolloutSummary[] = deployments.map((e, i) => ({
       object: e.ref,
       revision: records[i]!.revision,
