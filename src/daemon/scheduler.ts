@@ -77,6 +77,8 @@ export class SourceRunner {
   ) {
     this.nextRunAt = w.clock.now();
     this.log = w.logger.child({ source: cfg.name });
+    // One listener for the runner's lifetime (not a combined signal per wait: those pile up on the stop signal).
+    w.stop.addEventListener('abort', () => this.wake.abort(), { once: true });
   }
 
   /** url is the repository without any credentials, for logs and status. */
@@ -115,7 +117,7 @@ export class SourceRunner {
   private async loop(): Promise<void> {
     while (!this.w.stop.aborted) {
       this.wake = new AbortController();
-      await this.w.clock.sleepUntil(this.nextRunAt, AbortSignal.any([this.wake.signal, this.w.stop]));
+      await this.w.clock.sleepUntil(this.nextRunAt, this.wake.signal);
       if (this.w.stop.aborted) break;
       if (this.w.clock.now() < this.nextRunAt) continue; // woken to re-read nextRunAt
       await this.runOnce();
