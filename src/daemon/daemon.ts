@@ -188,11 +188,11 @@ export class Daemon {
       const st = ledger.sourceState(r.cfg.name);
       const last = ledger.lastPass(r.cfg.name);
       const deployments: DeploymentStatus[] = [];
-      for (const [ref, obj] of ledger.inventory(r.cfg.name)) {
-        if (obj.kind !== 'Deployment') continue;
-        const d = await client.get('Deployment', obj.metadata.namespace ?? 'default', obj.metadata.name);
+      for (const ref of ledger.inventoryRefs(r.cfg.name, 'Deployment')) {
+        const [, namespace, name] = ref.split('/') as [string, string, string];
+        const d = await client.get('Deployment', namespace, name);
         if (!d) {
-          deployments.push({ object: ref, state: 'Missing', message: `deployment "${obj.metadata.name}" not found`, replicas: 0, updated: 0, ready: 0, available: 0 });
+          deployments.push({ object: ref, state: 'Missing', message: `deployment "${name}" not found`, replicas: 0, updated: 0, ready: 0, available: 0 });
           continue;
         }
         const rs = rolloutStatus(d);

@@ -240,6 +240,13 @@ export class Ledger {
     return out;
   }
 
+  /** inventoryRefs lists the refs (`Kind/namespace/name`) of one kind a source owns, without reading the manifests. */
+  inventoryRefs(source: string, kind: string): string[] {
+    const db = this.db();
+    if (!db) return [];
+    return db.prepare("SELECT ref FROM inventory WHERE source = ? AND ref LIKE ? || '/%' ORDER BY ref").pluck().all(source, kind) as string[];
+  }
+
   /** ownersOf maps each of `refs` that another source (not `except`) has in its inventory to that source. */
   ownersOf(refs: Iterable<string>, except: string): Map<string, string> {
     const out = new Map<string, string>();
