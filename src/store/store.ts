@@ -109,6 +109,7 @@ interface Statements {
   upsertObject: Database.Statement<[string, string, string, string]>;
   deleteObject: Database.Statement<[string, string, string]>;
   upsertEvent: Database.Statement<[number, string]>;
+  deleteEvent: Database.Statement<[number]>;
   setMeta: Database.Statement<[string, string]>;
   selectObjects: Database.Statement<[], { json: string }>;
   selectEvents: Database.Statement<[], { seq: number; json: string }>;
@@ -195,6 +196,7 @@ export class StateStore {
         }
         s.upsertEvent.run(seq, serialise(event, `event seq ${seq}`));
       }
+      for (const seq of changes.eventDeletes ?? []) s.deleteEvent.run(seq);
       for (const [key, value] of Object.entries(changes.meta)) s.setMeta.run(key, value);
       also?.(db);
     });
@@ -338,6 +340,7 @@ function prepare(db: Database.Database): Statements {
     ),
     deleteObject: db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
     upsertEvent: db.prepare<[number, string]>('INSERT INTO events (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json'),
+    deleteEvent: db.prepare<[number]>('DELETE FROM events WHERE seq = ?'),
     setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     selectObjects: db.prepare<[], { json: string }>('SELECT json FROM objects ORDER BY kind, namespace, name'),
     selectEvents: db.prepare<[], { seq: number; json: string }>('SELECT seq, json FROM events ORDER BY seq'),

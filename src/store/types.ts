@@ -12,11 +12,13 @@ export interface StoredEvent {
 
 /**
  * SnapshotChanges is one atomic write: objects to upsert (keyed by kind/namespace/name),
- * object keys to delete, events to upsert (by seq), and key/value metadata to set.
+ * object keys to delete, events to upsert (by seq), events to delete (expired, by seq), and key/value metadata to set.
  */
 export interface SnapshotChanges {
   upserts: KubeObject[];
   deletes: string[];
   events: StoredEvent[];
+  /** eventDeletes are the seqs of events that expired (the API server's event TTL). */
+  eventDeletes?: number[];
   meta: Record<string, string>;
 }

@@ -1,10 +1,18 @@
 /** The simulator's event log: core/v1 Events in the order they happened, with upstream-style aggregation. */
-import { type KubeEvent, type KubeObject, toRFC3339 } from '../../core/index.js';
+import { type KubeEvent, type KubeObject, parseRFC3339, toRFC3339 } from '../../core/index.js';
 import type { IdSource } from './ids.js';
+
+/** EVENT_TTL_MS is how long an event lives after its last occurrence: the API server's --event-ttl default (1h). */
+export const EVENT_TTL_MS = 60 * 60 * 1000;
+
+/** EXPIRE_EVERY_MS spaces expiry scans (a scan walks every event; once a minute of cluster time is plenty for a 1h TTL). */
+const EXPIRE_EVERY_MS = 60 * 1000;
 
 /** EventLog records events, folding an identical repeat (same object, type, reason, message) into a count. */
 export class EventLog {
-  private readonly items: { seq: number; event: KubeEvent }[] = [];
+  private items: { seq: number; event: KubeEvent }[] = [];
+  private readonly expired: number[] = [];
+  private lastExpiry = Number.NEGATIVE_INFINITY;
   private readonly byKey = new Map<string, { seq: number; event: KubeEvent }>();
   private readonly dirty = new Set<number>();
   private nextSeq: number;
@@ -82,11 +90,33 @@ export class EventLog {
     return this.items.length;
   }
 
-  /** drainChanges returns (and forgets) events added or updated since the last call. */
-  drainChanges(): { seq: number; event: KubeEvent }[] {
-    const out = this.items.filter((e) => this.dirty.has(e.seq));
+  /**
+   * expire drops events whose last occurrence is more than EVENT_TTL_MS before `now`, as the API
+   * server does — without it a long-running daemon's cluster would keep every event forever.
+   * Example: an event last seen at 10:00 is listed until 11:00 and gone from the first scan after.
+   */
+  expire(now: number): void {
+    if (now - this.lastExpiry < EXPIRE_EVERY_MS) return;
+    this.lastExpiry = now;
+    const cutoff = now - EVENT_TTL_MS;
+    const keep: { seq: number; event: KubeEvent }[] = [];
+    for (const e of this.items) {
+      if (parseRFC3339(e.event.lastTimestamp) >= cutoff) {
+        keep.push(e);
+        continue;
+      }
+      this.expired.push(e.seq);
+      this.dirty.delete(e.seq);
+      if (this.byKey.get(aggKey(e.event)) === e) this.byKey.delete(aggKey(e.event));
+    }
+    this.items = keep;
+  }
+
+  /** drainChanges returns (and forgets) events added, updated or expired since the last call. */
+  drainChanges(): { events: { seq: number; event: KubeEvent }[]; expired: number[] } {
+    const events = this.dirty.size === 0 ? [] : this.items.filter((e) => this.dirty.has(e.seq));
     this.dirty.clear();
-    return out;
+    return { events, expired: this.expired.splice(0) };
   }
 }
 

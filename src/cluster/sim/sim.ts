@@ -274,10 +274,13 @@ export class Simulation {
   /** drainChanges collects everything to persist since the last call, as one store commit. */
   drainChanges(): SnapshotChanges {
     const { upserts, deletes } = this.api.drainChanges();
+    this.events.expire(this.clock.now());
+    const events = this.events.drainChanges();
     return {
       upserts,
       deletes: deletes.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
-      events: this.events.drainChanges(),
+      events: events.events,
+      eventDeletes: events.expired,
       meta: {
         [META_KEYS.resourceVersion]: String(this.api.resourceVersion),
         [META_KEYS.ids]: this.ids.save(),
