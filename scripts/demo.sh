@@ -97,6 +97,13 @@ FRONT="$(grep -rl --exclude-dir=.git 'kind: Deployment' "$REPO" | head -1)"
 sed -i 's/replicas: 5/replicas: 6/' "$FRONT"
 git -C "$REPO" -c user.name=demo -c user.email=demo@example.com commit -qam "front: 6 replicas"
 echo "(committed \"front: 6 replicas\"; the daemon's watcher starts a pass)"
+SHA=$(git -C "$REPO" rev-parse HEAD)
+# wait (up to 10 s) until the daemon has applied the new commit (its rollout then runs in real time)
+node -e 'const [url, sha] = process.argv.slice(1); const t0 = Date.now();
+  (async () => { for (;;) { const s = (await (await fetch(url + "/status")).json()).sources[0];
+    if (s.lastAttemptedRevision?.endsWith(sha) && s.deployments[0]?.replicas === 6) return;
+    if (Date.now() - t0 > 10000) process.exit(1);
+    await new Promise((r) => setTimeout(r, 50)); } })()' "$URL" "$SHA"
 run rollout status deployment/front --state "$DSTATE"
 printf '$ curl -s %s/status   # per source: revisions, outcome, rollouts\n' "$URL"
 node -e 'fetch(process.argv[1]+"/status").then(r=>r.json()).then(d=>{for(const s of d.sources){console.log(`${s.name}: ${s.outcome}, applied ${s.lastAppliedRevision}, next pass ${s.nextRunAt}`);for(const x of s.deployments)console.log(`  ${x.object} revision ${x.revision}: ${x.message}`)}})' "$URL"
