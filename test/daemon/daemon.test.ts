@@ -137,6 +137,10 @@ describe('mflux daemon (real process)', () => {
     const hist = await mflux(repo.state, 'history', 'deployment/front');
     expect(hist.stdout).toContain(sha.slice(0, 7));
     expect(hist.stdout).toMatch(/^2\s+\S+\s+front v2\s+Applied/m);
+    const describe = await mflux(repo.state, 'describe', 'deployment', 'front');
+    expect(describe.code).toBe(0);
+    expect(describe.stdout).toMatch(/^\s+Image:\s+nginx:2\.0$/m);
+    expect(describe.stdout).toMatch(/^NewReplicaSet:\s+front-\S+ \(2\/2 replicas created\)$/m);
     const status = await mflux(repo.state, 'rollout', 'history', 'deployment/front');
     expect(status.stdout).toContain(`front v2 (${sha.slice(0, 7)})`);
     const stopped = await d.stop();
@@ -379,7 +383,8 @@ describe('mflux daemon (real process)', () => {
     expect(m).toMatch(/^mflux_drift_objects\{source="app"\} 1$/m);
     const dep = JSON.parse((await mflux(repo.state, 'get', 'deploy', 'front', '-o', 'json')).stdout);
     expect(dep.spec.replicas).toBe(2);
-    expect((await d.stop()).code).toBe(0);
+    // SIGINT (Ctrl-C) stops as cleanly as SIGTERM.
+    expect((await d.stop('SIGINT')).code).toBe(0);
   });
 
   test('a second daemon on the same state dir exits 2 (StateLocked, naming the holder) and the first keeps running', async () => {
