@@ -107,6 +107,25 @@ async function remoteDaemon(name: string, interval: string, password?: string): 
   return { d, push };
 }
 
+/** rolloutUnderWay starts a daemon (pods ready after 3 s), commits a 4-replica v2 and returns once its rollout is under way. */
+async function rolloutUnderWay(): Promise<{ repo: TestRepo; cfg: string; sha: string; daemon: DaemonProcess }> {
+  const repo = newRepo();
+  const cfg = config(repo.state, localSource('app', repo.dir)).replace('podReadyAfter: 1s', 'podReadyAfter: 3s');
+  const daemon = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+  await until('the first pass', async () => (await daemon.get('/readyz')).status === 200, 30_000, daemon);
+  repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 4) });
+  const sha = repo.commit('front v2, 4 replicas');
+  await until('the rollout to be under way', async () => (await sourceStatus(daemon, 'app')).deployments[0]?.state === 'Progressing', 10_000, daemon);
+  return { repo, cfg, sha, daemon };
+}
+
+/** restartUntilComplete starts the daemon again on the same state and waits until the rollout is complete and the source ready. */
+async function restartUntilComplete(repo: TestRepo, cfg: string): Promise<DaemonProcess> {
+  const d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
+  await until('the rollout to complete', async () => (await sourceStatus(d, 'app'))?.deployments[0]?.state === 'Complete' && (await d.get('/readyz')).status === 200, 30_000, d);
+  return d;
+}
+
 describe('mflux daemon (real process)', () => {
   test('a commit on a local repository is picked up by the watcher within 1 s (interval 1h); status, history and get read the state while it runs', async () => {
     const repo = newRepo();
@@ -272,13 +291,8 @@ describe('mflux daemon (real process)', () => {
   });
 
   test('SIGTERM during a rollout: exit 0 within 10 s, the pass is Interrupted; a restart applies nothing (NoChange) and the rollout completes', async () => {
-    const repo = newRepo();
-    const cfg = config(repo.state, localSource('app', repo.dir)).replace('podReadyAfter: 1s', 'podReadyAfter: 3s');
-    let d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
-    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 30_000, d);
-    repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 4) });
-    const sha = repo.commit('front v2, 4 replicas');
-    await until('the rollout to be under way', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
+    const { repo, cfg, sha, daemon } = await rolloutUnderWay();
+    let d = daemon;
     const stopped = await d.stop('SIGTERM');
     expect(stopped.code).toBe(0);
     expect(stopped.ms).toBeLessThan(10_000);
@@ -288,8 +302,7 @@ describe('mflux daemon (real process)', () => {
     const revBefore = JSON.parse((await mflux(repo.state, 'get', 'deploy', 'front', '-o', 'json')).stdout).metadata.annotations['deployment.kubernetes.io/revision'];
     expect(revBefore).toBe('2');
 
-    d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
-    await until('the rollout to complete', async () => (await sourceStatus(d, 'app'))?.deployments[0]?.state === 'Complete' && (await d.get('/readyz')).status === 200, 30_000, d);
+    d = await restartUntilComplete(repo, cfg);
     const after = d.passes('app');
     expect(after.map((l) => l.outcome)).not.toContain('Applied');
     expect(after[0]).toMatchObject({ outcome: 'NoChange', revision: `main@sha1:${sha}` });
@@ -302,13 +315,8 @@ describe('mflux daemon (real process)', () => {
   });
 
   test('kill -9 during a rollout: the restart finds a consistent state (the cut pass recorded as Interrupted, revision kept), applies nothing and completes the rollout', async () => {
-    const repo = newRepo();
-    const cfg = config(repo.state, localSource('app', repo.dir)).replace('podReadyAfter: 1s', 'podReadyAfter: 3s');
-    let d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
-    await until('the first pass', async () => (await d.get('/readyz')).status === 200, 30_000, d);
-    repo.write({ 'deploy/front.yaml': deployment('nginx:2.0', 4) });
-    const sha = repo.commit('front v2, 4 replicas');
-    await until('the rollout to be under way', async () => (await sourceStatus(d, 'app')).deployments[0]?.state === 'Progressing', 10_000, d);
+    const { repo, cfg, sha, daemon } = await rolloutUnderWay();
+    let d = daemon;
     const killed = await d.stop('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
     // What the dead process left: the pass without an outcome, its Deployment record already written.
@@ -316,8 +324,7 @@ describe('mflux daemon (real process)', () => {
     expect(hist.code).toBe(0);
     expect(hist.stdout).toMatch(new RegExp(`^2\\s+${sha.slice(0, 7)}\\s+front v2, 4 replicas`, 'm'));
 
-    d = await startDaemon(repo.root, cfg, { HOOK_SECRET: SECRET });
-    await until('the rollout to complete', async () => (await sourceStatus(d, 'app'))?.deployments[0]?.state === 'Complete' && (await d.get('/readyz')).status === 200, 30_000, d);
+    d = await restartUntilComplete(repo, cfg);
     expect(d.lines.some((l) => /1 pass\(es\) were cut short/.test(l.message))).toBe(true);
     expect(d.passes('app').map((l) => l.outcome)).not.toContain('Applied');
     const passes = await historyJSON(repo.state);
