@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { PassLogLine } from '../src/daemon/index.js';
 
 /** BenchOptions are the knobs the flags set. */
 export interface BenchOptions {
@@ -172,20 +173,8 @@ async function createRepo(r: Repo): Promise<void> {
   r.head = (await git(r.dir, 'rev-parse', 'HEAD')).trim();
 }
 
-/** LogLine is one JSON line of the daemon's log (winston json). */
-interface LogLine {
-  level: string;
-  message: string;
-  source?: string;
-  revision?: string;
-  outcome?: string;
-  trigger?: string;
-  latenessMs?: number;
-  durationMs?: number;
-  commitToReadyMs?: number;
-  url?: string;
-  [k: string]: unknown;
-}
+/** LogLine is one JSON line of the daemon's log (winston json); pass lines carry every PassLogLine field. */
+type LogLine = Partial<PassLogLine> & { level: string; message: string; url?: string };
 
 /** DaemonProcess follows a running daemon: its log lines, pass lines, and whether it is still alive. */
 class DaemonProcess {

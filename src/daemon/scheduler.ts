@@ -39,6 +39,30 @@ export interface RunnerWorld {
 /** TriggerKind says why a pass ran. */
 export type TriggerKind = 'start' | 'interval' | 'retry' | 'webhook' | 'watch';
 
+/**
+ * PassLogLine is the JSON log line that ends every pass (and every failed fetch): what operators'
+ * log pipelines and the load benchmark read. Passes found in sync log at debug, the rest at info
+ * or above.
+ */
+export interface PassLogLine {
+  level: string;
+  message: string;
+  timestamp?: string;
+  source: string;
+  revision?: string;
+  outcome: string;
+  trigger: TriggerKind;
+  /** latenessMs: how late the pass started compared to when it was due. */
+  latenessMs: number;
+  durationMs?: number;
+  /** commitToReadyMs: commit time to every rollout healthy (Applied passes of commits that landed while the daemon ran). */
+  commitToReadyMs?: number;
+  /** retryInMs and failures: the backoff after a failed fetch. */
+  retryInMs?: number;
+  failures?: number;
+  reasons?: string[];
+}
+
 /** backoffDelay is the wait after `failures` consecutive retryable failures: 1s, 2s, 4s, … capped at the interval. Example: interval 1m → 1, 2, 4, 8, 16, 32, 60, 60 s. */
 export function backoffDelay(failures: number, intervalMs: number): number {
   return Math.min(intervalMs, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));

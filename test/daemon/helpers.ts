@@ -2,6 +2,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PassLogLine } from '../../src/daemon/index.js';
 import { REPO_ROOT } from '../cli/helpers.js';
 
 const MAIN = path.join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -24,16 +25,8 @@ export function ensureBuilt(): void {
   }
 }
 
-/** LogLine is one JSON log line of the daemon. */
-export interface LogLine {
-  level: string;
-  message: string;
-  source?: string;
-  revision?: string;
-  outcome?: string;
-  trigger?: string;
-  [k: string]: unknown;
-}
+/** LogLine is one JSON log line of the daemon (pass lines carry every PassLogLine field). */
+export type LogLine = Partial<PassLogLine> & { level: string; message: string; [k: string]: unknown };
 
 /** DaemonProcess is a running daemon. */
 export interface DaemonProcess {
