@@ -105,6 +105,8 @@ describe(`real kubectl (${KUBECTL}) against mflux serve`, () => {
       [['get', 'svc'], ['get', 'services']],
       [['get', 'ns'], ['get', 'namespaces']],
       [['get', 'deploy', 'front'], ['get', 'deploy', 'front']],
+      [['get', 'deploy,rs,svc'], ['get', 'deploy,rs,svc']],
+      [['get', 'deployments,pods', '-o', 'wide'], ['get', 'deployments,pods', '-o', 'wide']],
     ] as const) {
       const k = await kubectl(...kargs);
       expect(k.stderr, kargs.join(' ')).toBe('');
@@ -189,6 +191,11 @@ describe(`real kubectl (${KUBECTL}) against mflux serve`, () => {
     expect(unknown.stderr).toContain('the server doesn\'t have a resource type "foos"');
     const missing = await kubectl('get', 'deploy', 'nope');
     expect(missing.stderr).toBe('Error from server (NotFound): deployments.apps "nope" not found\n');
+    // mflux get says it in the same words, for one kind or several.
+    const both = await kubectl('get', 'deploy,pods', 'nope');
+    const mine = await mflux(state, 'get', 'deploy,pods', 'nope');
+    expect(mine.stderr).toBe(both.stderr);
+    expect(mine.code).toBe(1);
     const badSel = await kubectl('get', 'pods', '-l', 'app in (front');
     expect(badSel.stderr).toContain('Error from server (BadRequest)');
     const badField = await kubectl('get', 'pods', '--field-selector', 'spec.bogus=1');

@@ -5,6 +5,7 @@ import { type IO, EXIT, reportError } from '../io.js';
 import { toYAML } from '../../plan/index.js';
 import { type CommonOptions, sessionOf } from '../options.js';
 import { type ClusterSession, runInSession } from '../session.js';
+import { BUILTIN_KINDS } from '../../cluster/sim/kinds.js';
 
 /** GetOptions are `mflux get`'s flags. */
 export interface GetOptions extends CommonOptions {
@@ -36,29 +37,50 @@ export function printObjects(io: IO, kind: string, objs: KubeObject[], now: numb
   io.out(formatTable(kind, objs, { now, wide: output === 'wide', allNamespaces: opts.allNamespaces, namespace: opts.namespace }));
 }
 
-/** getCommand lists objects of a kind (or one by name) from the simulated cluster. */
+/** kindPrefix is how kubectl names a kind before each object when one get lists several: `deployment.apps`, `pod`. */
+function kindPrefix(kind: string): string {
+  const group = BUILTIN_KINDS.find((k) => k.kind === kind)?.group;
+  return `${kind.toLowerCase()}${group ? `.${group}` : ''}`;
+}
+
+/** notFound is the API server's NotFound line as kubectl prints it: `deployments.apps "x" not found`, `pods "x" not found`. */
+function notFound(kind: string, name: string): string {
+  const info = BUILTIN_KINDS.find((k) => k.kind === kind);
+  const resource = info ? `${info.plural}${info.group ? `.${info.group}` : ''}` : `${kind.toLowerCase()}s`;
+  return `Error from server (NotFound): ${resource} "${name}" not found\n`;
+}
+
+/** getCommand lists objects of a kind — or of several, `deploy,rs` as kubectl takes them — (or one by name) from the simulated cluster. */
 export async function getCommand(resource: string, name: string | undefined, opts: GetOptions, io: IO): Promise<number> {
   try {
-    const kind = resolveKind(resource);
+    const kinds = [...new Set(resource.split(',').filter(Boolean).map(resolveKind))];
+    if (kinds.length === 0) throw new MfluxError('Usage', `no resource type in "${resource}"`);
     return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
       const ns = opts.namespace ?? 'default';
       const all = Boolean(opts.allNamespaces) && !name;
       const now = s.clock.now();
-      let objs: KubeObject[];
-      if (kind === 'Event') {
-        objs = s.sim.listEvents().filter((e) => all || (e.metadata.namespace ?? 'default') === ns);
-        if (name) objs = objs.filter((e) => e.metadata.name === name);
+      const listOf = (kind: string): KubeObject[] => {
+        const objs = kind === 'Event' ? s.sim.listEvents().filter((e) => all || (e.metadata.namespace ?? 'default') === ns) : s.sim.api.list(kind, all || !isNamespaced(kind) ? undefined : ns);
+        return name ? objs.filter((o) => o.metadata.name === name) : objs;
+      };
+      const found = kinds.map((kind) => ({ kind, objs: listOf(kind) }));
+      const missing = name ? found.filter((f) => f.objs.length === 0) : [];
+      for (const m of missing) io.err(notFound(m.kind, name!));
+      if (kinds.length === 1) {
+        if (missing.length === 0) printObjects(io, kinds[0]!, found[0]!.objs, now, opts.output, { namespace: ns, allNamespaces: all, single: Boolean(name) });
+        return missing.length ? EXIT.bad : EXIT.ok;
+      }
+      const objs = found.flatMap((f) => f.objs);
+      if (opts.output === 'json' || opts.output === 'yaml') {
+        // Several kinds make one List, as kubectl prints them.
+        printObjects(io, kinds[0]!, objs, now, opts.output, { namespace: ns, allNamespaces: all, single: false });
       } else {
-        const scoped = isNamespaced(kind);
-        objs = s.sim.api.list(kind, all || !scoped ? undefined : ns);
-        if (name) objs = objs.filter((o) => o.metadata.name === name);
+        if (opts.output !== undefined && opts.output !== 'wide') throw new MfluxError('Usage', `unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,wide,yaml`);
+        const tables = found.filter((f) => f.objs.length > 0).map((f) => formatTable(f.kind, f.objs, { now, wide: opts.output === 'wide', allNamespaces: all, namespace: ns, kindPrefix: kindPrefix(f.kind) }));
+        if (tables.length > 0) io.out(tables.join('\n'));
+        else if (!name) io.err(noResourcesMessage(kinds[0]!, { namespace: ns, allNamespaces: all }));
       }
-      if (name && objs.length === 0) {
-        io.err(`Error from server (NotFound): ${kind.toLowerCase()}s "${name}" not found\n`);
-        return EXIT.bad;
-      }
-      printObjects(io, kind, objs, now, opts.output, { namespace: ns, allNamespaces: all, single: Boolean(name) });
-      return EXIT.ok;
+      return missing.length ? EXIT.bad : EXIT.ok;
     });
   } catch (err) {
     return reportError(io, err);
@@ -78,7 +100,7 @@ export async function describeCommand(resource: string, name: string, opts: GetO
       const ns = isNamespaced(kind) ? opts.namespace ?? 'default' : undefined;
       const obj = s.sim.api.get(kind, ns, name);
       if (!obj) {
-        io.err(`Error from server (NotFound): ${kind.toLowerCase()}s "${name}" not found\n`);
+        io.err(notFound(kind, name));
         return EXIT.bad;
       }
       const now = s.clock.now();

@@ -19,6 +19,8 @@ export interface TableOptions {
   allNamespaces?: boolean;
   /** namespace names the listed namespace in "No resources found in <ns> namespace." (default "default"). */
   namespace?: string;
+  /** kindPrefix writes NAME as `<prefix>/<name>` (`deployment.apps/front`), as kubectl does when one get lists several kinds. */
+  kindPrefix?: string;
 }
 
 interface Column {
@@ -402,8 +404,10 @@ export function formatTable(kind: string, objs: KubeObject[], opts: TableOptions
   const withNamespace = (opts.allNamespaces ?? false) && isNamespaced(k);
   const rows: string[][] = [];
   rows.push([...(withNamespace ? ['NAMESPACE'] : []), ...shown.map((i) => table.headers[i]!.header)]);
+  const nameAt = table.headers.findIndex((h) => h.header === 'NAME');
   objs.forEach((o, r) => {
-    rows.push([...(withNamespace ? [o.metadata?.namespace ?? ''] : []), ...shown.map((i) => table.rows[r]![i]!)]);
+    const cell = (i: number) => (i === nameAt && opts.kindPrefix ? `${opts.kindPrefix}/${table.rows[r]![i]!}` : table.rows[r]![i]!);
+    rows.push([...(withNamespace ? [o.metadata?.namespace ?? ''] : []), ...shown.map(cell)]);
   });
   return tabulate(rows);
 }
