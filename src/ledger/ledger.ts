@@ -120,6 +120,22 @@ function rowToPass(r: any): PassRecord {
   };
 }
 
+/** writeDeployments sets a pass's Deployment records (replacing any written before). */
+function writeDeployments(db: Database, passId: number, deployments: DeploymentRecord[]): void {
+  db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(passId);
+  const ins = db.prepare(
+    `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const d of deployments) ins.run(passId, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
+}
+
+/** upsertInventory records the manifests a source now owns. */
+function upsertInventory(db: Database, source: string, upserts: [string, KubeObject][]): void {
+  const up = db.prepare('INSERT INTO inventory (source, ref, applied) VALUES (?, ?, ?) ON CONFLICT (source, ref) DO UPDATE SET applied = excluded.applied');
+  for (const [ref, obj] of upserts) up.run(source, ref, JSON.stringify(obj));
+}
+
 /** Ledger reads and writes the ledger tables of a state store. */
 export class Ledger {
   constructor(private readonly store: StateStore) {}
@@ -150,8 +166,7 @@ export class Ledger {
     this.store.transaction((db) => {
       const pass = db.prepare('SELECT * FROM passes WHERE id = ?').get(id) as any;
       if (!pass) throw new MfluxError('Internal', `ledger: pass ${id} does not exist`);
-      // The final records replace the provisional ones recordDeployments wrote right after the apply.
-      db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(id);
+
       db.prepare('UPDATE passes SET outcome = ?, reasons = ?, changes = ?, finished_wall = ?, finished_cluster = ? WHERE id = ?').run(
         f.outcome,
         JSON.stringify(f.reasons),
@@ -160,14 +175,10 @@ export class Ledger {
         f.finishedCluster,
         id,
       );
-      const ins = db.prepare(
-        `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const d of f.deployments) ins.run(id, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
+      // The final records replace the provisional ones recordApplied wrote right after the apply.
+      writeDeployments(db, id, f.deployments);
       if (f.inventory) {
-        const up = db.prepare('INSERT INTO inventory (source, ref, applied) VALUES (?, ?, ?) ON CONFLICT (source, ref) DO UPDATE SET applied = excluded.applied');
-        for (const [ref, obj] of f.inventory.upserts) up.run(pass.source, ref, JSON.stringify(obj));
+        upsertInventory(db, pass.source, f.inventory.upserts);
         const del = db.prepare('DELETE FROM inventory WHERE source = ? AND ref = ?');
         for (const ref of f.inventory.deletes) del.run(pass.source, ref);
       }
@@ -187,14 +198,8 @@ export class Ledger {
     this.store.transaction((db) => {
       const pass = db.prepare('SELECT source FROM passes WHERE id = ?').get(id) as { source: string } | undefined;
       if (!pass) throw new MfluxError('Internal', `ledger: pass ${id} does not exist`);
-      const up = db.prepare('INSERT INTO inventory (source, ref, applied) VALUES (?, ?, ?) ON CONFLICT (source, ref) DO UPDATE SET applied = excluded.applied');
-      for (const [ref, obj] of inventory) up.run(pass.source, ref, JSON.stringify(obj));
-      db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(id);
-      const ins = db.prepare(
-        `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const d of deployments) ins.run(id, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
+      upsertInventory(db, pass.source, inventory);
+      writeDeployments(db, id, deployments);
     });
   }
 

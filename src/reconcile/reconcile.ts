@@ -357,7 +357,8 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     return { ...base, outcome: 'Failed', reason: (err as Error).message, retryable, requeueAfter: retryable ? 30_000 : undefined, reasons: [{ code: isMfluxError(err) ? err.code : 'Internal', object: o.sourceName, message: (err as Error).message }] };
   }
   const persist = (also?: () => void) => (o.persist ? o.persist(also) : also?.());
-  if (o.quietInSync && (await stillInSync(o.client, cache, revision.commit))) {
+  const inSync = await stillInSync(o.client, cache, revision.commit);
+  if (inSync && o.quietInSync) {
     return { ...base, outcome: 'NoChange', reason: `${revision.revision} is already applied`, revision, retryable: false, requeueAfter: o.intervalMs };
   }
   if (o.coalesce) await recordSuperseded(o, state.lastAttemptedRevision, revision);
@@ -407,9 +408,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
   const interrupted = (what: string) => `interrupted ${what} ${revision.revision}; what was applied stays applied and the next pass continues`;
 
   try {
-    if (await stillInSync(o.client, cache, revision.commit)) {
-      return finish('NoChange', `${revision.revision} is already applied`);
-    }
+    if (inSync) return finish('NoChange', `${revision.revision} is already applied`);
     const prepared = await preparePlan({
       source: o.source,
       client: o.client,

@@ -4,7 +4,7 @@ import { rolloutStatus } from '../../cluster/rollout-status.js';
 import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf } from '../options.js';
 import { ClusterSession, runInSession } from '../session.js';
-import { parseDeploymentArg } from './view.js';
+import { notFound, parseDeploymentArg } from './view.js';
 import { reportWatch, watchRollouts } from './watch.js';
 
 /** RolloutStatusOptions are `mflux rollout status`'s flags. */
@@ -29,7 +29,7 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
     const timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
     const d = session.sim.api.get('Deployment', ns, name);
     if (!d) {
-      io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);
+      io.err(notFound('Deployment', name));
       return EXIT.bad;
     }
     if (opts.revision !== undefined) {
@@ -83,7 +83,7 @@ async function followSaved(arg: string, opts: RolloutStatusOptions, io: IO): Pro
     const run = await runInSession(() => sessionOf(opts, 'read'), io, (session) => {
       const d = session.sim.api.get('Deployment', ns, name);
       if (!d) {
-        io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);
+        io.err(notFound('Deployment', name));
         return (code = EXIT.bad);
       }
       if (opts.revision !== undefined && last === '') {

@@ -44,7 +44,7 @@ function kindPrefix(kind: string): string {
 }
 
 /** notFound is the API server's NotFound line as kubectl prints it: `deployments.apps "x" not found`, `pods "x" not found`. */
-function notFound(kind: string, name: string): string {
+export function notFound(kind: string, name: string): string {
   const info = BUILTIN_KINDS.find((k) => k.kind === kind);
   const resource = info ? `${info.plural}${info.group ? `.${info.group}` : ''}` : `${kind.toLowerCase()}s`;
   return `Error from server (NotFound): ${resource} "${name}" not found\n`;
@@ -130,7 +130,7 @@ export async function rolloutHistoryCommand(arg: string, opts: GetOptions & { re
     return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
       const d = s.sim.api.get('Deployment', opts.namespace ?? 'default', name);
       if (!d) {
-        io.err(`Error from server (NotFound): deployments.apps "${name}" not found\n`);
+        io.err(notFound('Deployment', name));
         return EXIT.bad;
       }
       const revision = opts.revision !== undefined ? Number.parseInt(opts.revision, 10) : undefined;
