@@ -8,7 +8,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import { type Ledger, TERMINAL_OUTCOMES } from '../ledger/index.js';
 import type { Policy, Reason } from '../plan/index.js';
 import { type ReconcileResult, newParseCache, reconcileOnce } from '../reconcile/index.js';
-import { type GitSource, type RefWatcher, openSource, scrub, watchRefs } from '../source/index.js';
+import { type GitSource, type RefWatcher, openSource, watchRefs } from '../source/index.js';
 import type { SourceConfig } from './config.js';
 import type { DaemonMetrics } from './metrics.js';
 
@@ -105,9 +105,9 @@ export class SourceRunner {
     w.stop.addEventListener('abort', () => this.wake.abort(), { once: true });
   }
 
-  /** url is the repository without any credentials, for logs and status. */
+  /** url is the repository as configured (the config refuses credentials written into a URL, so it is safe to show). */
   get url(): string {
-    return scrub(this.cfg.repo.replace(/\/\/[^@/]*@/, '//'), []);
+    return this.cfg.repo;
   }
 
   /** start begins the loop (the first pass runs at once). */
@@ -155,7 +155,11 @@ export class SourceRunner {
     this.source = src;
     if (src.localGitDir) {
       // A local repository tells us when its ref moves: no need to wait for the interval.
-      this.watcher = watchRefs(src.localGitDir, () => this.trigger('watch'));
+      this.watcher = watchRefs(
+        src.localGitDir,
+        () => this.trigger('watch'),
+        (err) => this.log.warn(`watching ${src.localGitDir} failed (${err.message}); new commits are found by polling every ${this.cfg.intervalMs / 1000}s`),
+      );
       await this.watcher.ready;
     }
     return src;

@@ -16,9 +16,10 @@ export interface RefWatcher {
 /**
  * watchRefs calls `onChange` whenever a ref of the repository at `gitdir` changes. One ref move is
  * several file events (a lock file renamed onto the ref, maybe packed-refs rewritten): the caller
- * debounces, then resolves the ref again to see whether its commit moved.
+ * debounces, then resolves the ref again to see whether its commit moved. `onError` hears of a
+ * watcher failure; the caller's polling goes on regardless.
  */
-export function watchRefs(gitdir: string, onChange: () => void): RefWatcher {
+export function watchRefs(gitdir: string, onChange: () => void, onError: (err: Error) => void): RefWatcher {
   const watcher = chokidar.watch([nodePath.join(gitdir, 'refs'), nodePath.join(gitdir, 'packed-refs'), nodePath.join(gitdir, 'HEAD')], {
     ignoreInitial: true,
     // Lock files come and go during every ref update; the rename onto the ref is what counts.
@@ -27,6 +28,8 @@ export function watchRefs(gitdir: string, onChange: () => void): RefWatcher {
   });
   const fire = () => onChange();
   watcher.on('add', fire).on('change', fire).on('unlink', fire);
+  // A watcher that fails (out of inotify watches, the dir removed) must not take the process down: polling carries on.
+  watcher.on('error', (err) => onError(err instanceof Error ? err : new Error(String(err))));
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return { ready, close: () => watcher.close() };
 }
