@@ -144,7 +144,12 @@ export class SourceRunner {
       await this.w.clock.sleepUntil(this.nextRunAt, this.wake.signal);
       if (this.w.stop.aborted) break;
       if (this.w.clock.now() < this.nextRunAt) continue; // woken to re-read nextRunAt
-      await this.runOnce();
+      await this.runOnce().catch((err: Error) => {
+        // A bug in one pass must not end this source's schedule (or, unhandled, the whole daemon).
+        this.log.error(`pass crashed: ${err?.stack ?? err}`);
+        this.running = false;
+        this.schedule(this.cfg.intervalMs, 'interval');
+      });
     }
     await this.watcher?.close();
   }
