@@ -394,6 +394,41 @@ describe('mflux daemon (real process)', () => {
     expect((await d.stop('SIGINT')).code).toBe(0);
   });
 
+  test('sources run concurrently, but one source never runs two passes at once: triggers during a pass make one more pass after it', async () => {
+    const slow = newRepo();
+    const fast = new TestRepo('mflux-daemon-');
+    fast.write({ 'deploy/cfg.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fast}\ndata: {v: "1"}\n' }).commit('fast v1');
+    const cfg = config(slow.state, localSource('slow', slow.dir) + localSource('fast', fast.dir)).replace('podReadyAfter: 1s', 'podReadyAfter: 3s');
+    const d = await startDaemon(slow.root, cfg, { HOOK_SECRET: SECRET });
+    await until('the first passes', async () => (await d.get('/readyz')).status === 200, 30_000, d);
+    const slowV1 = head(slow.dir);
+
+    slow.write({ 'deploy/front.yaml': deployment('nginx:2.0') });
+    const slowSha = slow.commit('slow v2');
+    await until('the slow rollout to be under way', async () => (await sourceStatus(d, 'slow')).running, 10_000, d);
+    // While slow's pass waits for its pods, fast's commit is applied, and slow is asked again (twice).
+    fast.write({ 'deploy/cfg.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fast}\ndata: {v: "2"}\n' });
+    const fastSha = fast.commit('fast v2');
+    const fastPass = await until('fast to be applied', () => d.passes('fast').find((l) => l.revision === `main@sha1:${fastSha}`), 10_000, d);
+    expect(fastPass.outcome).toBe('Applied');
+    expect((await sourceStatus(d, 'slow')).running).toBe(true);
+    for (let i = 0; i < 2; i++) expect((await d.post('/hook/slow', '{}', { authorization: `Bearer ${SECRET}` })).status).toBe(202);
+
+    await until('slow to be applied and asked once more', () => d.passes('slow').length >= 3, 20_000, d);
+    // Time for a (wrong) fourth pass to show up if the two triggers were not folded into one.
+    await new Promise((r) => setTimeout(r, 1000));
+    const slowPasses = d.passes('slow');
+    expect(slowPasses.map((l) => [l.revision, l.outcome, l.trigger])).toEqual([
+      [`main@sha1:${slowV1}`, 'Applied', 'start'],
+      [`main@sha1:${slowSha}`, 'Applied', 'watch'],
+      [`main@sha1:${slowSha}`, 'NoChange', 'webhook'],
+    ]);
+    // No two passes of slow overlap: each starts after the previous one ended.
+    const spans = slowPasses.map((l) => ({ end: Date.parse(l.timestamp as string), start: Date.parse(l.timestamp as string) - (l.durationMs as number) }));
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.start).toBeGreaterThanOrEqual(spans[i - 1]!.end);
+    expect((await d.stop()).code).toBe(0);
+  });
+
   test('a second daemon on the same state dir exits 2 (StateLocked, naming the holder) and the first keeps running', async () => {
     const repo = newRepo();
     const d = await startDaemon(repo.root, config(repo.state, localSource('app', repo.dir)), { HOOK_SECRET: SECRET });
