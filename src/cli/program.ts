@@ -25,6 +25,13 @@ function policyOptions(cmd: Command): Command {
     .option('--block-impact <code>', 'make a downtime impact block: RecreateDowntime, ZeroAvailability, DoubleCapacity (repeatable)', collect);
 }
 
+function credentialOptions(cmd: Command): Command {
+  return cmd
+    .option('--username-file <file>', 'file holding the username (or $MFLUX_GIT_USERNAME)')
+    .option('--password-file <file>', 'file holding the password (or $MFLUX_GIT_PASSWORD)')
+    .option('--token-file <file>', 'file holding a bearer token (or $MFLUX_GIT_TOKEN)');
+}
+
 function simOptions(cmd: Command): Command {
   return cmd
     .option('--pod-ready-after <duration>', 'time from pod creation to Ready (default 10s)')
@@ -88,14 +95,13 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .action(async (d, o) => setExit(await advanceCommand(d, o, io)));
 
   const sourceOptions = (cmd: Command) =>
-    cmd
-      .requiredOption('--repo <dir|url>', 'Git repository: a local directory (read from its object store) or an http(s) URL')
-      .option('--ref <ref>', 'branch, tag or commit SHA', 'main')
-      .option('--path <dir>', 'only manifests under this directory of the repository', '')
-      .option('--name <name>', 'source name owning the applied objects (default: the repository base name)')
-      .option('--username-file <file>', 'file holding the username (or $MFLUX_GIT_USERNAME)')
-      .option('--password-file <file>', 'file holding the password (or $MFLUX_GIT_PASSWORD)')
-      .option('--token-file <file>', 'file holding a bearer token (or $MFLUX_GIT_TOKEN)');
+    credentialOptions(
+      cmd
+        .requiredOption('--repo <dir|url>', 'Git repository: a local directory (read from its object store) or an http(s) URL')
+        .option('--ref <ref>', 'branch, tag or commit SHA', 'main')
+        .option('--path <dir>', 'only manifests under this directory of the repository', '')
+        .option('--name <name>', 'source name owning the applied objects (default: the repository base name)'),
+    );
 
   policyOptions(simOptions(stateOptions(sourceOptions(program.command('reconcile')))))
     .description('one GitOps pass: fetch, plan, apply in place, wait for rollouts, prune, record in the ledger')
@@ -115,19 +121,17 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('-o, --output <format>', 'text | json')
     .action(async (target, o) => setExit(await historyCommand(target, o, io)));
 
-  stateOptions(program.command('rollback'))
-    .description('roll a Deployment back through Git: commit revision N\'s manifest (default: the revision before the current one); the next reconcile rolls it out')
-    .argument('<deployment/NAME>')
-    .option('--to-revision <n>', 'the ledger revision to restore (default: the previous one)')
-    .option('--repo <dir>', 'local clone to commit to (default: the repository the ledger read it from)')
-    .option('--branch <name>', 'commit on this new branch (from HEAD) instead of the current branch; the checkout is left alone')
-    .option('--push', 'push the branch to origin (http(s); credentials as for reconcile)')
-    .option('--dry-run', 'print the diff of the file and change nothing')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .option('--username-file <file>', 'file holding the username (or $MFLUX_GIT_USERNAME)')
-    .option('--password-file <file>', 'file holding the password (or $MFLUX_GIT_PASSWORD)')
-    .option('--token-file <file>', 'file holding a bearer token (or $MFLUX_GIT_TOKEN)')
-    .action(async (target, o) => setExit(await rollbackCommand(target, o, io)));
+  credentialOptions(
+    stateOptions(program.command('rollback'))
+      .description('roll a Deployment back through Git: commit revision N\'s manifest (default: the revision before the current one); the next reconcile rolls it out')
+      .argument('<deployment/NAME>')
+      .option('--to-revision <n>', 'the ledger revision to restore (default: the previous one)')
+      .option('--repo <dir>', 'local clone to commit to (default: the repository the ledger read it from)')
+      .option('--branch <name>', 'commit on this new branch (from HEAD) instead of the current branch; the checkout is left alone')
+      .option('--push', 'push the branch to origin (http(s); credentials as for reconcile)')
+      .option('--dry-run', 'print the diff of the file and change nothing')
+      .option('-n, --namespace <ns>', 'namespace', 'default'),
+  ).action(async (target, o) => setExit(await rollbackCommand(target, o, io)));
 
   stateOptions(program.command('trace'))
     .description('from a Deployment to its origin: source, file:line, commit, ledger revision and ReplicaSet, and drift from Git')
