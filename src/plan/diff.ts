@@ -1,4 +1,5 @@
 /** Unified YAML diffs of plan entries, for `mflux diff` (Secrets masked). */
+import { structuredPatch } from 'diff';
 import { dump } from 'js-yaml';
 import type { KubeObject } from '../core/index.js';
 import { maskSecret, normalise, type PlanEntry } from './plan.js';
@@ -9,54 +10,36 @@ export function toYAML(obj: unknown): string {
 }
 
 /**
- * unifiedDiff compares two texts line by line (longest common subsequence) and writes a unified
- * diff with `context` lines around each change; "" when equal.
+ * MAX_EDIT_LENGTH bounds the Myers search (time grows with lines × edits): two texts that differ by
+ * more lines than this are shown as one hunk that replaces the whole text, instead of minutes of CPU.
+ */
+const MAX_EDIT_LENGTH = 4000;
+
+/**
+ * unifiedDiff compares two texts line by line (Myers' O(ND) algorithm, from the `diff` package, so a
+ * long file with a few changes costs little memory) and writes a unified diff with `context` lines
+ * around each change; "" when equal. Lines are compared exactly: a CRLF file keeps its `\r`.
  */
 export function unifiedDiff(a: string, b: string, labelA: string, labelB: string, context = 3): string {
   if (a === b) return '';
-  const x = a === '' ? [] : a.replace(/\n$/, '').split('\n');
-  const y = b === '' ? [] : b.replace(/\n$/, '').split('\n');
-  const n = x.length;
-  const m = y.length;
-  // lcs[i][j] = length of the LCS of x[i..] and y[j..]
-  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-  const ops: { t: ' ' | '-' | '+'; line: string; ai: number; bi: number }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) ops.push({ t: ' ', line: x[i]!, ai: i++, bi: j++ });
-    // Deletions before insertions within a change, as diff(1) and git print them.
-    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ t: '-', line: x[i]!, ai: i++, bi: j });
-    else ops.push({ t: '+', line: y[j]!, ai: i, bi: j++ });
-  }
+  // Both texts end with a newline for the comparison, so no "\ No newline at end of file" markers appear.
+  const x = a === '' || a.endsWith('\n') ? a : `${a}\n`;
+  const y = b === '' || b.endsWith('\n') ? b : `${b}\n`;
   const out: string[] = [`--- ${labelA}`, `+++ ${labelB}`];
-  let k = 0;
-  while (k < ops.length) {
-    if (ops[k]!.t === ' ') {
-      k++;
-      continue;
-    }
-    let start = Math.max(0, k - context);
-    let end = k;
-    // Extend the hunk while changes are within 2·context lines of each other.
-    for (;;) {
-      while (end < ops.length && ops[end]!.t !== ' ') end++;
-      let next = end;
-      while (next < ops.length && ops[next]!.t === ' ' && next - end < 2 * context) next++;
-      if (next < ops.length && ops[next]!.t !== ' ' && next - end <= 2 * context) end = next;
-      else break;
-    }
-    const stop = Math.min(ops.length, end + context);
-    const hunk = ops.slice(start, stop);
-    const aStart = hunk[0]!.ai;
-    const bStart = hunk[0]!.bi;
-    const aLen = hunk.filter((o) => o.t !== '+').length;
-    const bLen = hunk.filter((o) => o.t !== '-').length;
-    out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
-    for (const o of hunk) out.push(`${o.t}${o.line}`);
-    k = stop;
-    start = stop;
+  const patch = structuredPatch(labelA, labelB, x, y, undefined, undefined, { context, maxEditLength: MAX_EDIT_LENGTH });
+  if (!patch) {
+    // Too different to diff cheaply: one hunk that removes every old line and adds every new one.
+    const old = x === '' ? [] : x.slice(0, -1).split('\n');
+    const neu = y === '' ? [] : y.slice(0, -1).split('\n');
+    out.push(`@@ -${old.length === 0 ? 0 : 1},${old.length} +${neu.length === 0 ? 0 : 1},${neu.length} @@`);
+    for (const l of old) out.push(`-${l}`);
+    for (const l of neu) out.push(`+${l}`);
+    return `${out.join('\n')}\n`;
+  }
+  for (const h of patch.hunks) {
+    // A hunk that covers no lines on one side names the line before it, as diff(1) and git do.
+    out.push(`@@ -${h.oldLines === 0 ? h.oldStart - 1 : h.oldStart},${h.oldLines} +${h.newLines === 0 ? h.newStart - 1 : h.newStart},${h.newLines} @@`);
+    for (const l of h.lines) if (!l.startsWith('\\')) out.push(l);
   }
   return `${out.join('\n')}\n`;
 }
