@@ -70,16 +70,25 @@ export function documentAt(content: string, line: number): { lines: string[]; st
   return { lines, start: r.start, end };
 }
 
-/** replaceDocument puts `docText`'s lines in place of the document at `line` of `content`; everything else stays byte for byte. */
+/**
+ * replaceDocument puts `docText`'s lines in place of the document at `line` of `content`; everything
+ * else stays byte for byte. The new lines take the line ending of the document they replace (a
+ * CRLF file stays CRLF).
+ */
 export function replaceDocument(content: string, line: number, docText: string): string {
   const { lines, start, end } = documentAt(content, line);
-  return [...lines.slice(0, start), ...docText.split('\n'), ...lines.slice(end)].join('\n');
+  const cr = start < end && lines[start]!.endsWith('\r') ? '\r' : '';
+  return [...lines.slice(0, start), ...docText.split(/\r?\n/).map((l) => l + cr), ...lines.slice(end)].join('\n');
 }
 
 /** documentText is the verbatim text of the document at `line` (trailing blank lines dropped). */
 export function documentText(content: string, line: number): string {
   const { lines, start, end } = documentAt(content, line);
-  return lines.slice(start, end).join('\n');
+  // Lines come out without their CR: the text is the document's, not its file's line endings.
+  return lines
+    .slice(start, end)
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    .join('\n');
 }
 
 /** locateObject finds a Deployment (or any kind) by namespace/name among the manifests at a commit. */

@@ -20,7 +20,14 @@ describe('replaceDocument', () => {
 
   test('documentText takes a document verbatim, comments included, without trailing blank lines', () => {
     expect(documentText(file, 4)).toBe('# B\nb: 1');
-    expect(documentText('k: v\r\n---\r\nz: 1\r\n', 3)).toBe('z: 1\r');
+    expect(documentText('k: v\r\n---\r\nz: 1\r\n', 3)).toBe('z: 1');
+  });
+
+  test('a CRLF file round-trips byte for byte, and a replaced document keeps CRLF', () => {
+    const crlf = 'k: v\r\n---\r\n# c\r\nz: 1\r\ny: 2\r\n\r\n---\r\nq: 1\r\n';
+    for (const line of [1, 3, 8]) expect(replaceDocument(crlf, line, documentText(crlf, line))).toBe(crlf);
+    expect(replaceDocument(crlf, 3, 'z: 2\ny: 3')).toBe('k: v\r\n---\r\nz: 2\r\ny: 3\r\n\r\n---\r\nq: 1\r\n');
+    expect(replaceDocument(file, 4, documentText(file, 4))).toBe(file);
   });
 });
 

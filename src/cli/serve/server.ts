@@ -15,9 +15,21 @@ import { SelectorError, parseFieldSelector, parseLabelSelector } from './selecto
 /** SERVER_VERSION is what `/version` reports (the simulator follows v1.31 semantics). */
 export const SERVER_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0-mflux', gitCommit: '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z', goVersion: 'n/a', compiler: 'mflux', platform: 'linux/amd64' };
 
-/** protoField encodes one length-delimited protobuf field (wire type 2). */
-function protoField(field: number, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([(field << 3) | 2, payload.length]), payload]);
+/** varint encodes a non-negative integer as a protobuf base-128 varint (300 → ac 02). */
+export function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    bytes.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  bytes.push(v);
+  return Buffer.from(bytes);
+}
+
+/** protoField encodes one length-delimited protobuf field (wire type 2): key, varint length, payload. */
+export function protoField(field: number, payload: Buffer): Buffer {
+  return Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload]);
 }
 
 /**
