@@ -98,7 +98,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     credentialOptions(
       cmd
         .requiredOption('--repo <dir|url>', 'Git repository: a local directory (read from its object store) or an http(s) URL')
-        .option('--ref <ref>', 'branch, tag or commit SHA', 'main')
+        .option('--ref <ref>', "branch, tag or commit SHA (default: the repository's HEAD — its checked-out or default branch)")
         .option('--path <dir>', 'only manifests under this directory of the repository', '')
         .option('--name <name>', 'source name owning the applied objects (default: the repository base name)'),
     );

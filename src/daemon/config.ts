@@ -20,7 +20,8 @@ export interface SourceConfig {
   name: string;
   /** repo is an absolute local path or an http(s) URL (without credentials). */
   repo: string;
-  ref: string;
+  /** ref is the branch, tag or commit to follow; undefined follows the repository's HEAD. */
+  ref: string | undefined;
   /** path is the repository subdirectory holding the manifests; "" is the root. */
   path: string;
   intervalMs: number;
@@ -170,7 +171,7 @@ const SourceSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .describe('An http(s) URL, or a local repository path (relative to the config file).'),
-    ref: z.string().min(1, 'must not be empty').default('main').describe('Branch, tag or commit to follow.'),
+    ref: z.string().min(1, 'must not be empty').optional().describe("Branch, tag or commit to follow (default: the repository's HEAD)."),
     path: z
       .string()
       .superRefine((s, ctx) => {

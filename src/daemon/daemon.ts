@@ -213,7 +213,7 @@ export class Daemon {
       sources.push({
         name: r.cfg.name,
         url: r.url,
-        ref: r.cfg.ref,
+        ref: r.cfg.ref ?? 'HEAD',
         path: r.cfg.path,
         interval: `${r.cfg.intervalMs / 1000}s`,
         lastAttemptedRevision: st.lastAttemptedRevision ?? null,

@@ -19,6 +19,9 @@
 import nodeFs from 'node:fs';
 import type { PromiseFsClient } from 'isomorphic-git';
 
+/** SourceFs is the filesystem a Git source reads and writes through (node:fs in production; injectable for tests). */
+export type SourceFs = typeof nodeFs;
+
 const LOOSE_OBJECT = /[\\/]objects[\\/]([0-9a-f]{2})[\\/]([0-9a-f]{38})$/;
 const CACHED_DIR = /[\\/]objects[\\/](?:pack|[0-9a-f]{2})$/;
 
@@ -33,7 +36,7 @@ export interface CacheFsStats {
 
 type Listing = Promise<{ names: string[]; set: Set<string> } | NodeJS.ErrnoException>;
 
-/** CachingFs is an isomorphic-git `fs` client (it exposes `promises`) backed by node:fs. */
+/** CachingFs is an isomorphic-git `fs` client (it exposes `promises`) backed by an injected fs (node:fs by default). */
 export class CachingFs {
   readonly stats: CacheFsStats = { realCalls: 0, cachedAnswers: 0 };
   readonly promises: PromiseFsClient['promises'] & Record<string, (...args: any[]) => Promise<any>>;
@@ -41,9 +44,12 @@ export class CachingFs {
   private dirStats = new Map<string, Promise<nodeFs.Stats>>();
   private readonly enabled: boolean;
 
-  constructor(opts: { enabled?: boolean } = {}) {
+  private readonly real: typeof nodeFs.promises;
+
+  constructor(opts: { enabled?: boolean; fs?: SourceFs } = {}) {
     this.enabled = opts.enabled ?? true;
-    const real = nodeFs.promises;
+    const real = (opts.fs ?? nodeFs).promises;
+    this.real = real;
     const count = <T>(p: Promise<T>): Promise<T> => {
       this.stats.realCalls++;
       return p;
@@ -127,7 +133,7 @@ export class CachingFs {
     let p = this.listings.get(dir);
     if (!p) {
       this.stats.realCalls++;
-      p = nodeFs.promises.readdir(dir).then(
+      p = this.real.readdir(dir).then(
         (names) => ({ names, set: new Set(names) }),
         (err: NodeJS.ErrnoException) => err,
       );

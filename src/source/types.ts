@@ -11,7 +11,7 @@ export interface Credentials {
 export interface SourceOptions {
   /** repo is a local directory (worktree or bare repository, or a file:// URL) or an http(s) URL. */
   repo: string;
-  /** ref is a branch, tag, full refname or commit SHA (full or short); default 'main'. */
+  /** ref is a branch, tag, full refname or commit SHA (full or short); absent: the repository's HEAD (a local repository's checked-out branch, a remote's default branch). */
   ref?: string;
   /** path is the repository subdirectory holding the manifests; default '' (the root). */
   path?: string;
@@ -20,11 +20,13 @@ export interface SourceOptions {
   credentials?: Credentials;
   /** timeoutMs bounds network inactivity for remote operations; default 60000. */
   timeoutMs?: number;
+  /** fs is the filesystem every file access goes through; default node:fs. */
+  fs?: typeof import('node:fs');
 }
 
 /** Revision describes one commit as reached through a ref. */
 export interface Revision {
-  /** ref is the ref as configured (branch, tag or SHA). */
+  /** ref is the ref it was reached through: as configured (branch, tag or SHA), or the branch HEAD named when none was. */
   ref: string;
   /** commit is the full 40-hex commit SHA. */
   commit: string;

@@ -85,7 +85,7 @@ describe('defaults and resolution', () => {
       log: { level: 'info', format: 'json' },
       simulation: {},
       policy: { maxPrune: '20%', block: [] },
-      sources: [{ name: 'app', repo: path.join(dir, 'repo'), ref: 'main', path: '', intervalMs: 60_000, timeoutMs: 300_000 }],
+      sources: [{ name: 'app', repo: path.join(dir, 'repo'), ref: undefined, path: '', intervalMs: 60_000, timeoutMs: 300_000 }],
       warnings: [],
     });
   });
@@ -111,7 +111,7 @@ describe('defaults and resolution', () => {
     expect(c.apiServer).toEqual({ host: '127.0.0.1', port: 6443 });
     expect(c.sources).toEqual([
       { name: 'a', repo: 'https://git.example.com/org/repo.git', ref: 'v1.2.0', path: 'deploy/prod', intervalMs: 1000, timeoutMs: 600_000 },
-      { name: 'b-2', repo: '/srv/repo', ref: 'main', path: '', intervalMs: 60_000, timeoutMs: 300_000 },
+      { name: 'b-2', repo: '/srv/repo', ref: undefined, path: '', intervalMs: 60_000, timeoutMs: 300_000 },
     ]);
   });
 

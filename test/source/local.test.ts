@@ -70,6 +70,35 @@ describe('local repository read in place', () => {
     expect((await caught(openSource({ repo: notRepo, stateDir: fresh() }))).code).toBe('NotFound');
   });
 
+  test('with no --ref the checked-out branch is followed (master here), a detached HEAD is its commit, an empty ref is a Usage error', async () => {
+    const repo = fresh();
+    fs.mkdirSync(repo, { recursive: true });
+    git(repo, 'init', '--quiet', '--initial-branch=master');
+    const c1 = commit(repo, 'one', { 'a.yaml': 'a: 1\n' });
+    const src = await openSource({ repo, stateDir: fresh() });
+    const { revision } = await src.resolve();
+    expect(revision.revision).toBe(`master@sha1:${c1}`);
+    expect(revision.ref).toBe('master');
+    // Revisions read before any resolve name the branch too.
+    expect((await (await openSource({ repo, stateDir: fresh() })).readCommit(c1)).revision).toBe(`master@sha1:${c1}`);
+    // Switching the checked-out branch switches what is followed (the repository's own HEAD).
+    git(repo, 'checkout', '--quiet', '-b', 'release');
+    const c2 = commit(repo, 'two', { 'a.yaml': 'a: 2\n' });
+    expect((await src.resolve(c1)).revision.revision).toBe(`release@sha1:${c2}`);
+    git(repo, 'checkout', '--quiet', '--detach', c1);
+    expect((await src.resolve(c2)).revision.revision).toBe(`sha1:${c1}`);
+    const empty = await caught(openSource({ repo, ref: '  ', stateDir: fresh() }));
+    expect(empty.code).toBe('Usage');
+    expect(empty.message).toContain('the ref is empty');
+    // A repository whose HEAD names a branch without commits.
+    const unborn = fresh();
+    fs.mkdirSync(unborn, { recursive: true });
+    git(unborn, 'init', '--quiet', '--initial-branch=trunk');
+    const err = await caught((await openSource({ repo: unborn, stateDir: fresh() })).resolve());
+    expect(err.code).toBe('RefNotFound');
+    expect(err.message).toContain('HEAD names branch trunk, which has no commits');
+  });
+
   test('a bare repository and a packed (gc) repository are read the same way', async () => {
     const work = initRepo(fresh());
     const c = commit(work, 'one', { 'x/a.yaml': 'a: 1\n', 'b.json': '{"b":2}\n' });

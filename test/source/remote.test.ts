@@ -147,10 +147,70 @@ describe('remote over smart HTTP', () => {
     const { revision } = await src.resolve();
     expect(revision.revision).toBe(`production@sha1:${c1}`);
     expect((await src.listManifests(c1)).map((f) => f.path)).toEqual(['a.yaml']);
-    // The default ref (main) does not exist there: a clear RefNotFound, not isomorphic-git's "Could not find HEAD".
+    // With no ref, HEAD is followed, and it names a branch that does not exist: a clear RefNotFound naming it, not isomorphic-git's "Could not find HEAD".
     const err = await caught((await openSource({ repo: `${server.url}/repo.git`, stateDir: fresh() })).resolve());
     expect(err.code).toBe('RefNotFound');
+    expect(err.message).toContain("the remote's HEAD names no existing branch; pass --ref (branches: production; tags: none)");
     expect(err.message).toContain('branches: production');
+  });
+
+  test('with no --ref the remote HEAD is followed: a repository whose default branch is master resolves as master@sha1', async () => {
+    const root = fresh();
+    const { bare, work } = makeRemote(root);
+    git(work, 'checkout', '--quiet', '-b', 'master');
+    const c1 = commit(work, 'one', { 'a.yaml': 'a: 1\n' });
+    git(work, 'push', '--quiet', 'origin', 'master', 'master:feature');
+    git(bare, 'symbolic-ref', 'HEAD', 'refs/heads/master');
+    const server = await serve(root);
+    const src = await openSource({ repo: `${server.url}/repo.git`, stateDir: fresh() });
+    const { revision } = await src.resolve();
+    expect(revision.revision).toBe(`master@sha1:${c1}`);
+    expect(revision.ref).toBe('master');
+    // The next commit on master is found by the next resolve (the mirror fetched refs/heads/master).
+    const c2 = commit(work, 'two', { 'a.yaml': 'a: 2\n' });
+    git(work, 'push', '--quiet', 'origin', 'master');
+    expect((await src.resolve(c1)).revision.revision).toBe(`master@sha1:${c2}`);
+  });
+
+  test('every file access goes through the injected fs: a disk that fills up while storing the pack leaves no clone behind', async () => {
+    const root = fresh();
+    const { work } = makeRemote(root);
+    const c1 = commit(work, 'one', { 'a.yaml': 'a: 1\n' });
+    git(work, 'push', '--quiet', 'origin', 'main');
+    const server = await serve(root);
+    const seen: string[] = [];
+    let full = true;
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const recording = new Proxy(fs, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop === 'promises') {
+          return new Proxy(v as object, {
+            get(t, p2) {
+              const f = Reflect.get(t, p2) as (...a: unknown[]) => unknown;
+              return typeof f === 'function' ? (...a: unknown[]) => (seen.push(`promises.${String(p2)}`), f.apply(t, a)) : f;
+            },
+          });
+        }
+        if (typeof v !== 'function') return v;
+        return (...a: unknown[]) => {
+          seen.push(String(prop));
+          if (full && prop === 'writeFileSync' && String(a[0]).endsWith('.pack')) throw enospc();
+          return (v as (...x: unknown[]) => unknown).apply(target, a);
+        };
+      },
+    }) as typeof fs;
+    const state = fresh();
+    const src = await openSource({ repo: `${server.url}/repo.git`, stateDir: state, fs: recording });
+    const err = await caught(src.resolve());
+    expect(err.code).toBe('SourceUnreachable');
+    expect(err.message).toContain('cannot store the fetched pack: ENOSPC');
+    expect(fs.existsSync(path.join(state, 'sources')) ? fs.readdirSync(path.join(state, 'sources')) : []).toEqual([]);
+    expect(seen).toEqual(expect.arrayContaining(['existsSync', 'rmSync', 'mkdirSync', 'writeFileSync', 'promises.writeFile', 'promises.readFile']));
+    // Space freed: the same source clones and reads.
+    full = false;
+    expect((await src.resolve()).revision.commit).toBe(c1);
+    expect((await src.listManifests(c1)).map((f) => f.path)).toEqual(['a.yaml']);
   });
 
   test('an unreachable server is SourceUnreachable (retryable); the existing clone is untouched and still readable', async () => {

@@ -40,7 +40,7 @@ async function openFromFlags(f: SourceFlags, o: CommonOptions): Promise<GitSourc
   const repo = isURL(f.repo) ? f.repo : path.resolve(f.repo);
   return openSource({
     repo,
-    ref: f.ref ?? 'main',
+    ref: f.ref,
     path: f.path ?? '',
     stateDir: stateDirOf(o),
     credentials: credentialsFrom({ env: process.env, usernameFile: f.usernameFile, passwordFile: f.passwordFile, tokenFile: f.tokenFile }),
