@@ -1,7 +1,8 @@
 /**
  * The guard: the rules that make mini-flux safe (DESIGN.md). mini-flux only ever applies; it
  * refuses any change that would need delete + re-create, any request to force or replace, and any
- * prune that would take a serving workload down. Pure: it marks plan entries, it writes nothing.
+ * prune that would take a serving workload down, and any object another source owns. Pure: it
+ * returns a verdict and a new plan, and writes nothing — not even to the plan it is given.
  */
 import { canonicalJSON, deepEqual } from '../core/index.js';
 import { resolveFenceposts } from '../manifests/index.js';
@@ -252,32 +253,62 @@ export function impactsOf(e: PlanEntry): Impact[] {
   return out;
 }
 
-/** GuardResult is a guarded plan: blocked entries, every reason, and the impacts found. */
+/** EntryVerdict is the guard's judgement of one plan entry: what blocks it, and the downtime it carries. */
+export interface EntryVerdict {
+  ref: string;
+  reasons: Reason[];
+  impacts: Impact[];
+}
+
+/** GuardResult is the verdict on a plan: a new plan (blocked entries marked), one verdict per entry, and the pass's verdict (blocked, every reason, every impact). */
 export interface GuardResult {
   plan: Plan;
+  verdicts: EntryVerdict[];
   reasons: Reason[];
   impacts: Impact[];
   blocked: boolean;
 }
 
+/** GuardInput is what the rules need beside the plan: the policy, the inventory size (prune limit) and which objects other sources own. */
+export interface GuardInput {
+  policy?: Policy;
+  inventorySize: number;
+  /** owners maps an object reference to the other source that owns it (its inventory holds it). */
+  owners?: Map<string, string>;
+}
+
 /**
- * guardPlan runs every rule over the whole plan. Any reason blocks the whole commit (the caller
- * applies nothing); impacts are reported, and block only when the policy says so.
+ * ownedElsewhere blocks declaring an object another source owns: each source would put back its
+ * own version every pass (Argo's FailOnSharedResource, on by default).
  */
-export function guardPlan(plan: Plan, opts: { policy?: Policy; inventorySize: number }): GuardResult {
+export function ownedElsewhere(e: PlanEntry, owners: Map<string, string> | undefined): Reason[] {
+  const other = owners?.get(e.ref);
+  if (other === undefined || !e.manifest) return [];
+  const where = e.origin ? `${e.origin.file}:${e.origin.line}: ` : '';
+  return [{ code: 'OwnedByAnotherSource', object: e.ref, file: e.origin?.file, line: e.origin?.line, message: `${e.ref}: ${where}already managed by source "${other}"; an object has one owner — remove it from one of the two sources` }];
+}
+
+/**
+ * guardPlan runs every rule over the whole plan and returns its verdict; the plan it is given is
+ * not touched. Any reason blocks the whole commit (the caller applies nothing); impacts are
+ * reported, and block only when the policy says so.
+ */
+export function guardPlan(plan: Plan, opts: GuardInput): GuardResult {
   const policy = opts.policy ?? DEFAULT_POLICY;
   const perEntry = new Map<PlanEntry, Reason[]>();
+  const impactsBy = new Map<PlanEntry, Impact[]>();
   const add = (e: PlanEntry, rs: Reason[]) => {
     if (rs.length) perEntry.set(e, [...(perEntry.get(e) ?? []), ...rs]);
   };
   const impacts: Impact[] = [];
   for (const e of plan.entries) {
+    add(e, ownedElsewhere(e, opts.owners));
     add(e, immutableChanges(e));
     if (e.action !== 'prune') add(e, forceRequests(e));
     add(e, servingPrune(e));
     const im = impactsOf(e);
     impacts.push(...im);
-    e.impact = im.map((i) => i.code);
+    impactsBy.set(e, im);
     const blocking = im.filter((i) => policy.block.includes(i.code));
     add(e, blocking.map((i) => reason(e, i.code, `${i.detail} (blocked by policy)`)));
   }
@@ -304,15 +335,22 @@ export function guardPlan(plan: Plan, opts: { policy?: Policy; inventorySize: nu
     }
   }
   const reasons: Reason[] = [];
-  for (const e of plan.entries) {
-    const rs = perEntry.get(e);
-    if (!rs) continue;
-    e.reasons = rs;
-    e.intended = e.action;
-    e.action = 'blocked';
+  const verdicts: EntryVerdict[] = [];
+  const entries = plan.entries.map((e): PlanEntry => {
+    const rs = perEntry.get(e) ?? [];
+    const im = impactsBy.get(e) ?? [];
+    verdicts.push({ ref: e.ref, reasons: rs, impacts: im });
     reasons.push(...rs);
-  }
+    const marked: PlanEntry = { ...e, impact: im.map((i) => i.code) };
+    // A blocked entry keeps what it would have done (intended), so reports can say "update (blocked)".
+    return rs.length ? { ...marked, reasons: rs, action: 'blocked', intended: e.action } : marked;
+  });
+  return { plan: { entries, counts: countActions(entries) }, verdicts, reasons, impacts, blocked: reasons.length > 0 };
+}
+
+/** countActions counts a plan's entries per action. */
+export function countActions(entries: PlanEntry[]): Record<PlanAction, number> {
   const counts: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 };
-  for (const e of plan.entries) counts[e.action]++;
-  return { plan: { entries: plan.entries, counts }, reasons, impacts, blocked: reasons.length > 0 };
+  for (const e of entries) counts[e.action]++;
+  return counts;
 }

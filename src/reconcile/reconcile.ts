@@ -239,20 +239,9 @@ export async function preparePlan(o: {
     const seen = cache.synced.get(ref);
     return Boolean(seen && inventory.has(ref) && seen.oid === oidOf(p) && seen.fp === fingerprint(l));
   };
-  const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync });
+  const owners = o.owners?.(objects.map((p) => refOfObject(p.object)));
+  const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync, owners });
   if (planned.invalid === 0) for (const i of validate) cache.valid.add(objects[i]!.origin.file);
-  const owned = o.owners?.(objects.map((p) => refOfObject(p.object))) ?? new Map<string, string>();
-  if (owned.size > 0) {
-    // Argo's FailOnSharedResource, on by default: each source would put back its own version every pass (a rollout each time).
-    for (const p of objects) {
-      const ref = refOfObject(p.object);
-      const other = owned.get(ref);
-      if (other !== undefined) {
-        planned.reasons.push({ code: 'OwnedByAnotherSource', object: ref, file: p.origin.file, line: p.origin.line, message: `${ref}: ${p.origin.file}:${p.origin.line}: already managed by source "${other}"; an object has one owner — remove it from one of the two sources` });
-      }
-    }
-    planned.blocked = true;
-  }
   return { ...planned, objects, inventory, oidOf };
 }
 
@@ -268,6 +257,8 @@ export async function planObjects(o: {
   policy?: Policy;
   validate?: number[];
   inSync?: (ref: string, p: ParsedObject, live: KubeObject) => boolean;
+  /** owners maps each object another source owns to that source (the guard's OwnedByAnotherSource rule). */
+  owners?: Map<string, string>;
 }): Promise<{ reasons: Reason[]; blocked: boolean; impacts: Impact[]; plan: Plan; live: Map<string, KubeObject>; invalid: number }> {
   const { objects, inventory } = o;
   const validate = o.validate ?? [...objects.keys()];
@@ -301,7 +292,7 @@ export async function planObjects(o: {
     if (invalid.length > 0) return { reasons: invalid, blocked: false, impacts: [], plan: EMPTY_PLAN, live, invalid: invalid.length };
     throw err;
   }
-  const guard = guardPlan(plan, { policy: o.policy, inventorySize: inventory.size });
+  const guard = guardPlan(plan, { policy: o.policy, inventorySize: inventory.size, owners: o.owners });
   // The API server's own "field is immutable" rejection says less than the guard's reason for the same object.
   const guarded = new Set(guard.reasons.filter((r) => r.code === 'ImmutableFieldChange').map((r) => r.object));
   const reasons = [...guard.reasons, ...invalid.filter((r) => !(guarded.has(r.object) && r.message.includes('field is immutable')))];

@@ -422,7 +422,12 @@ describe('guardPlan', () => {
     const sel = update(deployment('web'), deployment('web', { labels: { app: 'web', v: '2' } }));
     const force = create(obj('ConfigMap', 'cfg', { data: {} }, { annotations: { 'kustomize.toolkit.fluxcd.io/force': 'enabled', 'mflux.dev/replace': 'true' } }), { file: 'cfg.yaml', line: 1 });
     const ok = update(obj('ConfigMap', 'other', { data: { a: '1' } }), obj('ConfigMap', 'other', { data: { a: '2' } }));
-    const g = guardPlan(plan(sel, force, ok), { inventorySize: 3 });
+    const input = plan(sel, force, ok);
+    const frozen = structuredClone(input);
+    const g = guardPlan(input, { inventorySize: 3 });
+    // The plan it was given is a value: untouched.
+    expect(input).toEqual(frozen);
+    const [gSel, gForce, gOk] = g.plan.entries;
     expect(g.blocked).toBe(true);
     expect(g.reasons.map((r) => [r.code, r.object, r.field])).toEqual([
       ['ImmutableFieldChange', 'Deployment/default/web', 'spec.selector'],
@@ -430,13 +435,18 @@ describe('guardPlan', () => {
       ['ForceReplaceRefused', 'ConfigMap/default/cfg', 'metadata.annotations["mflux.dev/replace"]'],
     ]);
     expect(g.reasons[1]).toMatchObject({ file: 'cfg.yaml', line: 1 });
-    expect(sel).toMatchObject({ action: 'blocked', intended: 'update' });
-    expect(sel.reasons).toHaveLength(1);
-    expect(force).toMatchObject({ action: 'blocked', intended: 'create' });
-    expect(force.reasons).toHaveLength(2);
-    expect(ok.action).toBe('update');
-    expect(ok.intended).toBeUndefined();
+    expect(gSel).toMatchObject({ action: 'blocked', intended: 'update' });
+    expect(gSel!.reasons).toHaveLength(1);
+    expect(gForce).toMatchObject({ action: 'blocked', intended: 'create' });
+    expect(gForce!.reasons).toHaveLength(2);
+    expect(gOk!.action).toBe('update');
+    expect(gOk!.intended).toBeUndefined();
     expect(g.plan.counts).toEqual({ create: 0, update: 1, unchanged: 0, prune: 0, blocked: 2 });
+    expect(g.verdicts.map((v) => [v.ref, v.reasons.length])).toEqual([
+      ['Deployment/default/web', 1],
+      ['ConfigMap/default/cfg', 2],
+      ['ConfigMap/default/other', 0],
+    ]);
   });
 
   test('a clean plan is not blocked and carries no reasons', () => {
@@ -451,8 +461,9 @@ describe('guardPlan', () => {
     let g = guardPlan(plan(warn), { inventorySize: 1 });
     expect(g.blocked).toBe(false);
     expect(codes(g.impacts)).toEqual(['RecreateDowntime']);
-    expect(warn.impact).toEqual(['RecreateDowntime']);
-    expect(warn.action).toBe('update');
+    expect(g.plan.entries[0]!.impact).toEqual(['RecreateDowntime']);
+    expect(g.verdicts[0]!.impacts.map((i) => i.code)).toEqual(['RecreateDowntime']);
+    expect(g.plan.entries[0]!.action).toBe('update');
 
     const other = mk();
     g = guardPlan(plan(other), { inventorySize: 1, policy: { maxPrune: '20%', block: ['ZeroAvailability'] } });
@@ -462,7 +473,22 @@ describe('guardPlan', () => {
     g = guardPlan(plan(block), { inventorySize: 1, policy: { maxPrune: '20%', block: ['RecreateDowntime'] } });
     expect(g.blocked).toBe(true);
     expect(g.reasons).toEqual([expect.objectContaining({ code: 'RecreateDowntime', object: 'Deployment/default/web', file: 'apps/web.yaml', line: 7, message: expect.stringContaining('(blocked by policy)') })]);
-    expect(block).toMatchObject({ action: 'blocked', intended: 'update', impact: ['RecreateDowntime'] });
+    expect(g.plan.entries[0]).toMatchObject({ action: 'blocked', intended: 'update', impact: ['RecreateDowntime'] });
+  });
+
+  test('OwnedByAnotherSource: an object another source owns blocks its entry (create, update or unchanged) and counts as blocked', () => {
+    const mine = create(obj('ConfigMap', 'mine', { data: {} }));
+    const theirs = { ...unchanged(obj('ConfigMap', 'shared', { data: {} })), origin: { file: 'shared.yaml', line: 3 } };
+    const g = guardPlan(plan(mine, theirs), { inventorySize: 1, owners: new Map([['ConfigMap/default/shared', 'other']]) });
+    expect(g.blocked).toBe(true);
+    expect(g.reasons).toEqual([
+      { code: 'OwnedByAnotherSource', object: 'ConfigMap/default/shared', file: 'shared.yaml', line: 3, message: 'ConfigMap/default/shared: shared.yaml:3: already managed by source "other"; an object has one owner — remove it from one of the two sources' },
+    ]);
+    expect(g.plan.entries.map((e) => [e.action, e.intended])).toEqual([
+      ['create', undefined],
+      ['blocked', 'unchanged'],
+    ]);
+    expect(g.plan.counts).toMatchObject({ create: 1, blocked: 1, unchanged: 0 });
   });
 
   test('force requests are checked on unchanged entries too, never on prunes', () => {
@@ -531,7 +557,7 @@ describe('guardPlan', () => {
     const cm = prune(obj('ConfigMap', 'web-config', { data: {} }));
     const g = guardPlan(plan(serving, cm), { inventorySize: 5 }); // limit 1
     expect(codes(g.reasons)).toEqual(['ServingWorkloadPrune']);
-    expect(cm.action).toBe('prune');
-    expect(serving).toMatchObject({ action: 'blocked', intended: 'prune' });
+    expect(g.plan.entries[1]!.action).toBe('prune');
+    expect(g.plan.entries[0]).toMatchObject({ action: 'blocked', intended: 'prune' });
   });
 });

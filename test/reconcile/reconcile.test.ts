@@ -220,6 +220,13 @@ describe('one object, one owner', () => {
     const dep = JSON.parse((await mflux(state, 'get', 'deploy', 'front', '-o', 'json')).stdout);
     expect(dep.spec.template.spec.containers[0].image).toBe('nginx:1');
 
+    // The printed plan shows the blocked entry and counts it (it used to print "+ Deployment/default/front" and 0 blocked).
+    const text = await mflux(state, 'reconcile', '--repo', two, '--name', 'two');
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('plan: 1 to create, 0 to update, 0 to prune, 0 unchanged, 1 blocked');
+    expect(text.stdout).toContain('Deployment/default/front (update blocked)');
+    expect(text.stdout).not.toMatch(/\+ Deployment\/default\/front/);
+
     const diff = await mflux(state, 'diff', '--repo', two, '--name', 'two');
     expect(diff.code).toBe(1);
     expect(diff.stderr).toContain('blocked: Deployment/default/front: front.yaml:1: already managed by source "one"');
