@@ -17,6 +17,7 @@ const LEVELS: Record<string, number> = {
   core: 0,
   source: 1,
   manifests: 2,
+  render: 2.5,
   cluster: 3,
   store: 4,
   'cluster/sim': 5,

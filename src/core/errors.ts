@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'DirtyWorkingTree'
   | 'RollbackBlocked'
   | 'PushFailed'
+  | 'KustomizeError'
+  | 'KustomizeUnsupported'
   | 'Internal';
 
 /** MfluxError is the base of all errors mini-flux raises on purpose; `code` is stable, `subject` names what it is about. */
