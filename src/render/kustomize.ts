@@ -438,13 +438,13 @@ class Build {
     const strict = new TextDecoder('utf-8', { fatal: true });
     for (const [key, bytes] of sorted) {
       if (kind === 'Secret') {
-        data[key] = Buffer.from(bytes).toString('base64');
+        data[key] = wrappedBase64(bytes);
         continue;
       }
       try {
         data[key] = strict.decode(bytes);
       } catch {
-        binary[key] = Buffer.from(bytes).toString('base64');
+        binary[key] = wrappedBase64(bytes);
       }
     }
     if (Object.keys(data).length > 0) obj.data = data;
@@ -611,6 +611,16 @@ class Build {
         this.refusePlugin(k, 'transformers', c);
     }
   }
+}
+
+/** wrappedBase64 is kyaml's encodeBase64: lines of 70 characters, each ending in a newline once there is more than one line. */
+function wrappedBase64(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes).toString('base64');
+  const lines = Math.floor(b64.length / 70) + 1;
+  if (lines <= 1) return b64;
+  let out = '';
+  for (let i = 0; i < b64.length; i += 70) out += `${b64.slice(i, i + 70)}\n`;
+  return out;
 }
 
 // ---------- resource-map operations ----------

@@ -44,4 +44,29 @@ export function memReader(files: Record<string, string>): TreeReader {
 /** CASES are the golden cases: the fixture folder (the reader's root) and the folder to build inside it. */
 export const CASES: { name: string; build: string }[] = [
   { name: 'podinfo', build: 'overlays/prod' },
+  { name: 'components', build: 'overlay' },
+  { name: 'rbac-prefix', build: '' },
+  { name: 'patches', build: '' },
+  { name: 'replacements', build: '' },
+  { name: 'transformers', build: '' },
+  { name: 'flux-plain', build: '' },
 ];
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/**
+ * fluxResources lists, as Flux's kustomize-controller generator does, the resources of a folder
+ * without a kustomization: every .yaml/.yml file below it in lexical walk order, except that a
+ * sub-folder holding a kustomization is listed itself and not entered.
+ */
+export function fluxResources(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (KUSTOMIZATION_FILES.some((k) => fs.existsSync(path.join(dir, p, k)))) out.push(`./${p}`);
+      else out.push(...fluxResources(dir, p));
+    } else if (/\.ya?ml$/.test(e.name)) out.push(`./${p}`);
+  }
+  return out;
+}
