@@ -38,7 +38,8 @@ export function nameSuffixHash(obj: Record<string, any>): string {
     if (mapOrEmpty(obj.binaryData) !== '') m.binaryData = obj.binaryData;
     encoded = goJSON(m);
   } else if (obj.kind === 'Secret') {
-    const m: Record<string, unknown> = { kind: 'Secret', type: obj.type ?? '', name: '', data: mapOrEmpty(obj.data) };
+    // A generated Secret always has a data map (kyaml creates it even when empty; output drops it).
+    const m: Record<string, unknown> = { kind: 'Secret', type: obj.type ?? '', name: '', data: mapOrEmpty(obj.data) === '' ? {} : obj.data };
     if (mapOrEmpty(obj.stringData) !== '') m.stringData = obj.stringData;
     encoded = goJSON(m);
   } else {
