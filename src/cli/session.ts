@@ -54,12 +54,12 @@ export class ClusterSession {
     this.store.commit(this.sim.drainChanges());
   }
 
-  /** close saves (in write mode) and releases the state dir. */
-  close(): void {
+  /** close saves (in write mode, unless `discard`) and releases the state dir. */
+  close(opts: { discard?: boolean } = {}): void {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.store.mode === 'write') this.save();
+      if (this.store.mode === 'write' && !opts.discard) this.save();
     } finally {
       this.store.close();
     }
@@ -67,21 +67,25 @@ export class ClusterSession {
 }
 
 /**
- * runInSession opens a session, runs a command in it and always closes it (saving in write
- * mode); any error becomes kubectl-style output and an exit code.
+ * runInSession opens a session, runs a command in it and always closes it; any error becomes
+ * kubectl-style output and an exit code. In write mode the cluster is saved only when the command
+ * returned: one that threw (a controller failing mid-sync, say) saves nothing of what it changed
+ * since the last save, so the state dir never holds a half-done step.
  */
 export async function runInSession(opts: SessionOptions | (() => SessionOptions), io: IO, fn: (s: ClusterSession) => number | Promise<number>): Promise<number> {
   let session: ClusterSession | undefined;
   let code: number;
+  let threw = false;
   try {
     session = ClusterSession.open(typeof opts === 'function' ? opts() : opts);
     code = await fn(session);
   } catch (err) {
+    threw = true;
     code = reportError(io, err);
   }
   if (session) {
     try {
-      session.close();
+      session.close({ discard: threw });
     } catch (err) {
       code = reportError(io, err);
     }

@@ -42,6 +42,9 @@ export function objKey(obj: KubeObject): string {
 /** INITIAL_NAMESPACES exist in every new cluster, as in a fresh kubeadm cluster. */
 export const INITIAL_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
+/** GENERATE_NAME_ATTEMPTS is how many names a generateName create draws before giving up (upstream: 8 in total). */
+export const GENERATE_NAME_ATTEMPTS = 8;
+
 /** ApiServer is the in-memory object store with API-server semantics. */
 export class ApiServer {
   readonly discovery = new Discovery();
@@ -161,17 +164,27 @@ export class ApiServer {
     return errors;
   }
 
-  /** create stores a new object (generateName supported); AlreadyExists if the name is taken. */
+  /**
+   * create stores a new object; AlreadyExists if the name is taken. A generated name (generateName)
+   * that collides is drawn again, up to GENERATE_NAME_ATTEMPTS in all, as upstream's API server
+   * does (RetryGenerateName): 10,000 pods of one ReplicaSet share 27^5 suffixes, so a collision is
+   * expected now and then and must never fail the request.
+   */
   create(input: KubeObject): KubeObject {
-    const withName = input.metadata?.name || !input.metadata?.generateName
-      ? input
-      : { ...input, metadata: { ...input.metadata, name: `${input.metadata.generateName}${this.ids.nameSuffix()}` } };
-    const { obj, info, existing } = this.prepare(withName);
-    if (existing) {
-      throw new MfluxError('AlreadyExists', `${resourceName(info)} "${obj.metadata.name}" already exists`, {
+    const generated = !input.metadata?.name && Boolean(input.metadata?.generateName);
+    let prepared: ReturnType<ApiServer['prepare']>;
+    for (let attempt = 1; ; attempt++) {
+      const withName = generated ? { ...input, metadata: { ...input.metadata, name: `${input.metadata.generateName}${this.ids.nameSuffix()}` } } : input;
+      prepared = this.prepare(withName);
+      if (!prepared.existing) break;
+      const { obj, info } = prepared;
+      if (generated && attempt < GENERATE_NAME_ATTEMPTS) continue;
+      const tried = generated ? ` (generateName "${input.metadata.generateName}": ${attempt} generated names were all taken; try again)` : '';
+      throw new MfluxError('AlreadyExists', `${resourceName(info)} "${obj.metadata.name}" already exists${tried}`, {
         subject: objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name),
       });
     }
+    const { obj, info } = prepared;
     const now = toRFC3339(this.clock.now());
     obj.metadata.uid = this.ids.uid();
     obj.metadata.creationTimestamp = now;
