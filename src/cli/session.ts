@@ -1,8 +1,8 @@
 /** Opening the simulated cluster from a state dir for one command, and saving it back. */
-import { type Clock, RealClock, VirtualClock, wallClockNow } from '../core/index.js';
+import { type Clock, RealClock, SecretDigester, VirtualClock, wallClockNow } from '../core/index.js';
 import { Simulation, type SimKnobs, META_KEYS } from '../cluster/sim/sim.js';
 import { SimClient } from '../cluster/sim/client.js';
-import { StateStore, type StoreMode } from '../store/index.js';
+import { StateStore, type StoreMode, loadSecretKey } from '../store/index.js';
 import { type IO, reportError } from './io.js';
 
 /** ClockKind chooses the virtual (default) or the real clock. */
@@ -36,7 +36,9 @@ export class ClusterSession {
       const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : opts.clockStart ?? Math.floor(wallClockNow() / 1000) * 1000);
       const meta: Record<string, string | undefined> = {};
       for (const k of Object.values(META_KEYS)) meta[k] = store.getMeta(k);
-      const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta });
+      // The key is read (or, by a writer, created) only when a Secret value is first digested.
+      const secrets = new SecretDigester(() => loadSecretKey(store.dir, store.mode));
+      const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta }, secrets);
       return new ClusterSession(store, sim, clock);
     } catch (err) {
       store.close();

@@ -1,8 +1,8 @@
 /** Unified YAML diffs of plan entries, for `mflux diff` (Secrets masked). */
 import { structuredPatch } from 'diff';
 import { dump } from 'js-yaml';
-import type { KubeObject } from '../core/index.js';
-import { maskSecret, normalise, type PlanEntry } from './plan.js';
+import { type KubeObject, maskSecret } from '../core/index.js';
+import { normalise, type PlanEntry } from './plan.js';
 
 /** toYAML renders an object the way kubectl does (sorted keys, no line folding). */
 export function toYAML(obj: unknown): string {

@@ -9,8 +9,8 @@ import {
   InvalidObjectError,
   MfluxError,
   deepEqual,
+  SecretDigester,
   objectRef,
-  redactSecret,
   toRFC3339,
 } from '../../core/index.js';
 import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../manifests/index.js';
@@ -54,15 +54,18 @@ export class ApiServer {
   private readonly dependents = new Map<string, Set<string>>();
   private readonly listeners: ChangeListener[] = [];
   private rv: number;
+  /** secrets digests Secret values: the simulated cluster keeps keyed digests, never the values themselves. */
+  readonly secrets: SecretDigester;
   /** dirty collects keys written since the last drain, for persisting (value: deleted?). */
   private readonly dirty = new Map<string, KubeObject | null>();
 
   constructor(
     private readonly clock: Clock,
     private readonly ids: IdSource,
-    initial: { objects?: KubeObject[]; resourceVersion?: number } = {},
+    initial: { objects?: KubeObject[]; resourceVersion?: number; secrets?: SecretDigester } = {},
   ) {
     this.rv = initial.resourceVersion ?? 0;
+    this.secrets = initial.secrets ?? SecretDigester.ephemeral();
     for (const obj of initial.objects ?? []) this.index(obj);
     for (const obj of initial.objects ?? []) if (obj.kind === 'CustomResourceDefinition') this.discovery.registerCRD(obj);
     for (const ns of INITIAL_NAMESPACES) {
@@ -124,8 +127,8 @@ export class ApiServer {
       throw new MfluxError('InvalidManifest', 'object is missing apiVersion, kind or metadata');
     }
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
-    // The simulated cluster keeps digests of Secret values, never the values themselves.
-    const obj = applyDefaults(redactSecret(input));
+    // The simulated cluster keeps keyed digests of Secret values, never the values themselves.
+    const obj = applyDefaults(this.secrets.redact(input));
     obj.metadata = { ...obj.metadata };
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;
