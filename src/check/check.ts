@@ -186,8 +186,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   for (const e of plan.entries) {
     if (e.action === 'unchanged') continue;
     out.changes.push({ object: e.ref, action: e.action, ...(e.intended ? { intended: e.intended } : {}), patch: e.patch });
-    // Masked Secret values can differ while their masked YAML does not: say which keys changed instead of showing nothing.
-    out.diffs.set(e.ref, entryDiff(e) || `# ${e.ref}: values masked; changed: ${e.patch.map((op) => `${op.op} ${op.path}`).join(', ')}\n`);
+    out.diffs.set(e.ref, entryDiff(e));
   }
   onPlanned?.();
   if (reasons.length > 0) return { ...out, outcome: prepared.blocked ? 'Blocked' : 'Invalid' };
