@@ -8,7 +8,7 @@
  * With `eachCommit`, a second cluster seeded from base replays every commit between base and head
  * one at a time, as a poller that saw each of them alone would have deployed them.
  */
-import { type Clock, type KubeObject, canonicalJSON, isMfluxError, isNamespaced, redactSecret } from '../core/index.js';
+import { type Clock, type KubeObject, canonicalJSON, isMfluxError, isNamespaced } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
@@ -151,7 +151,7 @@ async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => v
     const e = deployments.find((d) => d.ref === f.ref);
     findings.push(withCommit({ severity: 'info', code: 'RolloutWillNotComplete', object: f.ref, file: e?.origin?.file ?? null, line: e?.origin?.line ?? null, message: `${f.ref}: ${f.message}; the check starts from this state` }, base, 'base'));
   }
-  for (const e of writes) if (e.manifest) c.inventory.set(e.ref, redactSecret(e.manifest));
+  for (const e of writes) if (e.manifest) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of objects) c.origins.set(refOfObject(p.object), p.origin);
   await rememberSynced(c, objects, prepared.oidOf, base.commit);
   return { cluster: c, findings };
@@ -186,8 +186,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   for (const e of plan.entries) {
     if (e.action === 'unchanged') continue;
     out.changes.push({ object: e.ref, action: e.action, ...(e.intended ? { intended: e.intended } : {}), patch: e.patch });
-    // Masked Secret values can differ while their masked YAML does not: say which keys changed instead of showing nothing.
-    out.diffs.set(e.ref, entryDiff(e) || `# ${e.ref}: values masked; changed: ${e.patch.map((op) => `${op.op} ${op.path}`).join(', ')}\n`);
+    out.diffs.set(e.ref, entryDiff(e));
   }
   onPlanned?.();
   if (reasons.length > 0) return { ...out, outcome: prepared.blocked ? 'Blocked' : 'Invalid' };
@@ -211,7 +210,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
           : 'the rollout cannot make further progress';
     out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${why} (${f.message})` });
   }
-  for (const e of plan.entries) if (e.manifest && (e.action !== 'unchanged' || !c.inventory.has(e.ref))) c.inventory.set(e.ref, redactSecret(e.manifest));
+  for (const e of plan.entries) if (e.manifest && (e.action !== 'unchanged' || !c.inventory.has(e.ref))) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of prepared.objects) c.origins.set(refOfObject(p.object), p.origin);
   if (outcomes.some((x) => !x.ok)) return { ...out, outcome: 'RolloutFailed' };
   // Prune last, once every changed workload is healthy — as reconcile does.

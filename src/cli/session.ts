@@ -1,8 +1,8 @@
 /** Opening the simulated cluster from a state dir for one command, and saving it back. */
-import { type Clock, RealClock, VirtualClock, wallClockNow } from '../core/index.js';
+import { type Clock, RealClock, SecretDigester, VirtualClock, wallClockNow } from '../core/index.js';
 import { Simulation, type SimKnobs, META_KEYS } from '../cluster/sim/sim.js';
 import { SimClient } from '../cluster/sim/client.js';
-import { StateStore, type StoreMode } from '../store/index.js';
+import { StateStore, type StoreMode, loadSecretKey } from '../store/index.js';
 import { type IO, reportError } from './io.js';
 
 /** ClockKind chooses the virtual (default) or the real clock. */
@@ -36,7 +36,9 @@ export class ClusterSession {
       const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : opts.clockStart ?? Math.floor(wallClockNow() / 1000) * 1000);
       const meta: Record<string, string | undefined> = {};
       for (const k of Object.values(META_KEYS)) meta[k] = store.getMeta(k);
-      const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta });
+      // The key is read (or, by a writer, created) only when a Secret value is first digested.
+      const secrets = new SecretDigester(() => loadSecretKey(store.dir, store.mode));
+      const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta }, secrets);
       return new ClusterSession(store, sim, clock);
     } catch (err) {
       store.close();
@@ -54,12 +56,12 @@ export class ClusterSession {
     this.store.commit(this.sim.drainChanges());
   }
 
-  /** close saves (in write mode) and releases the state dir. */
-  close(): void {
+  /** close saves (in write mode, unless `discard`) and releases the state dir. */
+  close(opts: { discard?: boolean } = {}): void {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.store.mode === 'write') this.save();
+      if (this.store.mode === 'write' && !opts.discard) this.save();
     } finally {
       this.store.close();
     }
@@ -67,21 +69,25 @@ export class ClusterSession {
 }
 
 /**
- * runInSession opens a session, runs a command in it and always closes it (saving in write
- * mode); any error becomes kubectl-style output and an exit code.
+ * runInSession opens a session, runs a command in it and always closes it; any error becomes
+ * kubectl-style output and an exit code. In write mode the cluster is saved only when the command
+ * returned: one that threw (a controller failing mid-sync, say) saves nothing of what it changed
+ * since the last save, so the state dir never holds a half-done step.
  */
 export async function runInSession(opts: SessionOptions | (() => SessionOptions), io: IO, fn: (s: ClusterSession) => number | Promise<number>): Promise<number> {
   let session: ClusterSession | undefined;
   let code: number;
+  let threw = false;
   try {
     session = ClusterSession.open(typeof opts === 'function' ? opts() : opts);
     code = await fn(session);
   } catch (err) {
+    threw = true;
     code = reportError(io, err);
   }
   if (session) {
     try {
-      session.close();
+      session.close({ discard: threw });
     } catch (err) {
       code = reportError(io, err);
     }

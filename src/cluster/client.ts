@@ -29,6 +29,8 @@ export interface ClusterClient {
   validate(objs: KubeObject[], only?: number[]): Promise<{ index: number; error: Error & { code?: string } }[]>;
   /** nextChangeAt is, for a simulated cluster, the cluster time of its next self-driven change (a pod becoming ready, a deadline); undefined when none is pending or unknown. */
   nextChangeAt?(): number | undefined;
+  /** redact returns an object as this cluster keeps it when the cluster keeps no Secret values (the simulator: keyed digests), so plans compare like with like; idempotent. */
+  redact(obj: KubeObject): KubeObject;
   /** events returns events in the order they happened, optionally only those about one object. */
   events(involved?: { kind: string; namespace?: string; name: string }): Promise<KubeEvent[]>;
 }

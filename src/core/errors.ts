@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'StateCorrupt'
   | 'StateSchemaTooNew'
   | 'StateUnwritable'
+  | 'SecretKeyUnusable'
   | 'Usage'
   | 'Timeout'
   | 'ProgressDeadlineExceeded'

@@ -1,8 +1,8 @@
 /** Unified YAML diffs of plan entries, for `mflux diff` (Secrets masked). */
 import { structuredPatch } from 'diff';
 import { dump } from 'js-yaml';
-import type { KubeObject } from '../core/index.js';
-import { maskSecret, normalise, type PlanEntry } from './plan.js';
+import { type KubeObject, maskSecret } from '../core/index.js';
+import { normalise, type PlanEntry } from './plan.js';
 
 /** toYAML renders an object the way kubectl does (sorted keys, no line folding). */
 export function toYAML(obj: unknown): string {
@@ -50,5 +50,8 @@ export function entryDiff(e: PlanEntry): string {
   const action = e.intended ?? e.action;
   const from = action === 'create' ? '' : show(e.live);
   const to = action === 'prune' ? '' : show(e.applied);
-  return unifiedDiff(from, to, `live/${e.ref}`, `git/${e.ref}`);
+  const text = unifiedDiff(from, to, `live/${e.ref}`, `git/${e.ref}`);
+  // Masked Secret values can differ while their masked YAML does not: say which keys changed instead of showing nothing.
+  if (text === '' && e.patch.length > 0) return `# ${e.ref}: values masked; changed: ${e.patch.map((op) => `${op.op} ${op.path}`).join(', ')}\n`;
+  return text;
 }

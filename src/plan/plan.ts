@@ -4,7 +4,7 @@
  * cluster, no clock, no I/O — `check` renders the same Plan that `reconcile` applies.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { type KubeObject, cloneObject, isNamespaced, objectRef, redactSecret } from '../core/index.js';
+import { type KubeObject, SECRET_MASK, cloneObject, isNamespaced, maskSecret, maskSecretValue, objectRef } from '../core/index.js';
 import { applyDefaults, type Origin } from '../manifests/index.js';
 
 /** PlanAction is what happens to one object. */
@@ -61,6 +61,12 @@ export interface PlanInput {
   inventory: Map<string, KubeObject>;
   /** inSync lists refs the caller already knows to match (same manifest, live object untouched since): no diff is computed. */
   inSync?: Set<string>;
+  /**
+   * redact turns a desired object into the form the cluster keeps (ClusterClient.redact: the
+   * simulator keeps keyed digests of Secret values), so desired and live compare like with like and
+   * no Secret value goes further than this. Identity when absent (callers that plan only Deployments).
+   */
+  redact?: (obj: KubeObject) => KubeObject;
 }
 
 /** SERVER_METADATA are metadata fields the API server owns; they never take part in a diff. */
@@ -70,7 +76,7 @@ export const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creatio
 export const CONTROLLER_ANNOTATION_PREFIXES = ['deployment.kubernetes.io/', 'mflux.dev/', 'kubernetes.io/change-cause', 'kubectl.kubernetes.io/last-applied-configuration'];
 
 /** MASK replaces Secret values in every output. */
-export const MASK = '***';
+export const MASK = SECRET_MASK;
 
 /** refOfObject writes Kind/namespace/name, filling the default namespace for namespaced kinds. */
 export function refOfObject(obj: KubeObject): string {
@@ -111,8 +117,8 @@ export function merge3(last: unknown, desired: unknown, live: unknown): unknown 
 
 /** normalise strips what never counts as a difference: status, server metadata and controller-owned annotations. */
 export function normalise(obj: KubeObject): KubeObject {
-  // Secrets compare by digest: the cluster and the inventory keep digests only.
-  const { status: _status, ...rest } = redactSecret(obj);
+  // Secrets compare by keyed digest: computePlan redacts desired objects, and the cluster and the inventory keep digests only.
+  const { status: _status, ...rest } = obj;
   const metadata: Record<string, unknown> = { ...obj.metadata };
   for (const k of SERVER_METADATA) delete metadata[k];
   if (obj.metadata.annotations) {
@@ -128,22 +134,10 @@ export function maskPatch(kind: string, ops: Operation[]): Operation[] {
   if (kind !== 'Secret') return ops;
   return ops.map((op) => {
     if (!('value' in op)) return op;
-    if (/^\/(data|stringData)(\/|$)/.test(op.path)) return { ...op, value: maskValue(op.value) };
+    if (/^\/(data|stringData)(\/|$)/.test(op.path)) return { ...op, value: maskSecretValue(op.value) };
     if (op.path === '' || op.path === '/') return { ...op, value: maskSecret(op.value) };
     return op;
   });
-}
-
-function maskValue(v: unknown): unknown {
-  return isPlainObject(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, MASK])) : MASK;
-}
-
-/** maskSecret returns a copy of a Secret with every data/stringData value replaced by the mask. */
-export function maskSecret<T>(obj: T): T {
-  if (!isPlainObject(obj) || obj.kind !== 'Secret') return obj;
-  const out: Record<string, unknown> = { ...obj };
-  for (const k of ['data', 'stringData']) if (isPlainObject(out[k])) out[k] = maskValue(out[k]);
-  return out as T;
 }
 
 /** diffObjects is the RFC 6902 patch from one normalised object to another. */
@@ -176,7 +170,7 @@ export function computePlan(input: PlanInput): Plan {
   const entries: PlanEntry[] = [];
   const seen = new Set<string>();
   for (const { object, origin } of input.desired) {
-    const manifest = withNamespace(object);
+    const manifest = input.redact ? input.redact(withNamespace(object)) : withNamespace(object);
     const ref = refOfObject(manifest);
     seen.add(ref);
     const live = input.live.get(ref);

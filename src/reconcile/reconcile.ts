@@ -3,7 +3,7 @@
  * prune → ledger. It never sleeps on its own (the clock is an argument) and returns a result the
  * caller schedules from: {outcome, reason, requeueAfter, retryable}.
  */
-import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced, redactSecret } from '../core/index.js';
+import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
 import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
@@ -286,7 +286,7 @@ export async function planObjects(o: {
   }
   let plan: Plan;
   try {
-    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync });
+    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync, redact: (obj) => o.client.redact(obj) });
   } catch (err) {
     // A manifest too malformed to diff has been reported by validation already.
     if (invalid.length > 0) return { reasons: invalid, blocked: false, impacts: [], plan: EMPTY_PLAN, live, invalid: invalid.length };
@@ -426,7 +426,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     o.onProgress?.({ type: 'planned', plan });
     const changes = planChanges(plan);
     const newInventory = {
-      upserts: plan.entries.filter((e) => e.manifest && (e.action !== 'unchanged' || !inventory.has(e.ref))).map((e) => [e.ref, redactSecret(e.manifest!)] as [string, KubeObject]),
+      upserts: plan.entries.filter((e) => e.manifest && (e.action !== 'unchanged' || !inventory.has(e.ref))).map((e) => [e.ref, o.client.redact(e.manifest!)] as [string, KubeObject]),
       deletes: plan.entries.filter((e) => e.action === 'prune').map((e) => e.ref),
     };
     // Remember what is now in sync; after writes the live objects are read again (their generation moved).

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { MfluxError, isNamespaced } from '../core/index.js';
+import { LEGACY_DIGEST, MfluxError, isNamespaced } from '../core/index.js';
 import type { KubeEvent, KubeObject } from '../core/index.js';
 import type { SnapshotChanges, StoreMode, StoredEvent } from './types.js';
 
@@ -86,6 +86,19 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE pass_deployments ADD COLUMN rollback_to INTEGER;`,
   // 4: who owns an object, looked up by object (one object must have one owning source).
   `CREATE INDEX inventory_by_ref ON inventory (ref, source);`,
+  // 5: Secret values were kept as unkeyed sha256 digests, which can be checked against guessed values
+  // offline. They cannot be turned into keyed digests (the values are gone), so each is replaced by a
+  // placeholder that matches no value (core LEGACY_DIGEST): the next pass sees every Secret as changed
+  // and re-applies it from Git, which stores keyed digests. secure_delete zeroes the old row contents.
+  `PRAGMA secure_delete = ON;
+   UPDATE objects SET json = json_set(json, '$.data', json((SELECT json_group_object(key, '${LEGACY_DIGEST}') FROM json_each(objects.json, '$.data'))))
+     WHERE kind = 'Secret' AND json_type(json, '$.data') = 'object';
+   UPDATE objects SET json = json_set(json, '$.stringData', json((SELECT json_group_object(key, '${LEGACY_DIGEST}') FROM json_each(objects.json, '$.stringData'))))
+     WHERE kind = 'Secret' AND json_type(json, '$.stringData') = 'object';
+   UPDATE inventory SET applied = json_set(applied, '$.data', json((SELECT json_group_object(key, '${LEGACY_DIGEST}') FROM json_each(inventory.applied, '$.data'))))
+     WHERE json_extract(applied, '$.kind') = 'Secret' AND json_type(applied, '$.data') = 'object';
+   UPDATE inventory SET applied = json_set(applied, '$.stringData', json((SELECT json_group_object(key, '${LEGACY_DIGEST}') FROM json_each(inventory.applied, '$.stringData'))))
+     WHERE json_extract(applied, '$.kind') = 'Secret' AND json_type(applied, '$.stringData') = 'object';`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */

@@ -1,5 +1,5 @@
 /** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
-import { type KubeObject, MfluxError, isNamespaced } from '../../core/index.js';
+import { type KubeObject, MfluxError, isNamespaced, maskSecret } from '../../core/index.js';
 import { describeDeployment, describeGeneric, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { toYAML } from '../../plan/index.js';
@@ -20,7 +20,9 @@ function displayZoneMinutes(at: number): number {
 }
 
 /** printObjects writes objects as json, yaml, or a kubectl table (`wide` for -o wide). */
-export function printObjects(io: IO, kind: string, objs: KubeObject[], now: number, output: string | undefined, opts: { namespace: string; allNamespaces: boolean; single: boolean }): void {
+export function printObjects(io: IO, kind: string, listed: KubeObject[], now: number, output: string | undefined, opts: { namespace: string; allNamespaces: boolean; single: boolean }): void {
+  // Secret values are kept as keyed digests; neither they nor the digests are ever printed.
+  const objs = listed.map(maskSecret);
   if (output === 'json') {
     io.out(`${JSON.stringify(opts.single ? objs[0] : toList(objs), null, 4)}\n`);
     return;
@@ -106,7 +108,7 @@ export async function describeCommand(resource: string, name: string, opts: GetO
       const now = s.clock.now();
       const events = s.sim.listEvents({ kind, namespace: ns, name });
       const dopts = { now, tzOffsetMinutes: displayZoneMinutes(now) };
-      io.out(kind === 'Deployment' ? describeDeployment(obj, ownedReplicaSets(s, obj), events, dopts) : describeGeneric(obj, events, dopts));
+      io.out(kind === 'Deployment' ? describeDeployment(obj, ownedReplicaSets(s, obj), events, dopts) : describeGeneric(maskSecret(obj), events, dopts));
       return EXIT.ok;
     });
   } catch (err) {

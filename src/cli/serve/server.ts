@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, type KubeObject, RealClock } from '../../core/index.js';
+import { type Clock, type KubeObject, RealClock, maskSecret } from '../../core/index.js';
 import type { KindInfo } from '../../cluster/sim/kinds.js';
 import { tableColumns } from '../format/index.js';
 import { ClusterSession } from '../session.js';
@@ -166,11 +166,12 @@ function objectsOf(s: ClusterSession, info: KindInfo, namespace: string | undefi
 function served(o: KubeObject, info: KindInfo): KubeObject {
   const out: KubeObject = { ...o, apiVersion: gv(info), kind: info.kind };
   if (info.kind === 'Secret' && o.stringData) {
-    // The API server folds stringData into data; the simulator keeps only digests of the values, so nothing secret leaves.
+    // The API server folds stringData into data.
     out.data = { ...(o.data ?? {}), ...o.stringData };
     delete out.stringData;
   }
-  return out;
+  // This API is unauthenticated: it shows which keys a Secret has, never a value or a digest of one.
+  return maskSecret(out);
 }
 
 function notFound(info: KindInfo, name: string): HttpError {

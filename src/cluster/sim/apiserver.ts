@@ -9,8 +9,8 @@ import {
   InvalidObjectError,
   MfluxError,
   deepEqual,
+  SecretDigester,
   objectRef,
-  redactSecret,
   toRFC3339,
 } from '../../core/index.js';
 import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../manifests/index.js';
@@ -42,6 +42,9 @@ export function objKey(obj: KubeObject): string {
 /** INITIAL_NAMESPACES exist in every new cluster, as in a fresh kubeadm cluster. */
 export const INITIAL_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
+/** GENERATE_NAME_ATTEMPTS is how many names a generateName create draws before giving up (upstream: 8 in total). */
+export const GENERATE_NAME_ATTEMPTS = 8;
+
 /** ApiServer is the in-memory object store with API-server semantics. */
 export class ApiServer {
   readonly discovery = new Discovery();
@@ -51,15 +54,18 @@ export class ApiServer {
   private readonly dependents = new Map<string, Set<string>>();
   private readonly listeners: ChangeListener[] = [];
   private rv: number;
+  /** secrets digests Secret values: the simulated cluster keeps keyed digests, never the values themselves. */
+  readonly secrets: SecretDigester;
   /** dirty collects keys written since the last drain, for persisting (value: deleted?). */
   private readonly dirty = new Map<string, KubeObject | null>();
 
   constructor(
     private readonly clock: Clock,
     private readonly ids: IdSource,
-    initial: { objects?: KubeObject[]; resourceVersion?: number } = {},
+    initial: { objects?: KubeObject[]; resourceVersion?: number; secrets?: SecretDigester } = {},
   ) {
     this.rv = initial.resourceVersion ?? 0;
+    this.secrets = initial.secrets ?? SecretDigester.ephemeral();
     for (const obj of initial.objects ?? []) this.index(obj);
     for (const obj of initial.objects ?? []) if (obj.kind === 'CustomResourceDefinition') this.discovery.registerCRD(obj);
     for (const ns of INITIAL_NAMESPACES) {
@@ -121,8 +127,8 @@ export class ApiServer {
       throw new MfluxError('InvalidManifest', 'object is missing apiVersion, kind or metadata');
     }
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
-    // The simulated cluster keeps digests of Secret values, never the values themselves.
-    const obj = applyDefaults(redactSecret(input));
+    // The simulated cluster keeps keyed digests of Secret values, never the values themselves.
+    const obj = applyDefaults(this.secrets.redact(input));
     obj.metadata = { ...obj.metadata };
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;
@@ -161,17 +167,27 @@ export class ApiServer {
     return errors;
   }
 
-  /** create stores a new object (generateName supported); AlreadyExists if the name is taken. */
+  /**
+   * create stores a new object; AlreadyExists if the name is taken. A generated name (generateName)
+   * that collides is drawn again, up to GENERATE_NAME_ATTEMPTS in all, as upstream's API server
+   * does (RetryGenerateName): 10,000 pods of one ReplicaSet share 27^5 suffixes, so a collision is
+   * expected now and then and must never fail the request.
+   */
   create(input: KubeObject): KubeObject {
-    const withName = input.metadata?.name || !input.metadata?.generateName
-      ? input
-      : { ...input, metadata: { ...input.metadata, name: `${input.metadata.generateName}${this.ids.nameSuffix()}` } };
-    const { obj, info, existing } = this.prepare(withName);
-    if (existing) {
-      throw new MfluxError('AlreadyExists', `${resourceName(info)} "${obj.metadata.name}" already exists`, {
+    const generated = !input.metadata?.name && Boolean(input.metadata?.generateName);
+    let prepared: ReturnType<ApiServer['prepare']>;
+    for (let attempt = 1; ; attempt++) {
+      const withName = generated ? { ...input, metadata: { ...input.metadata, name: `${input.metadata.generateName}${this.ids.nameSuffix()}` } } : input;
+      prepared = this.prepare(withName);
+      if (!prepared.existing) break;
+      const { obj, info } = prepared;
+      if (generated && attempt < GENERATE_NAME_ATTEMPTS) continue;
+      const tried = generated ? ` (generateName "${input.metadata.generateName}": ${attempt} generated names were all taken; try again)` : '';
+      throw new MfluxError('AlreadyExists', `${resourceName(info)} "${obj.metadata.name}" already exists${tried}`, {
         subject: objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name),
       });
     }
+    const { obj, info } = prepared;
     const now = toRFC3339(this.clock.now());
     obj.metadata.uid = this.ids.uid();
     obj.metadata.creationTimestamp = now;

@@ -67,6 +67,10 @@ export class SimClient implements ClusterClient {
     return this.sim.nextTimerAt();
   }
 
+  redact(obj: KubeObject): KubeObject {
+    return this.sim.secrets.redact(obj);
+  }
+
   async events(involved?: { kind: string; namespace?: string; name: string }): Promise<KubeEvent[]> {
     return this.sim.listEvents(involved);
   }

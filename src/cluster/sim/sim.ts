@@ -8,6 +8,7 @@ import {
   type KubeEvent,
   type KubeObject,
   MfluxError,
+  SecretDigester,
   toRFC3339,
 } from '../../core/index.js';
 import type { StoredEvent, SnapshotChanges } from '../../store/index.js';
@@ -74,7 +75,11 @@ export class Simulation {
   private readonly failRes: RegExp[];
   private readonly ctx: ControllerContext;
 
-  constructor(clock: Clock, knobs: Partial<SimKnobs> = {}, saved?: SavedState) {
+  /** secrets digests Secret values with the state dir's key (a random one for a cluster without a state dir). */
+  readonly secrets: SecretDigester;
+
+  constructor(clock: Clock, knobs: Partial<SimKnobs> = {}, saved?: SavedState, secrets: SecretDigester = SecretDigester.ephemeral()) {
+    this.secrets = secrets;
     this.clock = clock;
     // Knobs given now override those the cluster was last run with, which override the defaults.
     const savedKnobs = JSON.parse(saved?.meta[META_KEYS.knobs] ?? '{}') as Partial<SimKnobs>;
@@ -85,6 +90,7 @@ export class Simulation {
     this.api = new ApiServer(clock, this.ids, {
       objects: saved?.objects ?? [],
       resourceVersion: Number(saved?.meta[META_KEYS.resourceVersion] ?? 0),
+      secrets,
     });
     this.ctx = {
       api: this.api,

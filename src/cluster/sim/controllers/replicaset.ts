@@ -1,5 +1,5 @@
 /** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
-import { type KubeObject, parseRFC3339 } from '../../../core/index.js';
+import { type KubeObject, isMfluxError, parseRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 
 /** COMPONENT is the event source of the ReplicaSet controller. */
@@ -7,6 +7,9 @@ export const COMPONENT = 'replicaset-controller';
 
 /** BURST_REPLICAS caps how many pods one sync creates or deletes, as upstream's burstReplicas. */
 export const BURST_REPLICAS = 500;
+
+/** CREATE_RETRY_MS is how long the controller waits before retrying after a pod create failed. */
+export const CREATE_RETRY_MS = 1000;
 
 /** isPodActive: not terminating and not finished. */
 export function isPodActive(p: KubeObject): boolean {
@@ -113,7 +116,17 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
       for (let i = 0; i < n; i++) {
-        const pod = ctx.api.create(podFromTemplate(rs));
+        let pod: KubeObject;
+        try {
+          pod = ctx.api.create(podFromTemplate(rs));
+        } catch (err) {
+          if (!isMfluxError(err)) throw err;
+          // Upstream reports the failure as an event and requeues the ReplicaSet with backoff; the
+          // pods created so far stay, and the next sync creates the rest.
+          ctx.record(rs, 'Warning', 'FailedCreate', `Error creating: ${err.message}`, COMPONENT);
+          ctx.requeueAt('replicaset', `ReplicaSet/${namespace}/${name}`, ctx.now() + CREATE_RETRY_MS);
+          break;
+        }
         ctx.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, COMPONENT);
       }
     } else if (diff > 0) {
