@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'StateCorrupt'
   | 'StateSchemaTooNew'
   | 'StateUnwritable'
+  | 'StateWriteFailed'
+  | 'DiskFull'
   | 'Usage'
   | 'Timeout'
   | 'ProgressDeadlineExceeded'
