@@ -272,6 +272,13 @@ function openWriter(dir: string): Opened {
       // Vet an existing file through a read-only handle: a read-write handle checkpoints the WAL on close,
       // which would rewrite a file we are about to refuse (too new) or must not touch (corrupt).
       probe(dbPath, 'write').close();
+      // SQLite opens a file it may not write read-only without a word and fails only at the first write (after a
+      // command has already changed its in-memory cluster): ask the OS first (EACCES, EROFS).
+      try {
+        fs.accessSync(dbPath, fs.constants.W_OK);
+      } catch (err) {
+        throw unwritableError(dbPath, err);
+      }
     }
     try {
       db = new Database(dbPath);
