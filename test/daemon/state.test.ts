@@ -163,6 +163,37 @@ describe('daemon: a save that fails is never reported as applied', () => {
   });
 });
 
+describe('daemon: saves outside a pass', () => {
+  test('the pump\'s save failing (a connection SQLite refuses writes on: query_only) → /readyz 503 naming the state, and stop() reports the unsaved state instead of claiming success', async () => {
+    const repo = new TestRepo('mflux-state-');
+    repo.write({ 'deploy/front.yaml': DEPLOYMENT }).commit('front');
+    const file = path.join(repo.root, 'mflux.yaml');
+    fs.writeFileSync(file, config(repo.state, repo.dir));
+    const cfg = loadConfig(file);
+    const session = ClusterSession.open({ stateDir: cfg.stateDir, mode: 'write', clock: 'real', knobs: cfg.simulation });
+    const daemon = new Daemon({ config: cfg, cluster: daemonCluster(session), logger: createLogger({ level: 'error', format: 'json', stream: new PassThrough() }), wallNow: wallClockNow });
+    const { url } = await daemon.start();
+    const readyz = async () => {
+      const r = await fetch(`${url}/readyz`);
+      return { status: r.status, text: await r.text() };
+    };
+    try {
+      await until('the first pass', async () => (await readyz()).status === 200);
+      session.store.database()!.pragma('query_only = ON');
+      const r = await until('the pump to fail a save', async () => {
+        const x = await readyz();
+        return x.status === 503 && x;
+      });
+      expect(r.text).toMatch(/^not ready\nstate: StateWriteFailed: .*saving the cluster state failed \(StateUnwritable: .*SQLITE_READONLY/);
+      await expect(daemon.stop()).rejects.toMatchObject({ code: 'StateWriteFailed' });
+      session.store.database()!.pragma('query_only = OFF');
+    } finally {
+      await daemon.stop();
+      session.close();
+    }
+  });
+});
+
 describe('daemon: PathEscape is a property of the commit', () => {
   test('a symlink out of the repository: one Invalid pass (PathEscape), no retries on the same commit; a fixed commit applies', async () => {
     const repo = new TestRepo('mflux-state-');
