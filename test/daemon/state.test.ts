@@ -182,7 +182,7 @@ describe('daemon: saves outside a pass', () => {
       session.store.database()!.pragma('query_only = ON');
       const r = await until('the pump to fail a save', async () => {
         const x = await readyz();
-        return x.status === 503 && x;
+        return x.status === 503 ? x : undefined;
       });
       expect(r.text).toMatch(/^not ready\nstate: StateWriteFailed: .*saving the cluster state failed \(StateUnwritable: .*SQLITE_READONLY/);
       await expect(daemon.stop()).rejects.toMatchObject({ code: 'StateWriteFailed' });
