@@ -8,6 +8,7 @@ import { checkCommand } from './commands/check.js';
 import { rollbackCommand, traceCommand } from './commands/rollback.js';
 import { kubeconfigCommand, serveCommand } from './commands/serve.js';
 import { DEFAULT_CONFIG, configCheckCommand, configSchemaCommand, daemonCommand } from './commands/daemon.js';
+import { forceUnlockCommand } from './commands/unlock.js';
 import { type IO, processIO } from './io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -171,6 +172,13 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .description('reconcile every configured source continuously (poll with jitter, watch local repos, webhooks), serving /healthz /readyz /status /metrics and a status page; stops cleanly on SIGTERM/SIGINT')
     .option('--config <file>', 'daemon config (YAML; see `mflux config schema`)', DEFAULT_CONFIG)
     .action(async (o) => setExit(await daemonCommand(o, io)));
+
+  program
+    .command('force-unlock')
+    .description('remove the state dir writer lock with this ID, left by an mflux that is gone (e.g. on another host); the ID is in the "state dir is locked" error')
+    .argument('<lock-id>', 'the lock ID from the error ("unreadable" for a lock file that cannot be read)')
+    .option('--state <dir>', 'state directory (default: $MFLUX_STATE or ./.mflux)')
+    .action(async (lockId, o) => setExit(await forceUnlockCommand(lockId, o, io)));
 
   const config = program.command('config').description('the daemon config file');
   config

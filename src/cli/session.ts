@@ -1,8 +1,9 @@
 /** Opening the simulated cluster from a state dir for one command, and saving it back. */
-import { type Clock, RealClock, SecretDigester, VirtualClock, wallClockNow } from '../core/index.js';
+import { type Clock, MfluxError, RealClock, SecretDigester, VirtualClock, isMfluxError, wallClockNow } from '../core/index.js';
+import type { ClusterClient } from '../cluster/client.js';
 import { Simulation, type SimKnobs, META_KEYS } from '../cluster/sim/sim.js';
 import { SimClient } from '../cluster/sim/client.js';
-import { StateStore, type StoreMode, loadSecretKey } from '../store/index.js';
+import { StateStore, type StoreMode, isSqliteError, loadSecretKey, sqliteError } from '../store/index.js';
 import { type IO, reportError } from './io.js';
 
 /** ClockKind chooses the virtual (default) or the real clock. */
@@ -21,11 +22,20 @@ export interface SessionOptions {
 /** ClusterSession is one command's view of the simulated cluster backed by a state dir. */
 export class ClusterSession {
   private closed = false;
+  private current: Simulation;
   private constructor(
     readonly store: StateStore,
-    readonly sim: Simulation,
+    sim: Simulation,
     readonly clock: Clock,
-  ) {}
+    private readonly knobs: Partial<SimKnobs>,
+  ) {
+    this.current = sim;
+  }
+
+  /** sim is the session's simulation; reload() replaces it, so hold the session, not the simulation. */
+  get sim(): Simulation {
+    return this.current;
+  }
 
   /** open loads the state dir (taking the writer lock in write mode) into a Simulation. */
   static open(opts: SessionOptions): ClusterSession {
@@ -34,12 +44,7 @@ export class ClusterSession {
       const savedNow = store.getMeta(META_KEYS.clock);
       // A new timeline starts at the wall clock (whole seconds, as API timestamps are); an existing one continues where it stopped.
       const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : opts.clockStart ?? Math.floor(wallClockNow() / 1000) * 1000);
-      const meta: Record<string, string | undefined> = {};
-      for (const k of Object.values(META_KEYS)) meta[k] = store.getMeta(k);
-      // The key is read (or, by a writer, created) only when a Secret value is first digested.
-      const secrets = new SecretDigester(() => loadSecretKey(store.dir, store.mode));
-      const sim = new Simulation(clock, opts.knobs ?? {}, { objects: store.loadObjects(), events: store.loadEvents(), meta }, secrets);
-      return new ClusterSession(store, sim, clock);
+      return new ClusterSession(store, loadSimulation(store, clock, opts.knobs ?? {}), clock, opts.knobs ?? {});
     } catch (err) {
       store.close();
       throw err;
@@ -51,9 +56,57 @@ export class ClusterSession {
     return new SimClient(this.sim);
   }
 
+  /**
+   * liveClient is a ClusterClient that always talks to the current simulation, across reload():
+   * what a long-lived holder (the daemon) keeps.
+   */
+  liveClient(): ClusterClient {
+    // Every method of the client is looked up on a client of the current simulation at call time.
+    return new Proxy({} as ClusterClient, {
+      get: (_target, prop) => {
+        const client = new SimClient(this.current);
+        const v = (client as unknown as Record<string | symbol, unknown>)[prop];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(client) : v;
+      },
+    });
+  }
+
   /** save commits everything the simulation changed since the last save, in one transaction. */
   save(): void {
     this.store.commit(this.sim.drainChanges());
+  }
+
+  /**
+   * saveOrRollBack commits the simulation's changes with `also` in one transaction. If the write
+   * fails, nothing of it is on disk, so the in-memory cluster is reloaded from disk: memory must
+   * never run ahead of what was saved, or a later pass would find the unsaved change "already
+   * applied" and never write it (the daemon retries the pass instead). The error is rethrown coded:
+   * DiskFull for a full disk or database, StateWriteFailed for any other failed write, both retryable.
+   */
+  saveOrRollBack(also?: () => void): void {
+    try {
+      this.store.commit(this.sim.drainChanges(), also ? () => also() : undefined);
+    } catch (err) {
+      const cause = isSqliteError(err) ? sqliteError(this.store.dir, err) : err;
+      try {
+        this.reload();
+      } catch (reloadErr) {
+        // Reading back failed too (the disk may be gone): keep the first error, it says what went wrong.
+        void reloadErr;
+      }
+      if (isMfluxError(cause, 'DiskFull')) throw cause;
+      const inner = isMfluxError(cause) ? `${cause.code}: ${cause.message}` : String((cause as Error)?.message ?? cause);
+      throw new MfluxError('StateWriteFailed', `saving the cluster state failed (${inner}); the in-memory cluster was rolled back to what is on disk and the write is retried`, {
+        subject: this.store.dir,
+        cause: err,
+        details: { retryable: true },
+      });
+    }
+  }
+
+  /** reload replaces the simulation with the one stored on disk (what a restart would load). */
+  reload(): void {
+    this.current = loadSimulation(this.store, this.clock, this.knobs);
   }
 
   /** close saves (in write mode, unless `discard`) and releases the state dir. */
@@ -66,6 +119,14 @@ export class ClusterSession {
       this.store.close();
     }
   }
+}
+
+function loadSimulation(store: StateStore, clock: Clock, knobs: Partial<SimKnobs>): Simulation {
+  const meta: Record<string, string | undefined> = {};
+  for (const k of Object.values(META_KEYS)) meta[k] = store.getMeta(k);
+  // The key is read (or, by a writer, created) only when a Secret value is first digested.
+  const secrets = new SecretDigester(() => loadSecretKey(store.dir, store.mode));
+  return new Simulation(clock, knobs, { objects: store.loadObjects(), events: store.loadEvents(), meta }, secrets);
 }
 
 /**

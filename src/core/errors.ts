@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'StateSchemaTooNew'
   | 'StateUnwritable'
   | 'SecretKeyUnusable'
+  | 'StateWriteFailed'
+  | 'DiskFull'
   | 'Usage'
   | 'Timeout'
   | 'ProgressDeadlineExceeded'

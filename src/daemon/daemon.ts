@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, type Logger, toRFC3339 } from '../core/index.js';
+import { type Clock, type Logger, isMfluxError, toRFC3339 } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
 import type { Ledger } from '../ledger/index.js';
@@ -21,6 +21,9 @@ export const STOP_GRACE_MS = 7000;
 /** PUMP_MS is how often the cluster is brought up to the wall clock and saved when nothing else wakes it. */
 export const PUMP_MS = 1000;
 
+/** STATE_WRITE_CODES are the reasons a pass or the pump could not save: the daemon is not ready while one stands. */
+export const STATE_WRITE_CODES: readonly string[] = ['StateWriteFailed', 'DiskFull', 'StateUnwritable'];
+
 /** DaemonCluster is the cluster the daemon drives and how its state is kept. */
 export interface DaemonCluster {
   client: ClusterClient;
@@ -28,7 +31,11 @@ export interface DaemonCluster {
   ledger: Ledger;
   /** advance brings a simulated cluster up to the clock (due pod starts, deadlines); nothing for a real cluster. */
   advance(): void;
-  /** persist saves the cluster's changes since the last call, with `also` in the same transaction. */
+  /**
+   * persist saves the cluster's changes since the last call, with `also` in the same transaction.
+   * When the write fails it must leave the cluster as stored (roll back or reload) and throw: the
+   * daemon never reports a change it did not save.
+   */
   persist(also?: () => void): void;
 }
 
@@ -91,6 +98,8 @@ export class Daemon {
   private readonly stopCtl = new AbortController();
   private server?: http.Server;
   private pumpDone?: Promise<void>;
+  /** saveError is the last failed write of the cluster state, until a write succeeds. */
+  private saveError?: { code: string; message: string };
 
   constructor(private readonly o: DaemonOptions) {
     const { config, cluster, logger } = o;
@@ -108,10 +117,21 @@ export class Daemon {
       logger,
       wallNow: o.wallNow,
       random: o.random ?? Math.random,
-      persist: (also?: () => void) => cluster.persist(also),
+      persist: (also?: () => void) => this.persist(also),
       stop: this.stopCtl.signal,
     };
     this.runners = config.sources.map((s) => new SourceRunner(s, world));
+  }
+
+  /** persist saves through the cluster and remembers whether the last write failed (for /readyz). */
+  private persist(also?: () => void): void {
+    try {
+      this.o.cluster.persist(also);
+      this.saveError = undefined;
+    } catch (err) {
+      this.saveError = { code: isMfluxError(err) ? err.code : 'StateWriteFailed', message: (err as Error)?.message ?? String(err) };
+      throw err;
+    }
   }
 
   /** start recovers interrupted passes, starts the HTTP server, the cluster pump and every source; resolves to the address served. */
@@ -149,12 +169,19 @@ export class Daemon {
     const clock = this.o.cluster.clock;
     const settled = await Promise.race([all.then(() => true), clock.sleepUntil(clock.now() + STOP_GRACE_MS).then(() => false)]);
     if (!settled) this.o.logger.warn(`some passes did not reach a safe point within ${STOP_GRACE_MS} ms (a fetch in flight); stopping anyway`);
-    this.o.cluster.persist();
+    let saveFailed: unknown;
+    try {
+      this.persist();
+    } catch (err) {
+      saveFailed = err;
+    }
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+    // The server is closed either way; the caller must know the last changes were not saved.
+    if (saveFailed !== undefined) throw saveFailed;
   }
 
   /** pump moves a simulated cluster along with the wall clock and saves it, so other readers (mflux get, kubectl) see the rollout as it happens. */
@@ -168,16 +195,28 @@ export class Daemon {
       if (stop.aborted) break;
       try {
         cluster.advance();
-        cluster.persist();
+        this.persist();
       } catch (err) {
-        this.o.logger.error(`saving the cluster state failed: ${(err as Error).message}`);
+        this.o.logger.error(`saving the cluster state failed: ${isMfluxError(err) ? `${err.code}: ` : ''}${(err as Error).message}`);
       }
     }
   }
 
-  /** ready is true once every source has completed a pass. */
+  /** ready is true once every source has completed a pass, and no pass or save since has failed to write the state. */
   get ready(): boolean {
-    return this.runners.every((r) => r.completed);
+    return this.notReady().length === 0;
+  }
+
+  /** notReady lists why the daemon is not ready, one line per source (and one for the state when a save failed outside a pass). */
+  notReady(): string[] {
+    const out: string[] = [];
+    for (const r of this.runners) {
+      const failed = stateWriteFailure(r);
+      if (failed) out.push(`${r.cfg.name}: ${failed.code}: ${failed.message}`);
+      else if (!r.completed) out.push(`${r.cfg.name}: ${r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : 'first pass not finished'}`);
+    }
+    if (out.length === 0 && this.saveError) out.push(`state: ${this.saveError.code}: ${this.saveError.message}`);
+    return out;
   }
 
   /** status is the /status document. */
@@ -249,8 +288,8 @@ export class Daemon {
       case '/healthz':
         return sendText(res, 200, 'ok\n');
       case '/readyz': {
-        if (this.ready) return sendText(res, 200, 'ok\n');
-        const waiting = this.runners.filter((r) => !r.completed).map((r) => `${r.cfg.name}: ${r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : 'first pass not finished'}`);
+        const waiting = this.notReady();
+        if (waiting.length === 0) return sendText(res, 200, 'ok\n');
         return sendText(res, 503, `not ready\n${waiting.join('\n')}\n`);
       }
       case '/status':
@@ -297,6 +336,13 @@ export class Daemon {
     runner.trigger('webhook', 0);
     return send(res, 202, { accepted: true, source: name });
   }
+}
+
+/** stateWriteFailure is the reason a source's last pass could not save the state, if that is how it ended. */
+function stateWriteFailure(r: SourceRunner): { code: string; message: string } | undefined {
+  if (r.lastError && STATE_WRITE_CODES.includes(r.lastError.code)) return r.lastError;
+  if (r.lastResult?.outcome === 'Failed') return r.lastResult.reasons.find((x) => STATE_WRITE_CODES.includes(x.code));
+  return undefined;
 }
 
 function send(res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {

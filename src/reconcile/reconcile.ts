@@ -347,7 +347,18 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     const retryable = Boolean(isMfluxError(err) && err.details.retryable);
     return { ...base, outcome: 'Failed', reason: (err as Error).message, retryable, requeueAfter: retryable ? 30_000 : undefined, reasons: [{ code: isMfluxError(err) ? err.code : 'Internal', object: o.sourceName, message: (err as Error).message }] };
   }
-  const persist = (also?: () => void) => (o.persist ? o.persist(also) : also?.());
+  const persist = (also?: () => void) => {
+    if (!o.persist) return also?.();
+    try {
+      o.persist(also);
+    } catch (err) {
+      // The write failed and the caller rolled the cluster back to what is on disk: what this cache
+      // remembers as in sync may never have been saved, so the next pass must plan from scratch.
+      cache.synced.clear();
+      cache.syncedCommit = undefined;
+      throw err;
+    }
+  };
   const inSync = await stillInSync(o.client, cache, revision.commit);
   if (inSync && o.quietInSync) {
     return { ...base, outcome: 'NoChange', reason: `${revision.revision} is already applied`, revision, retryable: false, requeueAfter: o.intervalMs };
@@ -494,6 +505,9 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     return finish('Applied', `applied ${revision.revision}`, { plan, changes, rollouts, deployments: records, inventory: newInventory });
   } catch (err) {
     const e = err instanceof MfluxError ? err : new MfluxError('Internal', String((err as Error)?.stack ?? err));
-    return finish('Failed', e.message, { reasons: [{ code: e.code, object: e.subject ?? revision.revision, message: e.message }] });
+    const reasons = [{ code: e.code, object: e.subject ?? revision.revision, message: e.message }];
+    // A symlink out of the repository is in the commit itself: like an invalid manifest, retrying the same commit cannot help.
+    if (e.code === 'PathEscape') return finish('Invalid', `${revision.revision} cannot be read safely; nothing was applied, the cluster keeps the last applied revision`, { reasons });
+    return finish('Failed', e.message, { reasons });
   }
 }

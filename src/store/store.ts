@@ -111,11 +111,16 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
   return path.resolve(chosen);
 }
 
-/** LockInfo is what a writer records in the lock file so others can name it and test whether it is still alive. */
+/**
+ * LockInfo is what a writer records in the lock file so others can name it and test whether it is
+ * still alive: `token` is the lock ID `mflux force-unlock` takes; `started` identifies the process
+ * beyond its pid (see processStart), so a reused pid is not mistaken for the holder.
+ */
 export interface LockInfo {
   pid: number;
   hostname: string;
   token: string;
+  started?: string;
 }
 
 interface Statements {
@@ -180,6 +185,11 @@ export class StateStore {
     return this.db;
   }
 
+  /** lockId is the token in the lock file this writer holds (what `mflux force-unlock` names); undefined for a reader. */
+  get lockId(): string | undefined {
+    return this.lock?.token;
+  }
+
   /** transaction runs fn in one write transaction (write mode only). */
   transaction<T>(fn: (db: Database.Database) => T): T {
     if (this.mode !== 'write' || !this.db) throw new MfluxError('Internal', 'a write transaction needs a store opened in write mode', { subject: this.dir });
@@ -238,13 +248,13 @@ export class StateStore {
     return this.stmts;
   }
 
-  // Corruption can surface long after open (a damaged page is only read when a query touches it).
+  // Corruption can surface long after open (a damaged page is only read when a query touches it), and a full disk or a
+  // file made read-only only when a write needs a page: each becomes a coded error naming the file.
   private guard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      if (isCorruptError(err)) throw corruptError(this.dbPath, err);
-      throw err;
+      throw isSqliteError(err) ? sqliteError(this.dbPath, err) : err;
     }
   }
 }
@@ -275,6 +285,13 @@ function openWriter(dir: string): Opened {
       // Vet an existing file through a read-only handle: a read-write handle checkpoints the WAL on close,
       // which would rewrite a file we are about to refuse (too new) or must not touch (corrupt).
       probe(dbPath, 'write').close();
+      // SQLite opens a file it may not write read-only without a word and fails only at the first write (after a
+      // command has already changed its in-memory cluster): ask the OS first (EACCES, EROFS).
+      try {
+        fs.accessSync(dbPath, fs.constants.W_OK);
+      } catch (err) {
+        throw unwritableError(dbPath, err);
+      }
     }
     try {
       db = new Database(dbPath);
@@ -288,7 +305,12 @@ function openWriter(dir: string): Opened {
     } catch (err) {
       throw isCorruptError(err) ? corruptError(dbPath, err) : unwritableError(dbPath, err);
     }
-    migrate(db, dbPath);
+    try {
+      migrate(db, dbPath);
+    } catch (err) {
+      throw isSqliteError(err) ? sqliteError(dbPath, err) : err;
+    }
+    applyTestPageLimit(db);
     return { db, lock };
   } catch (err) {
     db?.close();
@@ -318,21 +340,87 @@ function probe(dbPath: string, mode: StoreMode): Database.Database {
 }
 
 // checkHeader runs only reads; better-sqlite3 opens garbage happily and reports SQLITE_NOTADB on the first statement.
+// Readers run it too: a database whose schema is not the one its user_version promises must fail loudly (StateCorrupt),
+// never read as an empty cluster.
 function checkHeader(db: Database.Database, dbPath: string): void {
   let version: number;
+  let actual: SchemaEntry[];
   try {
     version = userVersion(db, dbPath);
-    db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
+    actual = schemaOf(db);
   } catch (err) {
-    throw isCorruptError(err) ? corruptError(dbPath, err) : err;
+    throw isSqliteError(err) ? sqliteError(dbPath, err) : err;
   }
   if (version > SCHEMA_VERSION) throw tooNewError(dbPath, version);
+  const diff = schemaDifference(expectedSchema(version), actual);
+  if (diff) {
+    throw new MfluxError(
+      'StateCorrupt',
+      `schema does not match its user_version ${version} (${diff}); it was left untouched — move it aside or restore a backup`,
+      { subject: dbPath, details: { version } },
+    );
+  }
 }
 
+// user_version is a signed 32-bit integer in the header; only 0…SCHEMA_VERSION (or newer: refused as too new) mean anything.
 function userVersion(db: Database.Database, dbPath: string): number {
   const v = db.pragma('user_version', { simple: true });
-  if (typeof v !== 'number') throw new MfluxError('StateCorrupt', `PRAGMA user_version returned ${String(v)}`, { subject: dbPath });
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new MfluxError('StateCorrupt', `PRAGMA user_version is ${String(v)}, not a schema version mflux writes; it was left untouched — move it aside or restore a backup`, {
+      subject: dbPath,
+      details: { version: v },
+    });
+  }
   return v;
+}
+
+/** SchemaEntry is one table or index as sqlite_master records it. */
+interface SchemaEntry {
+  type: string;
+  name: string;
+  sql: string;
+}
+
+function schemaOf(db: Database.Database): SchemaEntry[] {
+  // sqlite_* objects (sqlite_sequence, sqlite_stat1 after ANALYZE, autoindexes) are SQLite's own and vary legitimately.
+  return db
+    .prepare<[], SchemaEntry>("SELECT type, name, coalesce(sql, '') AS sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")
+    .all();
+}
+
+const expectedSchemas = new Map<number, SchemaEntry[]>();
+
+// expectedSchema replays migrations 0…version-1 on an in-memory database: SQLite stores the exact CREATE text
+// (ALTER TABLE rewrites it deterministically), so the same migrations always give the same sqlite_master.
+function expectedSchema(version: number): SchemaEntry[] {
+  let cached = expectedSchemas.get(version);
+  if (!cached) {
+    const mem = new Database(':memory:');
+    try {
+      for (let v = 0; v < Math.min(version, SCHEMA_VERSION); v++) mem.exec(MIGRATIONS[v]!);
+      cached = schemaOf(mem);
+    } finally {
+      mem.close();
+    }
+    expectedSchemas.set(version, cached);
+  }
+  return cached;
+}
+
+function schemaDifference(expected: SchemaEntry[], actual: SchemaEntry[]): string | undefined {
+  const have = new Map(actual.map((e) => [`${e.type} ${e.name}`, e]));
+  const want = new Map(expected.map((e) => [`${e.type} ${e.name}`, e]));
+  for (const [k, e] of want) {
+    const a = have.get(k);
+    if (!a) return `${k} is missing`;
+    if (normalSql(a.sql) !== normalSql(e.sql)) return `${k} differs`;
+  }
+  for (const k of have.keys()) if (!want.has(k)) return `unexpected ${k}`;
+  return undefined;
+}
+
+function normalSql(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim();
 }
 
 function migrate(db: Database.Database, dbPath: string): void {
@@ -340,9 +428,35 @@ function migrate(db: Database.Database, dbPath: string): void {
   db.transaction(() => {
     const from = userVersion(db, dbPath);
     if (from > SCHEMA_VERSION) throw tooNewError(dbPath, from);
-    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      try {
+        db.exec(MIGRATIONS[v]!);
+      } catch (err) {
+        // A full disk or read-only file is reported as such; anything else means the tables are not what user_version says.
+        const mapped = sqliteError(dbPath, err);
+        if (mapped.code !== 'Internal') throw mapped;
+        throw new MfluxError('StateCorrupt', `migration ${v} → ${v + 1} failed (${reason(err)}); the schema does not match user_version ${from}; nothing was changed`, {
+          subject: dbPath,
+          cause: err,
+        });
+      }
+    }
     if (from !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/**
+ * TEST_MAX_PAGES_ENV names a test-only knob: when set to N, a writer's connection gets
+ * `PRAGMA max_page_count = N`, so the database cannot grow past N pages and writes fail with a
+ * real SQLITE_FULL. It exists so tests can fill "the disk" of a real process; not for production.
+ */
+export const TEST_MAX_PAGES_ENV = 'MFLUX_TEST_MAX_PAGE_COUNT';
+
+function applyTestPageLimit(db: Database.Database): void {
+  const raw = process.env[TEST_MAX_PAGES_ENV];
+  if (!raw) return;
+  const n = Number(raw);
+  if (Number.isSafeInteger(n) && n > 0) db.pragma(`max_page_count = ${n}`);
 }
 
 function prepare(db: Database.Database): Statements {
@@ -383,9 +497,14 @@ function serialise(value: unknown, what: string): string {
   }
 }
 
+// heldLocks are the lock tokens this process holds now, by state dir: a lock file with our pid and one of these tokens
+// is a live second open in this process; our pid with any other token was left by an earlier process that had our pid.
+const heldLocks = new Map<string, string>();
+
 function acquireLock(dir: string): LockInfo {
   const lockPath = path.join(dir, LOCK_FILE);
-  const mine: LockInfo = { pid: process.pid, hostname: os.hostname(), token: randomUUID() };
+  const started = processStart(process.pid);
+  const mine: LockInfo = { pid: process.pid, hostname: os.hostname(), token: randomUUID(), ...(started ? { started } : {}) };
   // Two tries: the second only after removing a lock whose holder is dead. A race in which two takers both
   // remove the same stale lock is possible in principle; it needs two commands started within microseconds
   // of each other against a crashed writer's dir, and the loser then finds the winner's lock on its retry.
@@ -397,7 +516,7 @@ function acquireLock(dir: string): LockInfo {
       if (errnoOf(err) !== 'EEXIST') throw unwritableError(lockPath, err);
       const holder = readLock(lockPath);
       if (holder === 'gone') continue;
-      if (attempt === 0 && holder !== 'unreadable' && isStale(holder)) {
+      if (attempt === 0 && holder !== 'unreadable' && lockState(dir, holder) !== 'held') {
         try {
           fs.unlinkSync(lockPath);
         } catch (unlinkErr) {
@@ -415,6 +534,7 @@ function acquireLock(dir: string): LockInfo {
       throw unwritableError(lockPath, err);
     }
     fs.closeSync(fd);
+    heldLocks.set(dir, mine.token);
     return mine;
   }
   const holder = readLock(lockPath);
@@ -431,26 +551,67 @@ function readLock(lockPath: string): LockInfo | 'unreadable' | 'gone' {
   try {
     const parsed = JSON.parse(text) as Partial<LockInfo>;
     if (typeof parsed.pid !== 'number' || !Number.isInteger(parsed.pid) || parsed.pid <= 0) return 'unreadable';
-    return { pid: parsed.pid, hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '', token: String(parsed.token ?? '') };
+    return {
+      pid: parsed.pid,
+      hostname: typeof parsed.hostname === 'string' ? parsed.hostname : '',
+      token: String(parsed.token ?? ''),
+      ...(typeof parsed.started === 'string' && parsed.started ? { started: parsed.started } : {}),
+    };
   } catch {
     return 'unreadable';
   }
 }
 
-// A pid only means something on the host that wrote it; a lock from elsewhere (shared filesystem) is never judged stale.
-function isStale(holder: LockInfo): boolean {
-  if (holder.hostname && holder.hostname !== os.hostname()) return false;
+/**
+ * processStart identifies a running process beyond its pid: on Linux, the boot's id
+ * (/proc/sys/kernel/random/boot_id) and the process's start time in clock ticks since boot
+ * (/proc/<pid>/stat field 22). Same pid with a different value is a different process (the pid
+ * was reused, or the machine rebooted). Undefined where /proc is not available (then only
+ * "is the pid alive" can be asked).
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) is in parentheses and may itself contain spaces or parentheses: count from the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = rest[22 - 3];
+    if (!ticks || !/^\d+$/.test(ticks)) return undefined;
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return `${boot}/${ticks}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** LockState is a lock's holder as seen from here: 'held' (alive, or not knowable: another host), or why it is stale. */
+export type LockState = 'held' | 'dead' | 'reused-pid' | 'earlier-incarnation';
+
+// lockState judges a lock file's holder. A pid only means something on the host that wrote it: a lock from
+// elsewhere (shared filesystem) is never judged stale here; `mflux force-unlock` is for that.
+function lockState(dir: string, holder: LockInfo): LockState {
+  if (holder.hostname && holder.hostname !== os.hostname()) return 'held';
+  if (holder.pid === process.pid) {
+    // Our own pid: either this very process holds it (a second open of the same dir), or an earlier process
+    // with the same pid crashed with it held — a daemon restarted in a container is pid 1 every time.
+    return heldLocks.get(dir) === holder.token ? 'held' : 'earlier-incarnation';
+  }
   try {
     process.kill(holder.pid, 0);
-    return false;
   } catch (err) {
     // EPERM: the process exists but belongs to someone else, so it is alive.
-    return errnoOf(err) === 'ESRCH';
+    if (errnoOf(err) === 'ESRCH') return 'dead';
   }
+  // Alive — but is it the process that wrote the lock? A lock without a start time (older mflux) cannot tell.
+  if (holder.started) {
+    const now = processStart(holder.pid);
+    if (now !== undefined && now !== holder.started) return 'reused-pid';
+  }
+  return 'held';
 }
 
 // releaseLock removes the lock only if it is still ours, so a close after a takeover cannot free someone else's lock.
 function releaseLock(dir: string, lock: LockInfo): void {
+  if (heldLocks.get(dir) === lock.token) heldLocks.delete(dir);
   const lockPath = path.join(dir, LOCK_FILE);
   const holder = readLock(lockPath);
   if (typeof holder === 'object' && holder.pid === lock.pid && holder.token === lock.token) {
@@ -458,18 +619,61 @@ function releaseLock(dir: string, lock: LockInfo): void {
   }
 }
 
+/**
+ * forceUnlock removes a state dir's writer lock whose ID (the token the StateLocked message
+ * names) is `lockId`, like `terraform force-unlock`: for a lock left by a process on another host
+ * (or one that cannot be judged). A lock held by a process alive on this host is refused: stop it
+ * instead. Returns the holder that was removed.
+ */
+export function forceUnlock(dir: string, lockId: string): LockInfo | 'unreadable' {
+  const abs = path.resolve(dir);
+  const lockPath = path.join(abs, LOCK_FILE);
+  const holder = readLock(lockPath);
+  if (holder === 'gone') throw new MfluxError('NotFound', 'state dir is not locked', { subject: abs, details: { lockPath } });
+  if (holder !== 'unreadable') {
+    if (holder.token !== lockId) {
+      throw new MfluxError('Usage', `lock ID ${JSON.stringify(lockId)} does not match the lock held (lock ID ${holder.token}, pid ${holder.pid}${hostPart(holder)}); nothing was removed`, {
+        subject: abs,
+        details: { lockPath, pid: holder.pid, hostname: holder.hostname, lockId: holder.token },
+      });
+    }
+    const local = !holder.hostname || holder.hostname === os.hostname();
+    if (local && lockState(abs, holder) === 'held') {
+      throw new MfluxError('StateLocked', `pid ${holder.pid} on this host still holds the lock and is running; stop it instead of unlocking (nothing was removed)`, {
+        subject: abs,
+        details: { lockPath, pid: holder.pid, hostname: holder.hostname, lockId: holder.token },
+      });
+    }
+  } else if (lockId !== 'unreadable') {
+    throw new MfluxError('Usage', `lock file ${lockPath} is unreadable and has no lock ID; pass "unreadable" as the lock ID to remove it`, { subject: abs, details: { lockPath } });
+  }
+  try {
+    fs.rmSync(lockPath, { force: true });
+  } catch (err) {
+    throw unwritableError(lockPath, err);
+  }
+  return holder;
+}
+
+function hostPart(holder: LockInfo): string {
+  return holder.hostname && holder.hostname !== os.hostname() ? ` on host ${holder.hostname}` : '';
+}
+
 function lockedError(dir: string, lockPath: string, holder: LockInfo | 'unreadable'): MfluxError {
   if (holder === 'unreadable') {
     return new MfluxError(
       'StateLocked',
-      `state dir is locked (lock file ${lockPath} is unreadable; remove it if no mflux command is running)`,
+      `state dir is locked (lock file ${lockPath} is unreadable; if no mflux command is running, run \`mflux force-unlock unreadable --state ${dir}\`)`,
       { subject: dir, details: { lockPath } },
     );
   }
-  const where = holder.hostname && holder.hostname !== os.hostname() ? ` on host ${holder.hostname}` : '';
-  return new MfluxError('StateLocked', `state dir is locked by pid ${holder.pid}${where} (another mflux command is writing it)`, {
+  const remote = Boolean(holder.hostname && holder.hostname !== os.hostname());
+  const how = remote
+    ? `mflux cannot tell from here whether it still runs; if it does not, run \`mflux force-unlock ${holder.token} --state ${dir}\``
+    : 'another mflux command is writing it';
+  return new MfluxError('StateLocked', `state dir is locked by pid ${holder.pid}${hostPart(holder)} (lock ID ${holder.token}; ${how})`, {
     subject: dir,
-    details: { pid: holder.pid, hostname: holder.hostname, lockPath },
+    details: { pid: holder.pid, hostname: holder.hostname, lockPath, lockId: holder.token },
   });
 }
 
@@ -497,6 +701,41 @@ function unwritableError(p: string, err: unknown): MfluxError {
 // No read-specific code exists; a file we may not even read is reported as Internal with the OS reason.
 function unreadableError(p: string, err: unknown): MfluxError {
   return new MfluxError('Internal', `cannot read state database: ${reason(err)}`, { subject: p, cause: err });
+}
+
+/**
+ * sqliteError turns what SQLite threw into a coded error naming the file: a full disk (or a full
+ * database: max_page_count) is DiskFull, a read-only file or dir StateUnwritable, a busy writer past
+ * the timeout StateLocked, damage StateCorrupt; anything else Internal with SQLite's code. Already
+ * coded errors pass through.
+ */
+export function sqliteError(dbPath: string, err: unknown): MfluxError {
+  if (err instanceof MfluxError) return err;
+  const code = errnoOf(err) ?? '';
+  if (isCorruptError(err)) return corruptError(dbPath, err);
+  if (code === 'SQLITE_FULL') {
+    return new MfluxError('DiskFull', `no space left to write state (${reason(err)}); nothing from this write was saved — free space and it is retried`, {
+      subject: dbPath,
+      cause: err,
+      details: { sqlite: code, retryable: true },
+    });
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code.startsWith('SQLITE_IOERR')) {
+    return new MfluxError('StateUnwritable', `cannot write state (${code}: ${reason(err)}); check the file's and the dir's permissions and the filesystem`, {
+      subject: dbPath,
+      cause: err,
+      details: { sqlite: code, retryable: true },
+    });
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new MfluxError('StateLocked', `database stayed busy for ${BUSY_TIMEOUT_MS} ms (${reason(err)})`, { subject: dbPath, cause: err, details: { sqlite: code, retryable: true } });
+  }
+  return new MfluxError('Internal', `state database error${code ? ` ${code}` : ''}: ${reason(err)}`, { subject: dbPath, cause: err, details: code ? { sqlite: code } : {} });
+}
+
+/** isSqliteError is true for what SQLite itself raised (a SQLITE_* code), as opposed to our own or a programming error. */
+export function isSqliteError(err: unknown): boolean {
+  return (errnoOf(err) ?? '').startsWith('SQLITE_');
 }
 
 function isCorruptError(err: unknown): boolean {

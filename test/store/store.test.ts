@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MfluxError, refOf, type KubeEvent, type KubeObject } from '../../src/core/index.js';
-import { MIGRATIONS, SCHEMA_VERSION, StateStore, resolveStateDir, type SnapshotChanges } from '../../src/store/index.js';
+import { MIGRATIONS, SCHEMA_VERSION, StateStore, forceUnlock, processStart, resolveStateDir, sqliteError, type SnapshotChanges } from '../../src/store/index.js';
+import { REPO_ROOT } from '../cli/helpers.js';
+import { ensureBuilt } from '../daemon/helpers.js';
 
 let tmp: string;
 let stateDir: string;
@@ -481,4 +483,259 @@ describe('StateStore refuses damaged or foreign state', () => {
     expect(err.message).toContain(stateDir);
     expect(err.message).toContain('EEXIST');
   });
+});
+
+// Issue 12: SQLite failures are coded errors naming the file, never stack traces or an empty cluster.
+describe('StateStore SQLite failures', () => {
+  function bigConfigMap(name: string, bytes: number): KubeObject {
+    return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { blob: 'x'.repeat(bytes) } };
+  }
+
+  it('a full database (max_page_count reached: SQLITE_FULL) → DiskFull naming the file, nothing of the commit saved, and the same commit lands once there is room', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1')], meta: { k: 'v1' } }));
+    const db = w.database()!;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    // The real limit on the writer's own connection: SQLite refuses to grow the file past it.
+    db.pragma(`max_page_count = ${pages + 4}`);
+    const big = changes({ upserts: [bigConfigMap('big', 300_000)], deletes: ['Deployment/default/front'], meta: { k: 'v2' } });
+    const err = caught(() => w.commit(big));
+    expect(err.code).toBe('DiskFull');
+    expect(err.subject).toBe(path.join(stateDir, 'state.db'));
+    expect(err.message).toMatch(/^\/.*state\.db: no space left to write state \(database or disk is full\)/);
+    expect(err.details.retryable).toBe(true);
+    // All or nothing: neither the upsert nor the delete nor the meta happened.
+    const r = openStore(stateDir, 'read');
+    expect(r.loadObjects().map(refOf)).toEqual(['Deployment/default/front']);
+    expect(r.getMeta('k')).toBe('v1');
+    db.pragma('max_page_count = 1073741823');
+    w.commit(big);
+    expect(r.loadObjects().map(refOf)).toEqual(['ConfigMap/default/big']);
+    expect(r.getMeta('k')).toBe('v2');
+  });
+
+  it('a ledger transaction on a full database is DiskFull too', () => {
+    const w = openStore(stateDir, 'write');
+    const db = w.database()!;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const err = caught(() => w.transaction((d) => d.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('big', 'y'.repeat(200_000))));
+    expect(err.code).toBe('DiskFull');
+  });
+
+  it('SQLITE_READONLY from SQLite itself → StateUnwritable naming the file, no stack', () => {
+    openStore(stateDir, 'write').close();
+    const dbPath = path.join(stateDir, 'state.db');
+    const ro = new Database(dbPath, { readonly: true });
+    let raw: unknown;
+    try {
+      ro.prepare("INSERT INTO meta (key, value) VALUES ('a', 'b')").run();
+    } catch (e) {
+      raw = e;
+    } finally {
+      ro.close();
+    }
+    expect((raw as { code: string }).code).toBe('SQLITE_READONLY');
+    const err = sqliteError(dbPath, raw);
+    expect(err.code).toBe('StateUnwritable');
+    expect(err.message).toBe(`${dbPath}: cannot write state (SQLITE_READONLY: attempt to write a readonly database); check the file's and the dir's permissions and the filesystem`);
+  });
+
+  it('a writer refuses a state.db it may not write at open (before anything runs), naming the file', () => {
+    ensureBuilt();
+    openStore(stateDir, 'write').close();
+    const dbPath = path.join(stateDir, 'state.db');
+    // root writes any file regardless of its mode: run the writer as nobody then.
+    const asRoot = process.getuid?.() === 0;
+    fs.chmodSync(tmp, 0o755);
+    fs.chmodSync(dbPath, 0o444);
+    if (asRoot) fs.chownSync(stateDir, 65534, 65534);
+    const code = `const { StateStore } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist/src/store/index.js'))});
+      try { StateStore.open(${JSON.stringify(stateDir)}, 'write'); console.log('opened'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const out = execFileSync(process.execPath, ['--input-type=commonjs', '-e', code], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    const res = JSON.parse(out.trim());
+    expect(res.code).toBe('StateUnwritable');
+    expect(res.message).toContain(`${dbPath}: cannot create or write state: EACCES`);
+    expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(false);
+  });
+});
+
+describe('StateStore schema versions', () => {
+  function setVersion(v: number): string {
+    openStore(stateDir, 'write').close();
+    const dbPath = path.join(stateDir, 'state.db');
+    const raw = new Database(dbPath);
+    raw.pragma(`user_version = ${v}`);
+    raw.close();
+    return dbPath;
+  }
+
+  for (const v of [-1, -2147483648]) {
+    it(`user_version ${v} → StateCorrupt for writers and readers, file untouched`, () => {
+      const dbPath = setVersion(v);
+      const before = sha256(dbPath);
+      for (const mode of ['write', 'read'] as const) {
+        const err = caught(() => StateStore.open(stateDir, mode));
+        expect(err.code).toBe('StateCorrupt');
+        expect(err.message).toContain(`${dbPath}: PRAGMA user_version is ${v}`);
+        expect(sha256(dbPath)).toBe(before);
+        expect(fs.existsSync(path.join(stateDir, 'state.lock'))).toBe(false);
+      }
+    });
+  }
+
+  it(`a current schema labelled as an older user_version (2) → StateCorrupt in both modes (migrating would fail half-way), file untouched`, () => {
+    const dbPath = setVersion(2);
+    const before = sha256(dbPath);
+    for (const mode of ['write', 'read'] as const) {
+      const err = caught(() => StateStore.open(stateDir, mode));
+      expect(err.code).toBe('StateCorrupt');
+      expect(err.message).toMatch(/schema does not match its user_version 2 \(/);
+      expect(sha256(dbPath)).toBe(before);
+    }
+  });
+
+  it('user_version 0 with tables (a schema nobody wrote) → StateCorrupt for a reader, not an empty cluster', () => {
+    const dbPath = setVersion(0);
+    const err = caught(() => StateStore.open(stateDir, 'read'));
+    expect(err.code).toBe('StateCorrupt');
+    expect(err.message).toContain(dbPath);
+  });
+
+  it('a genuinely older database (built by migrations 0..1) still opens and migrates', () => {
+    fs.mkdirSync(stateDir);
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    raw.exec(MIGRATIONS[0]!);
+    raw.pragma('user_version = 1');
+    raw.close();
+    expect(openStore(stateDir, 'read').loadObjects()).toEqual([]);
+    const w = openStore(stateDir, 'write');
+    expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  });
+});
+
+// Issue 12: a lock is stale when its holder is gone, is an earlier process with our pid, or is a
+// different process under a reused pid; a lock from another host needs `mflux force-unlock`.
+describe('StateStore stale locks', () => {
+  const lockPath = () => path.join(stateDir, 'state.lock');
+  const writeLock = (info: object) => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.writeFileSync(lockPath(), JSON.stringify(info));
+  };
+  const holder = () => JSON.parse(fs.readFileSync(lockPath(), 'utf8'));
+
+  async function withChild<T>(fn: (pid: number) => T | Promise<T>): Promise<T> {
+    const child: ChildProcess = spawn(process.execPath, ['-e', 'setTimeout(()=>{},20000)'], { stdio: 'ignore' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', () => resolve());
+        child.once('error', reject);
+      });
+      return await fn(child.pid!);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  it('records the process start (boot id / start ticks from /proc) in the lock', () => {
+    openStore(stateDir, 'write');
+    const started = processStart(process.pid);
+    expect(started).toMatch(/^[0-9a-f-]{36}\/\d+$/);
+    expect(holder().started).toBe(started);
+  });
+
+  it('a lock naming our own pid with a token this process never held (an earlier incarnation, e.g. pid 1 in a restarted container) is taken over', () => {
+    writeLock({ pid: process.pid, hostname: os.hostname(), token: 'from-before-the-crash', started: 'other-boot/1' });
+    const w = openStore(stateDir, 'write');
+    expect(holder().token).not.toBe('from-before-the-crash');
+    expect(holder().token).toBe(w.lockId);
+  });
+
+  it('but a lock this very process holds is not stale: a second open is refused', () => {
+    const w = openStore(stateDir, 'write');
+    const err = caught(() => StateStore.open(stateDir, 'write'));
+    expect(err.code).toBe('StateLocked');
+    expect(holder().token).toBe(w.lockId);
+  });
+
+  it('a live pid whose start time differs from the lock\'s (the pid was reused) is stale', async () => {
+    await withChild((pid) => {
+      writeLock({ pid, hostname: os.hostname(), token: 'reused', started: `${processStart(pid)!.split('/')[0]}/1` });
+      const w = openStore(stateDir, 'write');
+      expect(holder().pid).toBe(process.pid);
+      w.close();
+    });
+  });
+
+  it('a live pid with the same start time holds the lock', async () => {
+    await withChild((pid) => {
+      writeLock({ pid, hostname: os.hostname(), token: 'alive', started: processStart(pid) });
+      const err = caught(() => StateStore.open(stateDir, 'write'));
+      expect(err.code).toBe('StateLocked');
+      expect(err.message).toBe(`${stateDir}: state dir is locked by pid ${pid} (lock ID alive; another mflux command is writing it)`);
+      // force-unlock refuses a holder that is running here: stop it instead.
+      const refused = caught(() => forceUnlock(stateDir, 'alive'));
+      expect(refused.code).toBe('StateLocked');
+      expect(refused.message).toContain(`pid ${pid} on this host still holds the lock and is running`);
+      expect(holder().token).toBe('alive');
+    });
+  });
+
+  it('a dead pid is stale', () => {
+    writeLock({ pid: 2147483646, hostname: os.hostname(), token: 'dead', started: 'x/1' });
+    openStore(stateDir, 'write');
+    expect(holder().pid).toBe(process.pid);
+  });
+
+  it('a lock from another host is never judged here: StateLocked naming the host, the lock ID and force-unlock, which removes it', async () => {
+    writeLock({ pid: 1, hostname: 'elsewhere.example', token: 'abc-123' });
+    const err = caught(() => StateStore.open(stateDir, 'write'));
+    expect(err.code).toBe('StateLocked');
+    expect(err.message).toBe(
+      `${stateDir}: state dir is locked by pid 1 on host elsewhere.example (lock ID abc-123; mflux cannot tell from here whether it still runs; if it does not, run \`mflux force-unlock abc-123 --state ${stateDir}\`)`,
+    );
+    expect(err.details.lockId).toBe('abc-123');
+    const { mflux } = await import('../cli/helpers.js');
+    const wrong = await mflux(stateDir, 'force-unlock', 'not-the-id');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe(`error: ${stateDir}: lock ID "not-the-id" does not match the lock held (lock ID abc-123, pid 1 on host elsewhere.example); nothing was removed [Usage]\n`);
+    expect(holder().token).toBe('abc-123');
+    const ok = await mflux(stateDir, 'force-unlock', 'abc-123');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(`${stateDir}: removed the lock of pid 1 on host elsewhere.example; the state dir can be written again\n`);
+    expect(fs.existsSync(lockPath())).toBe(false);
+    openStore(stateDir, 'write');
+    const again = await mflux(stateDir, 'force-unlock', 'abc-123');
+    expect(again.code).toBe(2);
+  });
+
+  it('an unreadable lock names force-unlock unreadable, which removes it', async () => {
+    fs.mkdirSync(stateDir);
+    fs.writeFileSync(lockPath(), '{garbage');
+    const err = caught(() => StateStore.open(stateDir, 'write'));
+    expect(err.message).toContain(`mflux force-unlock unreadable --state ${stateDir}`);
+    forceUnlock(stateDir, 'unreadable');
+    expect(fs.existsSync(lockPath())).toBe(false);
+  });
+});
+
+describe('state readers and writers on a bad schema version (CLI)', () => {
+  for (const v of [-1, 2]) {
+    it(`user_version ${v}: get, history and apply exit 2 with StateCorrupt, no stack trace, never an empty cluster`, async () => {
+      const { mflux, writeManifest } = await import('../cli/helpers.js');
+      const file = writeManifest(tmp, 'cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n');
+      expect((await mflux(stateDir, 'apply', '-f', file)).code).toBe(0);
+      const raw = new Database(path.join(stateDir, 'state.db'));
+      raw.pragma(`user_version = ${v}`);
+      raw.close();
+      for (const args of [['get', 'configmaps'], ['history'], ['apply', '-f', file]]) {
+        const r = await mflux(stateDir, ...args);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(new RegExp(`^error: ${path.join(stateDir, 'state.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .* \\[StateCorrupt\\]\\n$`));
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+    });
+  }
 });

@@ -26,13 +26,7 @@ export async function daemonCommand(opts: { config?: string }, io: IO): Promise<
   } catch (err) {
     return reportError(io, err);
   }
-  const cluster: DaemonCluster = {
-    client: session.client,
-    clock: session.clock,
-    ledger: new Ledger(session.store),
-    advance: () => session.sim.fireDue(),
-    persist: (also) => session.store.commit(session.sim.drainChanges(), also ? () => also() : undefined),
-  };
+  const cluster = daemonCluster(session);
   const daemon = new Daemon({ config, cluster, logger, wallNow: wallClockNow });
   let api: ApiServerHandle | undefined;
   try {
@@ -59,16 +53,41 @@ export async function daemonCommand(opts: { config?: string }, io: IO): Promise<
   });
   logger.info(`${signal}: stopping (no new passes; running passes stop at a safe point)`);
   let code: number = EXIT.ok;
+  let unsaved: unknown;
   try {
     await daemon.stop();
+  } catch (err) {
+    unsaved = err;
+  }
+  try {
     await api?.close();
     session.close();
   } catch (err) {
-    code = reportError(io, err);
+    // After a failed final save, closing tries once more; only a first failure is news.
+    if (unsaved === undefined) unsaved = err;
   }
-  logger.info('stopped: state saved, database closed');
+  if (unsaved !== undefined) {
+    code = reportError(io, unsaved);
+    logger.error(`stopped: the last changes could NOT be saved (${(unsaved as Error)?.message ?? unsaved}); the database is closed and the next start continues from what is on disk`);
+  } else {
+    logger.info('stopped: state saved, database closed');
+  }
   await flush(logger);
   return code;
+}
+
+/**
+ * daemonCluster is the daemon's view of a write session: a client that follows reloads, and a
+ * persist that rolls the in-memory cluster back to disk when a write fails (ClusterSession.saveOrRollBack).
+ */
+export function daemonCluster(session: ClusterSession): DaemonCluster {
+  return {
+    client: session.liveClient(),
+    clock: session.clock,
+    ledger: new Ledger(session.store),
+    advance: () => session.sim.fireDue(),
+    persist: (also) => session.saveOrRollBack(also),
+  };
 }
 
 /** flush waits until the logger has written everything (the process exits right after). */
