@@ -206,8 +206,10 @@ export function resourceName(info: Pick<KindInfo, 'group' | 'plural'>): string {
 /** KindRegistry is a RESTMapper: the built-in kinds, extended by the CRDs it is told about. */
 export class KindRegistry implements KindLookup {
   private readonly byGVK = new Map<string, KindInfo>();
-  /** preferred maps a Kind name to its preferred (first registered) version. */
+  /** preferred maps "group/Kind" to its preferred (first registered) version. */
   private readonly preferred = new Map<string, KindInfo>();
+  /** byKind maps a bare Kind name to the first group serving it (core before events.k8s.io for Event). */
+  private readonly byKind = new Map<string, KindInfo>();
 
   constructor() {
     for (const row of BUILTIN_ROWS) {
@@ -240,8 +242,11 @@ export class KindRegistry implements KindLookup {
   add(info: KindInfo): void {
     const key = `${info.group}/${info.version}/${info.kind}`;
     this.byGVK.set(key, info);
-    const pref = this.preferred.get(info.kind);
-    if (!pref || (pref.group === info.group && pref.version === info.version)) this.preferred.set(info.kind, info);
+    const gk = `${info.group}/${info.kind}`;
+    const pref = this.preferred.get(gk);
+    if (!pref || pref.version === info.version) this.preferred.set(gk, info);
+    const first = this.byKind.get(info.kind);
+    if (!first || (first.group === info.group && first.version === info.version)) this.byKind.set(info.kind, info);
   }
 
   /** clone copies the registry, so a dry run can add a batch's CRDs without serving them. */
@@ -268,11 +273,11 @@ export class KindRegistry implements KindLookup {
   }
 
   kindInfo(kind: string): KindInfo | undefined {
-    return this.preferred.get(kind);
+    return this.byKind.get(kind);
   }
 
   isNamespaced(kind: string): boolean {
-    return this.preferred.get(kind)?.namespaced ?? true;
+    return this.byKind.get(kind)?.namespaced ?? true;
   }
 
   resolveResource(word: string): KindInfo | undefined {

@@ -109,7 +109,9 @@ export async function getCommand(resource: string, name: string | undefined, opt
         printObjects(io, infos[0]!.kind, objs, now, opts.output, { ...tableOpts, single: false });
       } else {
         if (opts.output !== undefined && opts.output !== 'wide') throw new MfluxError('Usage', `unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,wide,yaml`);
-        const tables = found.filter((f) => f.objs.length > 0).map((f) => formatTable(f.kind, f.objs, { now, wide: opts.output === 'wide', ...tableOpts, kindPrefix: kindPrefix(f.info) }));
+        // kubectl prefixes names with their kind only when the objects it got span several kinds (multipleGVKsRequested).
+        const nonEmpty = found.filter((f) => f.objs.length > 0);
+        const tables = nonEmpty.map((f) => formatTable(f.kind, f.objs, { now, wide: opts.output === 'wide', ...tableOpts, kindPrefix: nonEmpty.length > 1 ? kindPrefix(f.info) : undefined }));
         if (tables.length > 0) io.out(tables.join('\n'));
         else if (!name) io.err(noResourcesMessage(infos[0]!.kind, tableOpts));
       }
