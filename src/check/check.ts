@@ -8,7 +8,7 @@
  * With `eachCommit`, a second cluster seeded from base replays every commit between base and head
  * one at a time, as a poller that saw each of them alone would have deployed them.
  */
-import { type Clock, type KubeObject, canonicalJSON, isMfluxError, isNamespaced } from '../core/index.js';
+import { type Clock, type KindLookup, type KubeObject, canonicalJSON, isMfluxError } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
@@ -90,13 +90,13 @@ function target(e: PlanEntry) {
 }
 
 /** rememberSynced records what is now in sync with the cluster, so the next plan skips diffing objects neither Git nor the cluster changed. */
-async function rememberSynced(c: Cluster, objects: ParsedObject[], oidOf: (p: ParsedObject) => string, commit: string): Promise<void> {
+async function rememberSynced(c: Cluster, objects: ParsedObject[], oidOf: (p: ParsedObject) => string, commit: string, kinds: KindLookup): Promise<void> {
   c.cache.synced.clear();
   c.cache.syncedCommit = commit;
   for (const p of objects) {
-    const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
+    const ns = kinds.isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
     const live = await c.client.get(p.object.kind, ns, p.object.metadata.name);
-    if (live) c.cache.synced.set(refOfObject(p.object), { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(live) });
+    if (live) c.cache.synced.set(refOfObject(p.object, kinds), { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(live) });
   }
 }
 
@@ -124,6 +124,7 @@ async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => v
   const findings: Finding[] = [];
   let entries = prepared.plan.entries;
   let objects = prepared.objects;
+  const kinds = prepared.kinds;
   if (prepared.reasons.length > 0) {
     // Syntax problems stop preparePlan before planning; plan again without the files and second definitions they concern.
     const syntax = prepared.reasons.filter((r) => r.object === r.file || r.code === 'DuplicateObject');
@@ -131,17 +132,17 @@ async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => v
     const badFiles = new Set(syntax.filter((r) => r.object === r.file).map((r) => r.file));
     const seen = new Set<string>();
     objects = objects.filter((p) => {
-      const ref = refOfObject(p.object);
+      const ref = refOfObject(p.object, kinds);
       if (badFiles.has(p.origin.file) || seen.has(ref)) return false;
       seen.add(ref);
       return true;
     });
-    const planned = await planObjects({ objects, client: c.client, inventory: c.inventory });
+    const planned = await planObjects({ objects, client: c.client, inventory: c.inventory, kinds });
     // Against an empty cluster the guard can only object to force annotations; those still get created.
     findings.push(...planned.reasons.map((r) => note(finding('error', r))));
     const rejected = new Set(planned.reasons.filter((r) => r.code !== 'ForceReplaceRefused').map((r) => r.object));
     entries = planned.plan.entries.filter((e) => !rejected.has(e.ref));
-    objects = objects.filter((p) => !rejected.has(refOfObject(p.object)));
+    objects = objects.filter((p) => !rejected.has(refOfObject(p.object, kinds)));
   }
   const writes = entries.map((e) => (e.action === 'blocked' && e.intended ? { ...e, action: e.intended } : e));
   await applyPlan(c.client, writes);
@@ -152,8 +153,8 @@ async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => v
     findings.push(withCommit({ severity: 'info', code: 'RolloutWillNotComplete', object: f.ref, file: e?.origin?.file ?? null, line: e?.origin?.line ?? null, message: `${f.ref}: ${f.message}; the check starts from this state` }, base, 'base'));
   }
   for (const e of writes) if (e.manifest) c.inventory.set(e.ref, c.client.redact(e.manifest));
-  for (const p of objects) c.origins.set(refOfObject(p.object), p.origin);
-  await rememberSynced(c, objects, prepared.oidOf, base.commit);
+  for (const p of objects) c.origins.set(refOfObject(p.object, kinds), p.origin);
+  await rememberSynced(c, objects, prepared.oidOf, base.commit, kinds);
   return { cluster: c, findings };
 }
 
@@ -211,12 +212,12 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
     out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${why} (${f.message})` });
   }
   for (const e of plan.entries) if (e.manifest && (e.action !== 'unchanged' || !c.inventory.has(e.ref))) c.inventory.set(e.ref, c.client.redact(e.manifest));
-  for (const p of prepared.objects) c.origins.set(refOfObject(p.object), p.origin);
+  for (const p of prepared.objects) c.origins.set(refOfObject(p.object, prepared.kinds), p.origin);
   if (outcomes.some((x) => !x.ok)) return { ...out, outcome: 'RolloutFailed' };
   // Prune last, once every changed workload is healthy — as reconcile does.
   await pruneObjects(c.client, plan.entries);
   for (const e of plan.entries) if (e.action === 'prune') c.inventory.delete(e.ref);
-  await rememberSynced(c, prepared.objects, prepared.oidOf, commit);
+  await rememberSynced(c, prepared.objects, prepared.oidOf, commit, prepared.kinds);
   return out;
 }
 

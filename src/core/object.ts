@@ -1,4 +1,5 @@
 /** Kubernetes object shapes shared by every module. */
+import { BUILTIN_KINDS, type KindLookup } from './kinds.js';
 
 /** OwnerReference is the metadata.ownerReferences entry that ties a dependent to its owner. */
 export interface OwnerReference {
@@ -36,25 +37,9 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** CLUSTER_SCOPED_KINDS lists the kinds that have no namespace. */
-export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'StorageClass',
-  'PriorityClass',
-  'IngressClass',
-  'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration',
-  'APIService',
-]);
-
-/** isNamespaced tells whether objects of a kind live in a namespace. */
-export function isNamespaced(kind: string): boolean {
-  return !CLUSTER_SCOPED_KINDS.has(kind);
+/** isNamespaced tells whether objects of a kind live in a namespace, per the kind registry (pass one that knows the CRDs in play). */
+export function isNamespaced(kind: string, kinds: KindLookup = BUILTIN_KINDS): boolean {
+  return kinds.isNamespaced(kind);
 }
 
 /** objectRef writes an object's identity as "Kind/namespace/name" (cluster-scoped: "Kind/name"). */
@@ -62,7 +47,7 @@ export function objectRef(kind: string, namespace: string | undefined, name: str
   return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
 }
 
-/** refOf is objectRef for an object in hand. */
+/** refOf is objectRef for an object in hand (scope from the built-in kinds; plan's refOfObject takes a registry that knows CRDs). */
 export function refOf(obj: KubeObject): string {
   return objectRef(obj.kind, isNamespaced(obj.kind) ? obj.metadata.namespace ?? 'default' : undefined, obj.metadata.name);
 }

@@ -2,4 +2,5 @@
 export * from './intstr.js';
 export * from './defaults.js';
 export * from './validation.js';
+export * from './names.js';
 export * from './parse.js';

@@ -3,6 +3,7 @@ import { load } from 'js-yaml';
 // Straight to the two core files it needs: parse-worker loads this file, and core/index would bring in the logger.
 import { MfluxError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
+import { BUILTIN_KINDS, type KindLookup } from '../core/kinds.js';
 
 /** ManifestFile is one file's path (relative, for messages) and text. */
 export interface ManifestFile {
@@ -175,38 +176,9 @@ export function parseManifests(files: ManifestFile[]): ParsedObject[] {
   return out;
 }
 
-/** KIND_ORDER is the apply order: namespaces and definitions first, workloads after what they use. */
-export const KIND_ORDER = [
-  'Namespace',
-  'CustomResourceDefinition',
-  'PriorityClass',
-  'StorageClass',
-  'ServiceAccount',
-  'Role',
-  'ClusterRole',
-  'RoleBinding',
-  'ClusterRoleBinding',
-  'Secret',
-  'ConfigMap',
-  'PersistentVolume',
-  'PersistentVolumeClaim',
-  'Service',
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'Ingress',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-];
-
-/** sortForApply orders objects by KIND_ORDER (unknown kinds last), then namespace and name. */
-export function sortForApply<T extends { object: KubeObject }>(items: T[]): T[] {
-  const rank = (k: string) => {
-    const i = KIND_ORDER.indexOf(k);
-    return i < 0 ? KIND_ORDER.length : i;
-  };
+/** sortForApply orders objects by the kind registry's apply order (custom resources last), then namespace and name. */
+export function sortForApply<T extends { object: KubeObject }>(items: T[], kinds: KindLookup = BUILTIN_KINDS): T[] {
+  const rank = (k: string) => kinds.applyRank(k);
   return [...items].sort(
     (a, b) =>
       rank(a.object.kind) - rank(b.object.kind) ||

@@ -1,14 +1,9 @@
 /** API-server validation with the API server's exact messages (apps/v1 Deployment and object metadata). */
-import { canonicalJSON, type FieldError, type KubeObject } from '../core/index.js';
+import { canonicalJSON, type FieldError, type KubeObject, type NameRule } from '../core/index.js';
 import { PERCENT_RE } from './intstr.js';
+import { LABEL_MSG, nameProblems, validateName } from './names.js';
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-const SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const LABEL_MSG =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 const PERCENT_MSG =
   "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
@@ -18,18 +13,12 @@ function nonNegative(errs: FieldError[], value: unknown, field: string): void {
   }
 }
 
-/** validateMetadata checks metadata.name (RFC 1123 subdomain, ≤ 253) and the namespace name. */
-export function validateMetadata(obj: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
-  const name = obj.metadata?.name;
-  if (!name) {
-    errs.push({ field: 'metadata.name', type: 'Required', detail: 'name or generateName is required' });
-  } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    errs.push({ field: 'metadata.name', type: 'Invalid', value: name, detail: name.length > 253 ? 'must be no more than 253 characters' : SUBDOMAIN_MSG });
-  }
+/** validateMetadata checks metadata.name by its kind's rule (the registry's nameRule; `rule` overrides) and the namespace name (a DNS label). */
+export function validateMetadata(obj: KubeObject, rule?: NameRule): FieldError[] {
+  const errs: FieldError[] = validateName(obj, rule);
   const ns = obj.metadata?.namespace;
-  if (ns !== undefined && ns !== '' && !DNS1123_LABEL.test(ns)) {
-    errs.push({ field: 'metadata.namespace', type: 'Invalid', value: ns, detail: LABEL_MSG });
+  if (ns !== undefined && ns !== '') {
+    for (const detail of nameProblems(ns, 'label')) errs.push({ field: 'metadata.namespace', type: 'Invalid', value: ns, detail });
   }
   return errs;
 }
@@ -159,10 +148,10 @@ export function validateDeployment(d: KubeObject): FieldError[] {
   return errs;
 }
 
-/** validateObject validates any object the simulated API server accepts (Deployment in full, others by metadata). */
-export function validateObject(obj: KubeObject): FieldError[] {
+/** validateObject validates any object the simulated API server accepts (Deployment in full, others by metadata; `rule`: the kind's name rule from the registry serving it). */
+export function validateObject(obj: KubeObject, rule?: NameRule): FieldError[] {
   if (obj.kind === 'Deployment' && obj.apiVersion === 'apps/v1') return validateDeployment(obj);
-  return validateMetadata(obj);
+  return validateMetadata(obj, rule);
 }
 
 /** validateDeploymentUpdate adds the update-only rules: apps/v1 spec.selector is immutable. */

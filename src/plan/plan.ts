@@ -4,7 +4,7 @@
  * cluster, no clock, no I/O — `check` renders the same Plan that `reconcile` applies.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { type KubeObject, SECRET_MASK, cloneObject, isNamespaced, maskSecret, maskSecretValue, objectRef } from '../core/index.js';
+import { BUILTIN_KINDS, type KindLookup, type KubeObject, KindRegistry, SECRET_MASK, cloneObject, maskSecret, maskSecretValue, objectRef } from '../core/index.js';
 import { applyDefaults, type Origin } from '../manifests/index.js';
 
 /** PlanAction is what happens to one object. */
@@ -67,6 +67,13 @@ export interface PlanInput {
    * no Secret value goes further than this. Identity when absent (callers that plan only Deployments).
    */
   redact?: (obj: KubeObject) => KubeObject;
+  /** kinds is the kind registry that knows the cluster's CRDs (default: built-ins plus the desired objects' CRDs). */
+  kinds?: KindLookup;
+}
+
+/** kindsFor is the registry a plan needs: built-in kinds, the cluster's CRDs and those about to be applied (the desired ones win). */
+export function kindsFor(desired: Iterable<KubeObject>, liveCRDs: Iterable<KubeObject> = []): KindRegistry {
+  return KindRegistry.withCRDs([...liveCRDs, ...desired]);
 }
 
 /** SERVER_METADATA are metadata fields the API server owns; they never take part in a diff. */
@@ -78,14 +85,14 @@ export const CONTROLLER_ANNOTATION_PREFIXES = ['deployment.kubernetes.io/', 'mfl
 /** MASK replaces Secret values in every output. */
 export const MASK = SECRET_MASK;
 
-/** refOfObject writes Kind/namespace/name, filling the default namespace for namespaced kinds. */
-export function refOfObject(obj: KubeObject): string {
-  return objectRef(obj.kind, isNamespaced(obj.kind) ? obj.metadata.namespace || 'default' : undefined, obj.metadata.name);
+/** refOfObject writes Kind/namespace/name, filling the default namespace for namespaced kinds (scope from `kinds`, which should know the CRDs in play). */
+export function refOfObject(obj: KubeObject, kinds: KindLookup = BUILTIN_KINDS): string {
+  return objectRef(obj.kind, kinds.isNamespaced(obj.kind) ? obj.metadata.namespace || 'default' : undefined, obj.metadata.name);
 }
 
 /** withNamespace returns the manifest with `default` filled in for namespaced kinds (and none for cluster-scoped ones). */
-export function withNamespace(obj: KubeObject): KubeObject {
-  if (isNamespaced(obj.kind)) {
+export function withNamespace(obj: KubeObject, kinds: KindLookup = BUILTIN_KINDS): KubeObject {
+  if (kinds.isNamespaced(obj.kind)) {
     if (obj.metadata.namespace) return obj;
     return { ...obj, metadata: { ...obj.metadata, namespace: 'default' } };
   }
@@ -169,9 +176,10 @@ export function desiredAfterApply(manifest: KubeObject, live: KubeObject | undef
 export function computePlan(input: PlanInput): Plan {
   const entries: PlanEntry[] = [];
   const seen = new Set<string>();
+  const kinds = input.kinds ?? kindsFor(input.desired.map((d) => d.object));
   for (const { object, origin } of input.desired) {
-    const manifest = input.redact ? input.redact(withNamespace(object)) : withNamespace(object);
-    const ref = refOfObject(manifest);
+    const manifest = input.redact ? input.redact(withNamespace(object, kinds)) : withNamespace(object, kinds);
+    const ref = refOfObject(manifest, kinds);
     seen.add(ref);
     const live = input.live.get(ref);
     if (live && input.inSync?.has(ref)) {

@@ -3,11 +3,11 @@
  * prune → ledger. It never sleeps on its own (the clock is an argument) and returns a result the
  * caller schedules from: {outcome, reason, requeueAfter, retryable}.
  */
-import { type Clock, type KubeObject, MfluxError, isMfluxError, isNamespaced } from '../core/index.js';
+import { type Clock, type KindLookup, type KubeObject, MfluxError, isMfluxError } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
 import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
-import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, computePlan, guardPlan, planChanges, refOfObject } from '../plan/index.js';
+import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, computePlan, guardPlan, kindsFor, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import { type Change, type DeploymentRecord, type Ledger, type Outcome, rollbackTarget } from '../ledger/index.js';
 import { type GitSource, type Revision, type TreeFile, parseRevision } from '../source/index.js';
@@ -120,11 +120,11 @@ function issueReason(i: ManifestIssue): Reason {
 }
 
 /** findDuplicates reports objects defined twice, naming both places. */
-export function findDuplicates(objects: ParsedObject[]): Reason[] {
+export function findDuplicates(objects: ParsedObject[], kinds?: KindLookup): Reason[] {
   const seen = new Map<string, ParsedObject>();
   const out: Reason[] = [];
   for (const p of objects) {
-    const ref = refOfObject(p.object);
+    const ref = refOfObject(p.object, kinds);
     const prev = seen.get(ref);
     if (prev) {
       out.push({ code: 'DuplicateObject', object: ref, file: p.origin.file, line: p.origin.line, message: `${ref} is defined twice: ${prev.origin.file}:${prev.origin.line} and ${p.origin.file}:${p.origin.line}` });
@@ -207,6 +207,13 @@ export interface PreparedPlan {
   /** live maps ref → the object in the cluster when the plan was made. */
   live: Map<string, KubeObject>;
   oidOf: (p: ParsedObject) => string;
+  /** kinds is the kind registry the plan used: built-ins plus the cluster's and the commit's CRDs. */
+  kinds: KindLookup;
+}
+
+/** kindsOf is the registry for planning objects against a cluster: built-ins, the cluster's CRDs and the objects' own CRDs. */
+export async function kindsOf(client: ClusterClient, objects: ParsedObject[]): Promise<KindLookup> {
+  return kindsFor(objects.map((p) => p.object), await client.list('CustomResourceDefinition'));
 }
 
 const EMPTY_PLAN: Plan = { entries: [], counts: { create: 0, update: 0, unchanged: 0, prune: 0, blocked: 0 } };
@@ -231,16 +238,17 @@ export async function preparePlan(o: {
   const { objects, issues, reread } = await readDesired(o.source, o.commit, cache);
   o.onProgress?.({ type: 'read', files: cache.listing?.length ?? 0, reread, objects: objects.length });
   const oidOf = (p: ParsedObject) => cache.files.get(p.origin.file)?.oid ?? '';
-  const syntax: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects)];
-  if (syntax.length > 0) return { objects, reasons: syntax, blocked: false, impacts: [], plan: EMPTY_PLAN, inventory, live: new Map(), oidOf };
+  const kinds = await kindsOf(o.client, objects);
+  const syntax: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects, kinds)];
+  if (syntax.length > 0) return { objects, reasons: syntax, blocked: false, impacts: [], plan: EMPTY_PLAN, inventory, live: new Map(), oidOf, kinds };
   // Only objects from files that changed (or failed before) are dry-run; the rest are context.
   const validate = [...objects.keys()].filter((i) => !cache.valid.has(objects[i]!.origin.file));
   const inSync = (ref: string, p: ParsedObject, l: KubeObject) => {
     const seen = cache.synced.get(ref);
     return Boolean(seen && inventory.has(ref) && seen.oid === oidOf(p) && seen.fp === fingerprint(l));
   };
-  const owners = o.owners?.(objects.map((p) => refOfObject(p.object)));
-  const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync, owners });
+  const owners = o.owners?.(objects.map((p) => refOfObject(p.object, kinds)));
+  const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync, owners, kinds });
   if (planned.invalid === 0) for (const i of validate) cache.valid.add(objects[i]!.origin.file);
   return { ...planned, objects, inventory, oidOf };
 }
@@ -259,21 +267,24 @@ export async function planObjects(o: {
   inSync?: (ref: string, p: ParsedObject, live: KubeObject) => boolean;
   /** owners maps each object another source owns to that source (the guard's OwnedByAnotherSource rule). */
   owners?: Map<string, string>;
-}): Promise<{ reasons: Reason[]; blocked: boolean; impacts: Impact[]; plan: Plan; live: Map<string, KubeObject>; invalid: number }> {
+  /** kinds is the registry to plan with (default: kindsOf the client and objects). */
+  kinds?: KindLookup;
+}): Promise<{ reasons: Reason[]; blocked: boolean; impacts: Impact[]; plan: Plan; live: Map<string, KubeObject>; invalid: number; kinds: KindLookup }> {
   const { objects, inventory } = o;
+  const kinds = o.kinds ?? (await kindsOf(o.client, objects));
   const validate = o.validate ?? [...objects.keys()];
   const problems = validate.length > 0 ? await o.client.validate(objects.map((p) => p.object), validate) : [];
   const invalid: Reason[] = problems.map(({ index, error }) => {
     const p = objects[index]!;
-    return { code: error.code ?? 'Invalid', object: refOfObject(p.object), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` };
+    return { code: error.code ?? 'Invalid', object: refOfObject(p.object, kinds), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` };
   });
   const live = new Map<string, KubeObject>();
   const desiredRefs = new Set<string>();
   const inSync = new Set<string>();
   for (const p of objects) {
-    const ref = refOfObject(p.object);
+    const ref = refOfObject(p.object, kinds);
     desiredRefs.add(ref);
-    const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
+    const ns = kinds.isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
     const l = await o.client.get(p.object.kind, ns, p.object.metadata.name);
     if (!l) continue;
     live.set(ref, l);
@@ -286,17 +297,17 @@ export async function planObjects(o: {
   }
   let plan: Plan;
   try {
-    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync, redact: (obj) => o.client.redact(obj) });
+    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync, kinds, redact: (obj) => o.client.redact(obj) });
   } catch (err) {
     // A manifest too malformed to diff has been reported by validation already.
-    if (invalid.length > 0) return { reasons: invalid, blocked: false, impacts: [], plan: EMPTY_PLAN, live, invalid: invalid.length };
+    if (invalid.length > 0) return { reasons: invalid, blocked: false, impacts: [], plan: EMPTY_PLAN, live, invalid: invalid.length, kinds };
     throw err;
   }
   const guard = guardPlan(plan, { policy: o.policy, inventorySize: inventory.size, owners: o.owners });
   // The API server's own "field is immutable" rejection says less than the guard's reason for the same object.
   const guarded = new Set(guard.reasons.filter((r) => r.code === 'ImmutableFieldChange').map((r) => r.object));
   const reasons = [...guard.reasons, ...invalid.filter((r) => !(guarded.has(r.object) && r.message.includes('field is immutable')))];
-  return { reasons, blocked: guard.blocked, impacts: guard.impacts, plan: guard.plan, live, invalid: invalid.length };
+  return { reasons, blocked: guard.blocked, impacts: guard.impacts, plan: guard.plan, live, invalid: invalid.length, kinds };
 }
 
 /** SUPERSEDED_LIMIT caps how many skipped commits one pass records (a first start on a long history should not write thousands of rows). */
@@ -433,7 +444,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
         impacts: prepared.impacts,
       });
     }
-    const { plan, objects, oidOf, inventory, live } = prepared;
+    const { plan, objects, oidOf, inventory, live, kinds } = prepared;
     o.onProgress?.({ type: 'planned', plan });
     const changes = planChanges(plan);
     const newInventory = {
@@ -445,8 +456,8 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
       cache.synced.clear();
       cache.syncedCommit = revision.commit;
       for (const p of objects) {
-        const ref = refOfObject(p.object);
-        const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
+        const ref = refOfObject(p.object, kinds);
+        const ns = kinds.isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
         const l = fresh ? await o.client.get(p.object.kind, ns, p.object.metadata.name) : live.get(ref);
         if (l) cache.synced.set(ref, { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(l) });
       }

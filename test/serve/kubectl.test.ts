@@ -109,10 +109,42 @@ describe(`real kubectl (${KUBECTL}) against mflux serve`, () => {
       [['get', 'deployments,pods', '-o', 'wide'], ['get', 'deployments,pods', '-o', 'wide']],
     ] as const) {
       const k = await kubectl(...kargs);
-      expect(k.stderr, kargs.join(' ')).toBe('');
+      // A 1.32 server gives events.k8s.io events the short name "ev" too; kubectl warns about the lower-priority match.
+      expect(k.stderr, kargs.join(' ')).toBe(kargs[1] === 'ev' ? 'Warning: short name "ev" could also match lower priority resource events.events.k8s.io\n' : '');
       expect(k.stdout, kargs.join(' ')).toBe(await ok(...margs));
     }
     expect((await kubectl('get', 'deploy')).stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nfront\s+3\/3\s+3\s+3\s+\d+s\n$/);
+  });
+
+  test('kind registry: get all, short names, api-resources and unknown types match kubectl', async () => {
+    for (const [kargs, margs] of [
+      [['get', 'all'], ['get', 'all']],
+      [['get', 'all', '-A'], ['get', 'all', '-A']],
+      [['get', 'sts'], ['get', 'statefulsets']],
+      [['get', 'widget'], ['get', 'widgets']],
+      [['get', 'crd'], ['get', 'customresourcedefinitions']],
+      [['get', 'clusterroles'], ['get', 'clusterroles']],
+    ] as const) {
+      const k = await kubectl(...kargs);
+      const m = await mflux(state, ...margs);
+      expect({ code: k.code, stdout: k.stdout, stderr: k.stderr }, kargs.join(' ')).toEqual({ code: m.code, stdout: m.stdout, stderr: m.stderr });
+    }
+    const unknown = await kubectl('get', 'foo');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: the server doesn\'t have a resource type "foo"\n');
+    const m = await mflux(state, 'get', 'foo');
+    expect({ code: m.code, stderr: m.stderr }).toEqual({ code: 1, stderr: unknown.stderr });
+    const names = (await kubectl('api-resources', '-o', 'name')).stdout.split('\n').filter(Boolean);
+    for (const n of ['bindings', 'componentstatuses', 'apiservices.apiregistration.k8s.io', 'events.events.k8s.io', 'validatingadmissionpolicybindings.admissionregistration.k8s.io', 'tokenreviews.authentication.k8s.io', 'flowschemas.flowcontrol.apiserver.k8s.io', 'csistoragecapacities.storage.k8s.io', 'runtimeclasses.node.k8s.io', 'widgets.example.com']) {
+      expect(names, n).toContain(n);
+    }
+    expect(names.length).toBe(59);
+    const table = (await kubectl('api-resources')).stdout;
+    expect(table).toMatch(/\nstatefulsets\s+sts\s+apps\/v1\s+true\s+StatefulSet\n/);
+    expect(table).toMatch(/\nhorizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler\n/);
+    expect((await kubectl('api-resources', '--categories', 'all', '-o', 'name')).stdout).toBe(
+      ['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'cronjobs.batch', 'jobs.batch', ''].join('\n'),
+    );
   });
 
   test('label selectors: !=, in/notin, exists; no match prints kubectl\'s own message', async () => {

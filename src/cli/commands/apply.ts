@@ -1,5 +1,5 @@
 /** `mflux apply -f FILE|DIR`: declarative apply into the simulated cluster, then follow the rollouts. */
-import { MfluxError, isNamespaced } from '../../core/index.js';
+import { KindRegistry, MfluxError } from '../../core/index.js';
 import { parseManifests, sortForApply, ManifestError, formatIssue, type ParsedObject } from '../../manifests/index.js';
 import { readManifestPaths } from '../files.js';
 import { type IO, EXIT, reportError } from '../io.js';
@@ -50,8 +50,10 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
     return reportError(io, err);
   }
   const seen = new Map<string, ParsedObject>();
+  // Scope from the built-in kinds and the batch's own CRDs; the cluster's CRDs are consulted when planning.
+  const kinds = KindRegistry.withCRDs(parsed.map((p) => p.object));
   for (const p of parsed) {
-    const ns = isNamespaced(p.object.kind) ? p.object.metadata.namespace ?? 'default' : '';
+    const ns = kinds.isNamespaced(p.object.kind) ? p.object.metadata.namespace ?? 'default' : '';
     const key = `${p.object.kind}/${ns}/${p.object.metadata.name}`;
     const prev = seen.get(key);
     if (prev) {

@@ -1,11 +1,10 @@
 /** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
-import { type KubeObject, MfluxError, isNamespaced, maskSecret } from '../../core/index.js';
+import { BUILTIN_KINDS, type KindInfo, type KindLookup, type KubeObject, MfluxError, maskSecret, resourceName } from '../../core/index.js';
 import { describeDeployment, describeGeneric, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { toYAML } from '../../plan/index.js';
 import { type CommonOptions, sessionOf } from '../options.js';
 import { type ClusterSession, runInSession } from '../session.js';
-import { BUILTIN_KINDS } from '../../cluster/sim/kinds.js';
 
 /** GetOptions are `mflux get`'s flags. */
 export interface GetOptions extends CommonOptions {
@@ -20,7 +19,7 @@ function displayZoneMinutes(at: number): number {
 }
 
 /** printObjects writes objects as json, yaml, or a kubectl table (`wide` for -o wide). */
-export function printObjects(io: IO, kind: string, listed: KubeObject[], now: number, output: string | undefined, opts: { namespace: string; allNamespaces: boolean; single: boolean }): void {
+export function printObjects(io: IO, kind: string, listed: KubeObject[], now: number, output: string | undefined, opts: { namespace: string; allNamespaces: boolean; single: boolean; kinds?: KindLookup }): void {
   // Secret values are kept as keyed digests; neither they nor the digests are ever printed.
   const objs = listed.map(maskSecret);
   if (output === 'json') {
@@ -36,51 +35,87 @@ export function printObjects(io: IO, kind: string, listed: KubeObject[], now: nu
     io.err(noResourcesMessage(kind, opts));
     return;
   }
-  io.out(formatTable(kind, objs, { now, wide: output === 'wide', allNamespaces: opts.allNamespaces, namespace: opts.namespace }));
+  io.out(formatTable(kind, objs, { now, wide: output === 'wide', allNamespaces: opts.allNamespaces, namespace: opts.namespace, kinds: opts.kinds }));
 }
 
-/** kindPrefix is how kubectl names a kind before each object when one get lists several: `deployment.apps`, `pod`. */
-function kindPrefix(kind: string): string {
-  const group = BUILTIN_KINDS.find((k) => k.kind === kind)?.group;
-  return `${kind.toLowerCase()}${group ? `.${group}` : ''}`;
+/** kindPrefix is how kubectl names a kind before each object when one get lists several: `deployment.apps`, `pod` (lower-case GroupKind). */
+function kindPrefix(info: KindInfo): string {
+  return `${info.kind.toLowerCase()}${info.group ? `.${info.group}` : ''}`;
 }
 
 /** notFound is the API server's NotFound line as kubectl prints it: `deployments.apps "x" not found`, `pods "x" not found`. */
-export function notFound(kind: string, name: string): string {
-  const info = BUILTIN_KINDS.find((k) => k.kind === kind);
-  const resource = info ? `${info.plural}${info.group ? `.${info.group}` : ''}` : `${kind.toLowerCase()}s`;
-  return `Error from server (NotFound): ${resource} "${name}" not found\n`;
+export function notFound(kind: string, name: string, kinds: KindLookup = BUILTIN_KINDS): string {
+  const info = kinds.kindInfo(kind);
+  return `Error from server (NotFound): ${info ? resourceName(info) : `${kind.toLowerCase()}s`} "${name}" not found\n`;
 }
 
-/** getCommand lists objects of a kind — or of several, `deploy,rs` as kubectl takes them — (or one by name) from the simulated cluster. */
+/** UnknownResource is kubectl's answer to a resource word discovery does not know (exit 1, no table). */
+class UnknownResource extends Error {}
+
+/**
+ * resolveResources turns `get`'s first argument into kinds, as kubectl's RESTMapper does: a comma
+ * list of words (plural, singular, short name, Kind, `plural.group`), where a category (`all`)
+ * stands for its members in discovery order. Duplicates are dropped; an unknown word throws.
+ */
+export function resolveResources(resource: string, kinds: KindLookup): KindInfo[] {
+  const out: KindInfo[] = [];
+  for (const word of resource.split(',').filter(Boolean)) {
+    const info = kinds.resolveResource(word);
+    const members = info ? [info] : kinds.category(word.toLowerCase());
+    if (members.length === 0) throw new UnknownResource(`the server doesn't have a resource type "${word}"`);
+    for (const m of members) if (!out.some((o) => o.group === m.group && o.kind === m.kind)) out.push(m);
+  }
+  return out;
+}
+
+/** getCommand lists objects of a kind — or of several, `deploy,rs` or a category such as `all`, as kubectl takes them — (or one by name) from the simulated cluster. */
 export async function getCommand(resource: string, name: string | undefined, opts: GetOptions, io: IO): Promise<number> {
   try {
-    const kinds = [...new Set(resource.split(',').filter(Boolean).map(resolveKind))];
-    if (kinds.length === 0) throw new MfluxError('Usage', `no resource type in "${resource}"`);
+    if (resource.split(',').filter(Boolean).length === 0) throw new MfluxError('Usage', `no resource type in "${resource}"`);
     return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
+      const registry = s.sim.api.discovery;
+      let infos: KindInfo[];
+      try {
+        infos = resolveResources(resource, registry);
+      } catch (err) {
+        if (!(err instanceof UnknownResource)) throw err;
+        io.err(`error: ${err.message}\n`);
+        return EXIT.bad;
+      }
+      const createOnly = infos.find((i) => !i.listable);
+      if (createOnly) {
+        io.err('Error from server (MethodNotAllowed): the server does not allow this method on the requested resource\n');
+        return EXIT.bad;
+      }
       const ns = opts.namespace ?? 'default';
       const all = Boolean(opts.allNamespaces) && !name;
       const now = s.clock.now();
-      const listOf = (kind: string): KubeObject[] => {
-        const objs = kind === 'Event' ? s.sim.listEvents().filter((e) => all || (e.metadata.namespace ?? 'default') === ns) : s.sim.api.list(kind, all || !isNamespaced(kind) ? undefined : ns);
+      const listOf = (info: KindInfo): KubeObject[] => {
+        const objs =
+          info.kind === 'Event'
+            ? s.sim.listEvents().filter((e) => all || (e.metadata.namespace ?? 'default') === ns)
+            : s.sim.api.list(info.kind, all || !info.namespaced ? undefined : ns);
         return name ? objs.filter((o) => o.metadata.name === name) : objs;
       };
-      const found = kinds.map((kind) => ({ kind, objs: listOf(kind) }));
+      const found = infos.map((info) => ({ info, kind: info.kind, objs: listOf(info) }));
       const missing = name ? found.filter((f) => f.objs.length === 0) : [];
-      for (const m of missing) io.err(notFound(m.kind, name!));
-      if (kinds.length === 1) {
-        if (missing.length === 0) printObjects(io, kinds[0]!, found[0]!.objs, now, opts.output, { namespace: ns, allNamespaces: all, single: Boolean(name) });
+      for (const m of missing) io.err(notFound(m.kind, name!, registry));
+      const tableOpts = { namespace: ns, allNamespaces: all, kinds: registry };
+      if (infos.length === 1) {
+        if (missing.length === 0) printObjects(io, infos[0]!.kind, found[0]!.objs, now, opts.output, { ...tableOpts, single: Boolean(name) });
         return missing.length ? EXIT.bad : EXIT.ok;
       }
       const objs = found.flatMap((f) => f.objs);
       if (opts.output === 'json' || opts.output === 'yaml') {
         // Several kinds make one List, as kubectl prints them.
-        printObjects(io, kinds[0]!, objs, now, opts.output, { namespace: ns, allNamespaces: all, single: false });
+        printObjects(io, infos[0]!.kind, objs, now, opts.output, { ...tableOpts, single: false });
       } else {
         if (opts.output !== undefined && opts.output !== 'wide') throw new MfluxError('Usage', `unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,wide,yaml`);
-        const tables = found.filter((f) => f.objs.length > 0).map((f) => formatTable(f.kind, f.objs, { now, wide: opts.output === 'wide', allNamespaces: all, namespace: ns, kindPrefix: kindPrefix(f.kind) }));
+        // kubectl prefixes names with their kind only when the objects it got span several kinds (multipleGVKsRequested).
+        const nonEmpty = found.filter((f) => f.objs.length > 0);
+        const tables = nonEmpty.map((f) => formatTable(f.kind, f.objs, { now, wide: opts.output === 'wide', ...tableOpts, kindPrefix: nonEmpty.length > 1 ? kindPrefix(f.info) : undefined }));
         if (tables.length > 0) io.out(tables.join('\n'));
-        else if (!name) io.err(noResourcesMessage(kinds[0]!, { namespace: ns, allNamespaces: all }));
+        else if (!name) io.err(noResourcesMessage(infos[0]!.kind, tableOpts));
       }
       return missing.length ? EXIT.bad : EXIT.ok;
     });
@@ -97,12 +132,18 @@ export function ownedReplicaSets(s: ClusterSession, d: KubeObject): KubeObject[]
 /** describeCommand prints `kubectl describe` for one object (Deployments in full). */
 export async function describeCommand(resource: string, name: string, opts: GetOptions, io: IO): Promise<number> {
   try {
-    const kind = resolveKind(resource);
     return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
-      const ns = isNamespaced(kind) ? opts.namespace ?? 'default' : undefined;
+      const registry = s.sim.api.discovery;
+      const info = registry.resolveResource(resource);
+      if (!info) {
+        io.err(`error: the server doesn't have a resource type "${resource}"\n`);
+        return EXIT.bad;
+      }
+      const kind = info.kind;
+      const ns = info.namespaced ? opts.namespace ?? 'default' : undefined;
       const obj = s.sim.api.get(kind, ns, name);
       if (!obj) {
-        io.err(notFound(kind, name));
+        io.err(notFound(kind, name, registry));
         return EXIT.bad;
       }
       const now = s.clock.now();

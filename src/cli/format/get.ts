@@ -4,8 +4,8 @@
  * (headers upper-cased, cells tab-joined, aligned by the minwidth-6/padding-3 tabwriter).
  */
 
+import { BUILTIN_KINDS, type KindLookup } from '../../core/kinds.js';
 import type { KubeEvent, KubeObject } from '../../core/object.js';
-import { isNamespaced } from '../../core/object.js';
 import { age, humanDuration } from './duration.js';
 import { formatLabelSelector, formatLabels, selectorString } from './labels.js';
 import { tabulate } from './tabwriter.js';
@@ -21,6 +21,8 @@ export interface TableOptions {
   namespace?: string;
   /** kindPrefix writes NAME as `<prefix>/<name>` (`deployment.apps/front`), as kubectl does when one get lists several kinds. */
   kindPrefix?: string;
+  /** kinds is the registry that knows the kind's scope (default: the built-in kinds). */
+  kinds?: KindLookup;
 }
 
 interface Column {
@@ -30,40 +32,12 @@ interface Column {
   cell: (obj: any, now: number) => string;
 }
 
-const KIND_ALIASES: Record<string, string> = {
-  deployment: 'Deployment',
-  deployments: 'Deployment',
-  deploy: 'Deployment',
-  'deployment.apps': 'Deployment',
-  'deployments.apps': 'Deployment',
-  replicaset: 'ReplicaSet',
-  replicasets: 'ReplicaSet',
-  rs: 'ReplicaSet',
-  'replicaset.apps': 'ReplicaSet',
-  'replicasets.apps': 'ReplicaSet',
-  pod: 'Pod',
-  pods: 'Pod',
-  po: 'Pod',
-  event: 'Event',
-  events: 'Event',
-  ev: 'Event',
-  configmap: 'ConfigMap',
-  configmaps: 'ConfigMap',
-  cm: 'ConfigMap',
-  service: 'Service',
-  services: 'Service',
-  svc: 'Service',
-  secret: 'Secret',
-  secrets: 'Secret',
-  namespace: 'Namespace',
-  namespaces: 'Namespace',
-  ns: 'Namespace',
-};
-
-/** resolveKind maps a kubectl resource word ("deploy", "rs", "pods", "Deployment") to its Kind; unknown words are returned unchanged. */
-export function resolveKind(kind: string): string {
-  return KIND_ALIASES[kind.toLowerCase()] ?? kind;
+/** resolveKind maps a kubectl resource word ("deploy", "rs", "pods", "Deployment", "sts.apps") to its Kind through the built-in kind registry; unknown words are returned unchanged. */
+export function resolveKind(word: string): string {
+  return kindIn(BUILTIN_KINDS, word);
 }
+
+const kindIn = (kinds: KindLookup, word: string): string => kinds.resolveResource(word)?.kind ?? word;
 
 const num = (v: unknown): string => String(typeof v === 'number' ? v : 0);
 const ageOf = (o: KubeObject, now: number): string => age(o.metadata?.creationTimestamp, now);
@@ -327,6 +301,125 @@ const NAMESPACE_COLUMNS: Column[] = [
   { header: 'AGE', cell: ageOf },
 ];
 
+const containersColumns = (spec: (o: any) => any): Column[] => [
+  { header: 'CONTAINERS', wide: true, cell: (o) => containerCells(spec(o)?.containers)[0] },
+  { header: 'IMAGES', wide: true, cell: (o) => containerCells(spec(o)?.containers)[1] },
+];
+
+// printReplicationController: a map selector printed with labels.FormatLabels.
+const REPLICATIONCONTROLLER_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'DESIRED', cell: (o) => String(o.spec?.replicas ?? 1) },
+  { header: 'CURRENT', cell: (o) => num(o.status?.replicas) },
+  { header: 'READY', cell: (o) => num(o.status?.readyReplicas) },
+  { header: 'AGE', cell: ageOf },
+  ...containersColumns((o) => o.spec?.template?.spec),
+  { header: 'SELECTOR', wide: true, cell: (o) => formatLabels(o.spec?.selector) },
+];
+
+const DAEMONSET_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'DESIRED', cell: (o) => num(o.status?.desiredNumberScheduled) },
+  { header: 'CURRENT', cell: (o) => num(o.status?.currentNumberScheduled) },
+  { header: 'READY', cell: (o) => num(o.status?.numberReady) },
+  { header: 'UP-TO-DATE', cell: (o) => num(o.status?.updatedNumberScheduled) },
+  { header: 'AVAILABLE', cell: (o) => num(o.status?.numberAvailable) },
+  { header: 'NODE SELECTOR', cell: (o) => formatLabels(o.spec?.template?.spec?.nodeSelector) },
+  { header: 'AGE', cell: ageOf },
+  ...containersColumns((o) => o.spec?.template?.spec),
+  { header: 'SELECTOR', wide: true, cell: (o) => formatLabelSelector(o.spec?.selector) },
+];
+
+const STATEFULSET_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'READY', cell: (o) => `${num(o.status?.readyReplicas)}/${o.spec?.replicas ?? 1}` },
+  { header: 'AGE', cell: ageOf },
+  ...containersColumns((o) => o.spec?.template?.spec),
+];
+
+const hasCondition = (o: any, type: string): boolean => (o.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True');
+
+/** jobStatus is printJob's STATUS: the first of Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet that holds, else Running. */
+function jobStatus(o: any): string {
+  if (hasCondition(o, 'Complete')) return 'Complete';
+  if (hasCondition(o, 'Failed')) return 'Failed';
+  if (o.metadata?.deletionTimestamp) return 'Terminating';
+  if (hasCondition(o, 'Suspended')) return 'Suspended';
+  if (hasCondition(o, 'FailureTarget')) return 'FailureTarget';
+  if (hasCondition(o, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+/** jobCompletions is printJob's COMPLETIONS: "succeeded/completions", or "n/1 of parallelism" for a work queue. */
+function jobCompletions(o: any): string {
+  const succeeded = num(o.status?.succeeded);
+  if (typeof o.spec?.completions === 'number') return `${succeeded}/${o.spec.completions}`;
+  const parallelism = o.spec?.parallelism;
+  return typeof parallelism === 'number' && parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+function jobDuration(o: any, now: number): string {
+  const start = o.status?.startTime ? Date.parse(o.status.startTime) : undefined;
+  if (start === undefined) return '';
+  const end = o.status?.completionTime ? Date.parse(o.status.completionTime) : now;
+  return humanDuration(end - start);
+}
+
+const JOB_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'STATUS', cell: jobStatus },
+  { header: 'COMPLETIONS', cell: jobCompletions },
+  { header: 'DURATION', cell: jobDuration },
+  { header: 'AGE', cell: ageOf },
+  ...containersColumns((o) => o.spec?.template?.spec),
+  { header: 'SELECTOR', wide: true, cell: (o) => formatLabelSelector(o.spec?.selector) },
+];
+
+const CRONJOB_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'SCHEDULE', cell: (o) => o.spec?.schedule ?? '' },
+  { header: 'TIMEZONE', cell: (o) => orNone(o.spec?.timeZone) },
+  { header: 'SUSPEND', cell: (o) => (o.spec?.suspend === undefined ? '<unset>' : o.spec.suspend ? 'True' : 'False') },
+  { header: 'ACTIVE', cell: (o) => String((o.status?.active ?? []).length) },
+  { header: 'LAST SCHEDULE', cell: (o, now) => (o.status?.lastScheduleTime ? age(o.status.lastScheduleTime, now) : '<none>') },
+  { header: 'AGE', cell: ageOf },
+  ...containersColumns((o) => o.spec?.jobTemplate?.spec?.template?.spec),
+  { header: 'SELECTOR', wide: true, cell: (o) => (o.spec?.jobTemplate?.spec?.selector ? formatLabelSelector(o.spec.jobTemplate.spec.selector) : '<none>') },
+];
+
+/** hpaTargets is printHorizontalPodAutoscaler's TARGETS for resource metrics ("cpu: 40%/80%", "<unknown>" before the first reading); other metric types print their current/target values. */
+function hpaTargets(o: any): string {
+  const metrics: any[] = o.spec?.metrics ?? [];
+  if (metrics.length === 0) return '<none>';
+  const current: any[] = o.status?.currentMetrics ?? [];
+  const parts = metrics.map((m, i) => {
+    if (m.type === 'Resource' && m.resource) {
+      const name = m.resource.name;
+      const cur = current[i]?.resource;
+      const t = m.resource.target ?? {};
+      if (t.type === 'Utilization' || t.averageUtilization !== undefined) {
+        const now = cur && cur.current?.averageUtilization !== undefined ? `${cur.current.averageUtilization}%` : '<unknown>';
+        return `${name}: ${now}/${t.averageUtilization}%`;
+      }
+      const now = cur?.current?.averageValue ?? '<unknown>';
+      return `${name}: ${now}/${t.averageValue ?? t.value}`;
+    }
+    return '<unknown>/<unknown>';
+  });
+  // kubectl shows at most two metrics and counts the rest.
+  return parts.length > 2 ? `${parts.slice(0, 2).join(', ')} + ${parts.length - 2} more...` : parts.join(', ');
+}
+
+const HPA_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'REFERENCE', cell: (o) => `${o.spec?.scaleTargetRef?.kind ?? ''}/${o.spec?.scaleTargetRef?.name ?? ''}` },
+  { header: 'TARGETS', cell: hpaTargets },
+  { header: 'MINPODS', cell: (o) => (o.spec?.minReplicas === undefined ? '<unset>' : String(o.spec.minReplicas)) },
+  { header: 'MAXPODS', cell: (o) => String(o.spec?.maxReplicas ?? 0) },
+  { header: 'REPLICAS', cell: (o) => num(o.status?.currentReplicas) },
+  { header: 'AGE', cell: ageOf },
+];
+
 const DEFAULT_COLUMNS: Column[] = [
   { header: 'NAME', cell: (o) => o.metadata.name },
   { header: 'AGE', cell: ageOf },
@@ -350,6 +443,18 @@ function columnsFor(kind: string, wide: boolean): Column[] {
       return SECRET_COLUMNS;
     case 'Namespace':
       return NAMESPACE_COLUMNS;
+    case 'ReplicationController':
+      return REPLICATIONCONTROLLER_COLUMNS;
+    case 'DaemonSet':
+      return DAEMONSET_COLUMNS;
+    case 'StatefulSet':
+      return STATEFULSET_COLUMNS;
+    case 'Job':
+      return JOB_COLUMNS;
+    case 'CronJob':
+      return CRONJOB_COLUMNS;
+    case 'HorizontalPodAutoscaler':
+      return HPA_COLUMNS;
     default:
       return DEFAULT_COLUMNS;
   }
@@ -366,8 +471,9 @@ function sanitizeCell(s: string): string {
  * noResourcesMessage is what kubectl get prints (to stderr) for an empty listing:
  * "No resources found in <ns> namespace.\n", or "No resources found\n" for -A or cluster-scoped kinds.
  */
-export function noResourcesMessage(kind: string, opts: Pick<TableOptions, 'allNamespaces' | 'namespace'>): string {
-  if (opts.allNamespaces || !isNamespaced(resolveKind(kind))) return 'No resources found\n';
+export function noResourcesMessage(kind: string, opts: Pick<TableOptions, 'allNamespaces' | 'namespace' | 'kinds'>): string {
+  const kinds = opts.kinds ?? BUILTIN_KINDS;
+  if (opts.allNamespaces || !kinds.isNamespaced(kindIn(kinds, kind))) return 'No resources found\n';
   return `No resources found in ${opts.namespace ?? 'default'} namespace.\n`;
 }
 
@@ -396,12 +502,13 @@ export function tableColumns(kind: string, objs: KubeObject[], opts: Pick<TableO
  * An empty list yields noResourcesMessage(kind, opts).
  */
 export function formatTable(kind: string, objs: KubeObject[], opts: TableOptions): string {
-  const k = resolveKind(kind);
+  const kinds = opts.kinds ?? BUILTIN_KINDS;
+  const k = kindIn(kinds, kind);
   if (objs.length === 0) return noResourcesMessage(k, opts);
   const wide = opts.wide ?? false;
   const table = tableColumns(k, objs, { now: opts.now, wide });
   const shown = table.headers.map((h, i) => (wide || !h.wide ? i : -1)).filter((i) => i >= 0);
-  const withNamespace = (opts.allNamespaces ?? false) && isNamespaced(k);
+  const withNamespace = (opts.allNamespaces ?? false) && kinds.isNamespaced(k);
   const rows: string[][] = [];
   rows.push([...(withNamespace ? ['NAMESPACE'] : []), ...shown.map((i) => table.headers[i]!.header)]);
   const nameAt = table.headers.findIndex((h) => h.header === 'NAME');

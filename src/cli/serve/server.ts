@@ -5,8 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, type KubeObject, RealClock, maskSecret } from '../../core/index.js';
-import type { KindInfo } from '../../cluster/sim/kinds.js';
+import { type Clock, type KindInfo, type KubeObject, RealClock, maskSecret, resourceName } from '../../core/index.js';
 import { tableColumns } from '../format/index.js';
 import { ClusterSession } from '../session.js';
 import { History } from './history.js';
@@ -44,37 +43,6 @@ export const EMPTY_OPENAPI_V2 = Buffer.concat([
 
 /** READ_ONLY_MESSAGE is the 405 message for every write. */
 export const READ_ONLY_MESSAGE = 'this cluster is managed by mini-flux and served read-only: changes go through Git (commit the manifest and let `mflux reconcile` apply it)';
-
-/** SHORT_NAMES are the shortNames discovery advertises, as a stock API server does. */
-const SHORT_NAMES: Record<string, string[]> = {
-  namespaces: ['ns'],
-  nodes: ['no'],
-  pods: ['po'],
-  services: ['svc'],
-  configmaps: ['cm'],
-  serviceaccounts: ['sa'],
-  persistentvolumeclaims: ['pvc'],
-  persistentvolumes: ['pv'],
-  endpoints: ['ep'],
-  events: ['ev'],
-  limitranges: ['limits'],
-  resourcequotas: ['quota'],
-  deployments: ['deploy'],
-  replicasets: ['rs'],
-  statefulsets: ['sts'],
-  daemonsets: ['ds'],
-  cronjobs: ['cj'],
-  ingresses: ['ing'],
-  networkpolicies: ['netpol'],
-  poddisruptionbudgets: ['pdb'],
-  horizontalpodautoscalers: ['hpa'],
-  customresourcedefinitions: ['crd', 'crds'],
-  storageclasses: ['sc'],
-  priorityclasses: ['pc'],
-};
-
-/** ALL_CATEGORY are the resources `kubectl get all` lists (discovery category "all"). */
-const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'horizontalpodautoscalers']);
 
 /** ServeOptions: the state dir to serve, and the clock watch polling waits on. */
 export interface ServeOptions {
@@ -139,12 +107,13 @@ function resourceList(served: KindInfo[], group: string, version: string): unkno
     groupVersion: gv({ group, version }),
     resources: kinds.map((k) => ({
       name: k.plural,
-      singularName: k.kind.toLowerCase(),
+      singularName: k.singular,
       namespaced: k.namespaced,
       kind: k.kind,
-      verbs: ['get', 'list', 'watch'],
-      ...(SHORT_NAMES[k.plural] ? { shortNames: SHORT_NAMES[k.plural] } : {}),
-      ...(ALL_CATEGORY.has(k.plural) && !(k.plural === 'horizontalpodautoscalers' && k.version !== 'v2') ? { categories: ['all'] } : {}),
+      // Reviews and bindings are create-only upstream; everything else is served read-only here.
+      verbs: k.listable ? ['get', 'list', 'watch'] : ['create'],
+      ...(k.shortNames.length > 0 ? { shortNames: [...k.shortNames] } : {}),
+      ...(k.categories.length > 0 ? { categories: [...k.categories] } : {}),
     })),
   };
 }
@@ -175,8 +144,7 @@ function served(o: KubeObject, info: KindInfo): KubeObject {
 }
 
 function notFound(info: KindInfo, name: string): HttpError {
-  const resource = info.group ? `${info.plural}.${info.group}` : info.plural;
-  return new HttpError(404, 'NotFound', `${resource} "${name}" not found`, { name, ...(info.group ? { group: info.group } : {}), kind: info.plural });
+  return new HttpError(404, 'NotFound', `${resourceName(info)} "${name}" not found`, { name, ...(info.group ? { group: info.group } : {}), kind: info.plural });
 }
 
 /** ContinueToken is what `continue` carries: where the next page starts in the listing at a resourceVersion. */
@@ -357,6 +325,7 @@ export class ApiHandler {
     }
     const info = servedKinds.find((k) => k.group === group && k.version === version && k.plural === plural);
     if (!info || (namespace !== undefined && !info.namespaced)) throw unknown();
+    if (!info.listable) throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     return { info, namespace, name };
   }
 

@@ -7,19 +7,21 @@ import {
   type Clock,
   type KubeObject,
   InvalidObjectError,
+  type KindInfo,
+  KindRegistry,
   MfluxError,
   deepEqual,
   SecretDigester,
   objectRef,
+  resourceName,
   toRFC3339,
 } from '../../core/index.js';
 import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../manifests/index.js';
-import { Discovery, type KindInfo } from './kinds.js';
 import type { IdSource } from './ids.js';
 
 /** BatchContext lets a dry run see the namespaces and CRDs of the batch being applied. */
 export interface BatchContext {
-  discovery: Discovery;
+  discovery: KindRegistry;
   namespaces: Set<string>;
 }
 
@@ -47,7 +49,8 @@ export const GENERATE_NAME_ATTEMPTS = 8;
 
 /** ApiServer is the in-memory object store with API-server semantics. */
 export class ApiServer {
-  readonly discovery = new Discovery();
+  /** discovery is the cluster's kind registry: the built-ins plus every stored CRD. */
+  readonly discovery = new KindRegistry();
   private readonly objects = new Map<string, KubeObject>();
   private readonly byKind = new Map<string, Map<string, KubeObject>>();
   /** dependents maps an owner uid to the keys of objects that name it in ownerReferences. */
@@ -133,7 +136,7 @@ export class ApiServer {
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;
     const existing = obj.metadata.name ? this.objects.get(objKey(obj)) : undefined;
-    const errs = existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj);
+    const errs = existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj, info.nameRule);
     if (errs.length > 0) throw new InvalidObjectError(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name ?? ''));
     if (info.namespaced && !this.objects.has(keyOf('Namespace', undefined, obj.metadata.namespace!)) && !batch?.namespaces.has(obj.metadata.namespace!)) {
       throw new MfluxError('NotFound', `namespaces "${obj.metadata.namespace}" not found`, {
@@ -381,9 +384,4 @@ export class ApiServer {
 
 function stripRV(o: KubeObject): KubeObject {
   return { ...o, metadata: { ...o.metadata, resourceVersion: undefined } };
-}
-
-/** resourceName writes a kind the way API errors name it: "deployments.apps", "services". */
-export function resourceName(info: KindInfo): string {
-  return info.group ? `${info.plural}.${info.group}` : info.plural;
 }

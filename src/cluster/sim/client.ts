@@ -1,6 +1,5 @@
 /** SimClient: the ClusterClient over the simulated cluster (declarative apply: create or update in place). */
 import type { KubeEvent, KubeObject } from '../../core/index.js';
-import { isNamespaced } from '../../core/index.js';
 import type { ApplyResult, ClusterClient, ListOptions } from '../client.js';
 import type { Simulation } from './sim.js';
 
@@ -25,7 +24,7 @@ export class SimClient implements ClusterClient {
   // Reads first bring the cluster up to the clock: whatever was due by now happens before we look.
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     this.sim.fireDue();
-    return this.sim.api.get(kind, isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
+    return this.sim.api.get(kind, this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
   }
 
   async list(kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
@@ -40,7 +39,7 @@ export class SimClient implements ClusterClient {
   /** applySync is apply without the promise, for callers already inside the simulator's loop. */
   applySync(obj: KubeObject): ApplyResult {
     this.sim.fireDue();
-    const ns = isNamespaced(obj.kind) ? obj.metadata.namespace ?? 'default' : undefined;
+    const ns = this.sim.api.discovery.isNamespaced(obj.kind) ? obj.metadata.namespace ?? 'default' : undefined;
     const live = this.sim.api.get(obj.kind, ns, obj.metadata.name);
     if (!live) {
       const created = this.sim.api.create(obj);
@@ -53,7 +52,7 @@ export class SimClient implements ClusterClient {
   }
 
   async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
-    const gone = this.sim.api.delete(kind, isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
+    const gone = this.sim.api.delete(kind, this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
     this.sim.settle();
     return gone;
   }
