@@ -3,6 +3,7 @@ import { type Clock, MfluxError, RealClock, SecretDigester, VirtualClock, isMflu
 import type { ClusterClient } from '../cluster/client.js';
 import { Simulation, type SimKnobs, META_KEYS } from '../cluster/sim/sim.js';
 import { SimClient } from '../cluster/sim/client.js';
+import { Ledger } from '../ledger/index.js';
 import { StateStore, type StoreMode, isSqliteError, loadSecretKey, sqliteError } from '../store/index.js';
 import { type IO, reportError } from './io.js';
 
@@ -28,6 +29,8 @@ export class ClusterSession {
     sim: Simulation,
     readonly clock: Clock,
     private readonly knobs: Partial<SimKnobs>,
+    /** interrupted counts the passes this open found left without an outcome and recorded as Interrupted. */
+    readonly interrupted: number,
   ) {
     this.current = sim;
   }
@@ -37,14 +40,20 @@ export class ClusterSession {
     return this.current;
   }
 
-  /** open loads the state dir (taking the writer lock in write mode) into a Simulation. */
+  /**
+   * open loads the state dir (taking the writer lock in write mode) into a Simulation. A writer
+   * first closes every pass an earlier writer left without an outcome (killed mid-pass): holding
+   * the lock, it knows no such pass is still running. Every writer (daemon, reconcile, apply,
+   * advance, …) opens through here, so none of them can leave a pass InProgress forever.
+   */
   static open(opts: SessionOptions): ClusterSession {
     const store = StateStore.open(opts.stateDir, opts.mode);
     try {
+      const interrupted = opts.mode === 'write' ? new Ledger(store).markInterrupted(wallClockNow()) : 0;
       const savedNow = store.getMeta(META_KEYS.clock);
       // A new timeline starts at the wall clock (whole seconds, as API timestamps are); an existing one continues where it stopped.
       const clock: Clock = opts.clock === 'real' ? new RealClock() : new VirtualClock(savedNow ? Number(savedNow) : opts.clockStart ?? Math.floor(wallClockNow() / 1000) * 1000);
-      return new ClusterSession(store, loadSimulation(store, clock, opts.knobs ?? {}), clock, opts.knobs ?? {});
+      return new ClusterSession(store, loadSimulation(store, clock, opts.knobs ?? {}), clock, opts.knobs ?? {}, interrupted);
     } catch (err) {
       store.close();
       throw err;
@@ -141,6 +150,7 @@ export async function runInSession(opts: SessionOptions | (() => SessionOptions)
   let threw = false;
   try {
     session = ClusterSession.open(typeof opts === 'function' ? opts() : opts);
+    if (session.interrupted > 0) io.err(`warning: ${interruptedNotice(session.interrupted)}\n`);
     code = await fn(session);
   } catch (err) {
     threw = true;
@@ -154,4 +164,9 @@ export async function runInSession(opts: SessionOptions | (() => SessionOptions)
     }
   }
   return code;
+}
+
+/** interruptedNotice tells that `n` passes cut short by an earlier process are now recorded as Interrupted. */
+export function interruptedNotice(n: number): string {
+  return `${n} pass(es) were cut short by an earlier stop and are recorded as Interrupted; the next pass continues from the cluster as it is`;
 }

@@ -134,10 +134,12 @@ export class Daemon {
     }
   }
 
-  /** start recovers interrupted passes, starts the HTTP server, the cluster pump and every source; resolves to the address served. */
+  /**
+   * start starts the HTTP server, the cluster pump and every source; resolves to the address
+   * served. Passes an earlier process left without an outcome were closed as Interrupted by
+   * whoever opened the state for writing (the caller), before the daemon got it.
+   */
   async start(): Promise<{ host: string; port: number; url: string }> {
-    const closed = this.o.cluster.ledger.markInterrupted(this.o.wallNow());
-    if (closed > 0) this.o.logger.warn(`${closed} pass(es) were cut short by an earlier stop and are recorded as Interrupted; the next pass continues from the cluster as it is`);
     const { host, port } = this.o.config.listen;
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => {

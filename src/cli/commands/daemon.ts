@@ -4,7 +4,7 @@ import { Ledger } from '../../ledger/index.js';
 import { Daemon, type DaemonCluster, type DaemonConfig, configJSONSchema, loadConfig } from '../../daemon/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { type ApiServerHandle, startApiServer } from '../serve/server.js';
-import { ClusterSession } from '../session.js';
+import { ClusterSession, interruptedNotice } from '../session.js';
 
 /** DEFAULT_CONFIG is where `mflux daemon` looks without --config. */
 export const DEFAULT_CONFIG = 'config/mflux.yaml';
@@ -26,6 +26,7 @@ export async function daemonCommand(opts: { config?: string }, io: IO): Promise<
   } catch (err) {
     return reportError(io, err);
   }
+  if (session.interrupted > 0) logger.warn(interruptedNotice(session.interrupted));
   const cluster = daemonCluster(session);
   const daemon = new Daemon({ config, cluster, logger, wallNow: wallClockNow });
   let api: ApiServerHandle | undefined;

@@ -9,6 +9,7 @@ import { tabulate } from '../format/index.js';
 import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, type PolicyFlags, type SimFlagOptions, durationFlag, policyOf, sessionOf, stateDirOf } from '../options.js';
 import { runInSession } from '../session.js';
+import { stopOnSignals } from '../signals.js';
 import { parseDeploymentArg } from './view.js';
 
 /** SourceFlags pick the repository, ref, path and credentials. */
@@ -117,10 +118,13 @@ export function resultJSON(r: ReconcileResult): object {
   };
 }
 
-/** exitFor maps an outcome to the exit code: 0 applied or no change, 1 blocked/invalid/rollout failed, 2 error. */
+/**
+ * exitFor maps an outcome to the exit code: 0 applied or no change, 1 blocked/invalid/rollout
+ * failed (a verdict on the commit), 2 failed or interrupted (nothing was judged; run it again).
+ */
 export function exitFor(r: ReconcileResult): number {
   if (r.outcome === 'Applied' || r.outcome === 'NoChange') return EXIT.ok;
-  if (r.outcome === 'Failed') return EXIT.error;
+  if (r.outcome === 'Failed' || r.outcome === 'Interrupted') return EXIT.error;
   return EXIT.bad;
 }
 
@@ -135,6 +139,7 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
     const timeoutMs = durationFlag('timeout', f.timeout ?? '5m')!;
     const policy = policyOf(f);
     const source = await openFromFlags(f, f);
+    const stop = stopOnSignals(io, 'the pass');
     const result = await reconcileOnce({
       source,
       sourceName: sourceName(f),
@@ -147,13 +152,17 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
       cache: newParseCache(),
       policy,
       onProgress: progressPrinter(io, json),
-    });
+      signal: stop.signal,
+      // As the daemon does: the cluster is saved with the ledger at every safe point, so a process
+      // killed mid-rollout leaves a stored cluster that matches what the ledger says was applied.
+      persist: (also) => session.saveOrRollBack(also),
+    }).finally(() => stop.release());
     if (json) {
       io.out(`${JSON.stringify(resultJSON(result), null, 2)}\n`);
     } else {
       for (const w of result.warnings) io.err(`warning: ${w}\n`);
       for (const r of result.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
-      const rolled = result.rollouts.map((x) => `${x.object} → revision ${x.revision ?? '?'}${x.replicaSet ? ` (${x.replicaSet})` : ''}${x.ok ? '' : ' FAILED'}`);
+      const rolled = result.rollouts.map((x) => `${x.object} → revision ${x.revision ?? '?'}${x.replicaSet ? ` (${x.replicaSet})` : ''}${x.ok ? '' : result.outcome === 'Interrupted' ? ' (interrupted)' : ' FAILED'}`);
       io.out(`${result.outcome}: ${result.reason}${rolled.length ? `\n  ${rolled.join('\n  ')}` : ''}\n`);
     }
     return exitFor(result);
