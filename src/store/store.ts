@@ -272,11 +272,7 @@ function openReader(dir: string): Opened {
 }
 
 function openWriter(dir: string): Opened {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw unwritableError(dir, err);
-  }
+  makeDirs(dir);
   const lock = acquireLock(dir);
   let db: Database.Database | undefined;
   try {
@@ -316,6 +312,39 @@ function openWriter(dir: string): Opened {
     db?.close();
     releaseLock(dir, lock);
     throw err;
+  }
+}
+
+/**
+ * makeDirs creates dir and its missing parents, one level at a time, failing with StateUnwritable
+ * naming dir. Not fs.mkdirSync(dir, { recursive: true }): when mkdir fails with ENOENT although the
+ * parent exists (procfs and sysfs: `--state /proc/x`), Node's recursive mkdir retries forever at
+ * 100% CPU. Here each level is tried once and any failure is final.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let p = dir; ; ) {
+    let isDir: boolean;
+    try {
+      isDir = fs.statSync(p).isDirectory();
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw unwritableError(dir, err);
+      missing.push(p);
+      const parent = path.dirname(p);
+      if (parent === p) break;
+      p = parent;
+      continue;
+    }
+    if (!isDir) throw unwritableError(dir, new Error(`${p} exists and is not a directory`));
+    break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      fs.mkdirSync(p);
+    } catch (err) {
+      // EEXIST: another command made it in between, which is as good.
+      if (errnoOf(err) !== 'EEXIST') throw unwritableError(dir, err);
+    }
   }
 }
 

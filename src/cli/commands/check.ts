@@ -55,6 +55,10 @@ export async function checkCommand(f: CheckFlags, io: IO): Promise<number> {
     const format = (f.format ?? 'text') as CheckFormat;
     if (!CHECK_FORMATS.includes(format)) throw new MfluxError('Usage', `unknown --format "${f.format}" (use ${CHECK_FORMATS.join(', ')})`);
     if (!f.repo) throw new MfluxError('Usage', 'missing --repo DIR');
+    // An empty ref (a script's unset variable) must not quietly mean main.
+    for (const [flag, v] of [['base', f.base], ['head', f.head]] as const) {
+      if (v !== undefined && v.trim() === '') throw new MfluxError('Usage', `invalid --${flag} "${v}": must not be empty; give a branch, tag or commit SHA`);
+    }
     if (!f.base || !f.head) throw new MfluxError('Usage', 'missing --base REF and --head REF');
     const knobs = knobsOf(f);
     const policy = policyFrom(f);

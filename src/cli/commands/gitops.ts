@@ -36,8 +36,17 @@ function isURL(repo: string): boolean {
   return /^https?:\/\//i.test(repo);
 }
 
+/**
+ * checkSourceFlags refuses flags given but empty: `--ref ""` (a script's unset variable) must not
+ * quietly mean main. Run before the state is opened, so a usage error touches nothing.
+ */
+export function checkSourceFlags(f: SourceFlags): void {
+  if (f.ref !== undefined && f.ref.trim() === '') throw new MfluxError('Usage', `invalid --ref "${f.ref}": must not be empty; give a branch, tag or commit SHA (default main)`);
+}
+
 async function openFromFlags(f: SourceFlags, o: CommonOptions): Promise<GitSource> {
   if (!f.repo) throw new MfluxError('Usage', 'missing --repo DIR|URL');
+  checkSourceFlags(f);
   const repo = isURL(f.repo) ? f.repo : path.resolve(f.repo);
   return openSource({
     repo,
@@ -135,7 +144,7 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
     io.err(`error: unknown output format "${f.output}" (text or json) [Usage]\n`);
     return EXIT.error;
   }
-  return runInSession(() => sessionOf(f, 'write'), io, async (session) => {
+  return runInSession(() => (checkSourceFlags(f), sessionOf(f, 'write')), io, async (session) => {
     const timeoutMs = durationFlag('timeout', f.timeout ?? '5m')!;
     const policy = policyOf(f);
     const source = await openFromFlags(f, f);
@@ -171,7 +180,7 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
 
 /** diffCommand prints the plan against the current cluster without applying it: exit 0 no difference, 1 differences. */
 export async function diffCommand(f: ReconcileFlags, io: IO): Promise<number> {
-  return runInSession(() => sessionOf(f, 'read'), io, async (session) => {
+  return runInSession(() => (checkSourceFlags(f), sessionOf(f, 'read')), io, async (session) => {
     const source = await openFromFlags(f, f);
     const { revision, warnings } = await source.resolve();
     for (const w of warnings) io.err(`warning: ${w}\n`);
