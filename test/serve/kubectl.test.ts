@@ -235,6 +235,34 @@ describe(`real kubectl (${KUBECTL}) against mflux serve`, () => {
     expect((await kubectl('get', 'deploy')).stdout).toContain('front');
   });
 
+  test('field selectors: pods by status.phase and spec.nodeName select; an unsupported label is the API server\'s 400 with its text', async () => {
+    const pods = JSON.parse(await ok('get', 'pods', '-o', 'json')).items as any[];
+    expect(pods.length).toBeGreaterThan(0);
+    const node = pods[0].spec.nodeName as string;
+    expect(node).toBeTruthy();
+    const names = (r: KRun) => r.stdout.trim().split('\n').filter(Boolean).sort();
+    const all = pods.map((p) => `pod/${p.metadata.name}`).sort();
+    const byPhase = await kubectl('get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name');
+    expect(byPhase.code, byPhase.stderr).toBe(0);
+    expect(names(byPhase)).toEqual(pods.filter((p) => p.status.phase === 'Running').map((p) => `pod/${p.metadata.name}`).sort());
+    expect(names(await kubectl('get', 'pods', '--field-selector', `spec.nodeName=${node}`, '-o', 'name'))).toEqual(all);
+    const none = await kubectl('get', 'pods', '--field-selector', 'spec.nodeName=no-such-node');
+    expect(none).toMatchObject({ code: 0, stdout: '' });
+    expect(none.stderr).toBe('No resources found in default namespace.\n');
+    // kubectl wraps the server's message in its own words; the server's part is upstream's exact text.
+    const badPod = await kubectl('get', 'pods', '--field-selector', 'foo=bar');
+    expect(badPod.code).toBe(1);
+    expect(badPod.stderr).toBe('Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "foo=bar": field label not supported: foo\n');
+    const badDeploy = await kubectl('get', 'deploy', '--field-selector', 'spec.replicas=3');
+    expect(badDeploy.code).toBe(1);
+    expect(badDeploy.stderr).toBe('Error from server (BadRequest): Unable to find "apps/v1, Resource=deployments" that match label selector "", field selector "spec.replicas=3": "spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"\n');
+    const raw = await api('/api/v1/pods?fieldSelector=' + encodeURIComponent('foo=bar'));
+    expect(raw).toMatchObject({ status: 400, body: { kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400, message: 'field label not supported: foo' } });
+    // A watch refuses it the same way, before streaming anything.
+    const watch = await api('/api/v1/namespaces/default/pods?watch=1&fieldSelector=' + encodeURIComponent('foo=bar'));
+    expect(watch).toMatchObject({ status: 400, body: { reason: 'BadRequest', message: 'field label not supported: foo' } });
+  });
+
   test('custom kinds from stored CRDs, and Secrets with their values masked', async () => {
     expect((await kubectl('get', 'widgets', '-l', 'tier=a')).stdout).toMatch(/^NAME\s+AGE\nw1\s+\S+\n$/);
     const w = JSON.parse((await kubectl('get', 'widget.example.com', 'w1', '-o', 'json')).stdout);

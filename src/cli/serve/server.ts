@@ -342,7 +342,7 @@ export class ApiHandler {
   private selected(t: ResourcePath, q: URLSearchParams): (o: KubeObject) => boolean {
     try {
       const labels = parseLabelSelector(q.get('labelSelector') ?? '');
-      const fields = parseFieldSelector(q.get('fieldSelector') ?? '', t.info.kind);
+      const fields = parseFieldSelector(q.get('fieldSelector') ?? '', t.info.kind, t.info.group);
       return (o) => labels(o.metadata.labels) && fields(o);
     } catch (err) {
       if (err instanceof SelectorError) throw new HttpError(400, 'BadRequest', err.message);
