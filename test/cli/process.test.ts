@@ -220,7 +220,7 @@ describe('hostile flags', () => {
       for (const ref of ['', '  ']) {
         const r = await mflux(repo.state, cmd, '--repo', repo.dir, '--ref', ref);
         expect(r.code).toBe(2);
-        expect(r.stderr).toBe(`error: invalid --ref "${ref}": must not be empty; give a branch, tag or commit SHA (default main) [Usage]\n`);
+        expect(r.stderr).toBe(`error: invalid --ref "${ref}": must not be empty; name a branch, tag or commit SHA, or leave --ref out to follow the repository's HEAD [Usage]\n`);
       }
     }
     expect(fs.existsSync(repo.state)).toBe(false);

@@ -41,7 +41,7 @@ function isURL(repo: string): boolean {
  * quietly mean main. Run before the state is opened, so a usage error touches nothing.
  */
 export function checkSourceFlags(f: SourceFlags): void {
-  if (f.ref !== undefined && f.ref.trim() === '') throw new MfluxError('Usage', `invalid --ref "${f.ref}": must not be empty; give a branch, tag or commit SHA (default main)`);
+  if (f.ref !== undefined && f.ref.trim() === '') throw new MfluxError('Usage', `invalid --ref "${f.ref}": must not be empty; name a branch, tag or commit SHA, or leave --ref out to follow the repository's HEAD`);
 }
 
 async function openFromFlags(f: SourceFlags, o: CommonOptions): Promise<GitSource> {
