@@ -335,7 +335,14 @@ function makeDirs(dir: string): void {
       p = parent;
       continue;
     }
-    if (!isDir) throw unwritableError(dir, new Error(`${p} exists and is not a directory`));
+    if (!isDir) {
+      // mkdir on it fails with the OS's own words (EEXIST, or ENOTDIR below a file).
+      try {
+        fs.mkdirSync(p);
+      } catch (err) {
+        throw unwritableError(dir, err);
+      }
+    }
     break;
   }
   for (const p of missing.reverse()) {
