@@ -16,7 +16,7 @@ import { Simulation } from '../src/cluster/sim/sim.js';
 import { SimClient } from '../src/cluster/sim/client.js';
 import { StateStore } from '../src/store/index.js';
 import { Ledger } from '../src/ledger/index.js';
-import { newParseCache, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
+import { newSourceMemo, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
 import { openSource } from '../src/source/index.js';
 import { APPS, REPLICAS, bumpImage, git, writeRepo } from './repo.js';
 
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const client = new SimClient(sim);
   const store = StateStore.open(path.join(work, 'state'), 'write');
   const ledger = new Ledger(store);
-  const cache = newParseCache();
+  const memo = newSourceMemo();
 
   // One source object for every pass, as the daemon keeps it.
   const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       marks[e.type] ??= performance.now();
       rss();
     };
-    const r = await reconcileOnce({ source, sourceName: 'bench', sourceUrl: repo, client, clock, ledger, wallNow: () => Date.now(), timeoutMs: 0, cache, onProgress });
+    const r = await reconcileOnce({ world: { client, clock, ledger, wallNow: () => Date.now() }, source: { git: source, name: 'bench', url: repo, memo }, rules: { timeoutMs: 0 }, hooks: { onProgress } });
     const t1 = performance.now();
     rss();
     const read = (marks.read ?? t1) - (marks.resolved ?? t0);

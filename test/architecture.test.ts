@@ -3,6 +3,7 @@
  * belong, and only core/clock reads the time.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -30,8 +31,8 @@ const LEVELS: Record<string, number> = {
   cli: 12,
 };
 
-function moduleOf(file: string): string {
-  const rel = path.relative(SRC, file).split(path.sep).join('/');
+function moduleOf(file: string, root = SRC): string {
+  const rel = path.relative(root, file).split(path.sep).join('/');
   const match = Object.keys(LEVELS)
     .filter((m) => rel === m || rel.startsWith(`${m}/`))
     .sort((a, b) => b.length - a.length)[0];
@@ -49,6 +50,72 @@ function sourceFiles(dir: string): string[] {
 const files = sourceFiles(SRC);
 const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
+/** localImports lists the project files a source file imports (type-only imports included). */
+function localImports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT_RE)].map((m) => m[1] ?? m[2]!).filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
+}
+
+/** upwardImports is the module-map check: every import that points up the map, as "file (module, level) imports spec (module, level)". */
+function upwardImports(root: string): string[] {
+  const violations: string[] = [];
+  for (const f of sourceFiles(root)) {
+    const from = moduleOf(f, root);
+    for (const target of localImports(f)) {
+      const to = moduleOf(target, root);
+      if (to === from) continue;
+      if (!(LEVELS[to]! < LEVELS[from]!)) violations.push(`${path.relative(root, f)} (${from}, level ${LEVELS[from]}) imports ${path.relative(root, target)} (${to}, level ${LEVELS[to]})`);
+    }
+  }
+  return violations;
+}
+
+/** importCycles finds every strongly connected set of files that import each other (Tarjan), type-only imports included. */
+function importCycles(root: string): string[][] {
+  const all = sourceFiles(root);
+  const edges = new Map(all.map((f) => [f, localImports(f).filter((t) => fs.existsSync(t))]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      for (;;) {
+        const w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(path.relative(root, w));
+        if (w === v) break;
+      }
+      if (scc.length > 1 || (edges.get(v) ?? []).includes(v)) out.push(scc.sort());
+    }
+  };
+  for (const f of all) if (!index.has(f)) visit(f);
+  return out;
+}
+
+/** plantTree writes a throwaway src tree (relative path → text) and returns its root. */
+function plantTree(tree: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mflux-arch-'));
+  for (const [rel, text] of Object.entries(tree)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  }
+  return root;
+}
+
 describe('module map', () => {
   test('every source file belongs to a module', () => {
     expect(files.length).toBeGreaterThan(10);
@@ -56,27 +123,27 @@ describe('module map', () => {
   });
 
   test('imports only point down (or stay inside their own module)', () => {
-    const violations: string[] = [];
-    for (const f of files) {
-      const from = moduleOf(f);
-      const text = fs.readFileSync(f, 'utf8');
-      for (const m of text.matchAll(IMPORT_RE)) {
-        const spec = m[1] ?? m[2]!;
-        if (!spec.startsWith('.')) continue;
-        const target = path.resolve(path.dirname(f), spec.replace(/\.js$/, '.ts'));
-        const to = moduleOf(target);
-        if (to === from) continue;
-        if (!(LEVELS[to]! < LEVELS[from]!)) violations.push(`${path.relative(SRC, f)} (${from}, level ${LEVELS[from]}) imports ${spec} (${to}, level ${LEVELS[to]})`);
-      }
-    }
-    expect(violations).toEqual([]);
+    expect(upwardImports(SRC)).toEqual([]);
   });
 
-  test('a planted upward import would be caught', () => {
-    // Guards the checker itself: core importing cli must count as a violation.
-    const from = moduleOf(path.join(SRC, 'core/object.ts'));
-    const to = moduleOf(path.join(SRC, 'cli/program.ts'));
-    expect(LEVELS[to]! < LEVELS[from]!).toBe(false);
+  test('no import cycles between files, type-only imports included', () => {
+    expect(importCycles(SRC)).toEqual([]);
+  });
+
+  test('a planted upward import and a planted cycle are caught by the same checks', () => {
+    // Guards the checkers themselves, on a real tree of files.
+    const root = plantTree({
+      'core/object.ts': "import { main } from '../cli/program.js';\nexport const x = main;\n",
+      'cli/program.ts': "export const main = 1;\n",
+      'plan/a.ts': "import type { B } from './b.js';\nexport type A = B;\n",
+      'plan/b.ts': "import type { A } from './a.js';\nexport type B = { a?: A };\n",
+    });
+    try {
+      expect(upwardImports(root)).toEqual([`${path.join('core', 'object.ts')} (core, level 0) imports ${path.join('cli', 'program.ts')} (cli, level 12)`]);
+      expect(importCycles(root)).toEqual([[path.join('plan', 'a.ts'), path.join('plan', 'b.ts')]]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -14,21 +14,17 @@ export interface AppliedEntry {
   result: ApplyResult;
 }
 
-/** Annotator adds annotations to an object about to be applied (e.g. change-cause on Deployments). */
-export type Annotator = (entry: PlanEntry) => Record<string, string> | undefined;
-
 /**
  * applyPlan writes every create/update entry in kind order (Namespaces and CRDs first, workloads
- * after what they use), each as an in-place update — never delete + create.
+ * after what they use), each as the entry's own RFC 6902 patch (`write`: its preconditions, then
+ * exactly the patch the plan shows) — in place, never delete + create. An object changed by someone
+ * else since the plan was made fails its preconditions: a `Conflict` is thrown and that object is
+ * not written (entries before it in the order are).
  */
-export async function applyPlan(client: ClusterClient, entries: PlanEntry[], annotate?: Annotator): Promise<AppliedEntry[]> {
-  const writes = sortForApply(entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.applied).map((e) => ({ object: e.applied!, entry: e })));
+export async function applyPlan(client: ClusterClient, entries: PlanEntry[]): Promise<AppliedEntry[]> {
+  const writes = sortForApply(entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.write && e.applied).map((e) => ({ object: e.applied!, entry: e })));
   const out: AppliedEntry[] = [];
-  for (const { object, entry } of writes) {
-    const extra = annotate?.(entry);
-    const obj: KubeObject = extra ? { ...object, metadata: { ...object.metadata, annotations: { ...(object.metadata.annotations ?? {}), ...extra } } } : object;
-    out.push({ ref: entry.ref, result: await client.apply(obj) });
-  }
+  for (const { entry } of writes) out.push({ ref: entry.ref, result: await client.patch(entry.kind, entry.namespace, entry.name, entry.write!) });
   return out;
 }
 

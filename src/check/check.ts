@@ -13,7 +13,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts } from '../apply/index.js';
-import { type ParseCache, type PreparedPlan, fingerprint, newParseCache, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
+import { type SourceMemo, type PreparedPlan, fingerprint, newSourceMemo, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
 import type { GitSource, Revision } from '../source/index.js';
 import { RolloutMeter } from './measure.js';
 import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, SEVERITY_ORDER, verdictOf } from './report.js';
@@ -52,7 +52,7 @@ export const MAX_ROLLOUT_MS = 24 * 3600_000;
 /** Cluster is a simulated cluster plus what "the source" knows about it: its inventory, parse cache and where each object was defined. */
 interface Cluster extends CheckCluster {
   inventory: Map<string, KubeObject>;
-  cache: ParseCache;
+  memo: SourceMemo;
   origins: Map<string, Origin>;
 }
 
@@ -91,19 +91,19 @@ function target(e: PlanEntry) {
 
 /** rememberSynced records what is now in sync with the cluster, so the next plan skips diffing objects neither Git nor the cluster changed. */
 async function rememberSynced(c: Cluster, objects: ParsedObject[], oidOf: (p: ParsedObject) => string, commit: string, kinds: KindLookup): Promise<void> {
-  c.cache.synced.clear();
-  c.cache.syncedCommit = commit;
+  c.memo.synced.clear();
+  c.memo.syncedCommit = commit;
   for (const p of objects) {
     const ns = kinds.isNamespaced(p.object.kind) ? p.object.metadata.namespace || 'default' : undefined;
     const live = await c.client.get(p.object.kind, ns, p.object.metadata.name);
-    if (live) c.cache.synced.set(refOfObject(p.object, kinds), { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(live) });
+    if (live) c.memo.synced.set(refOfObject(p.object, kinds), { kind: p.object.kind, namespace: ns, name: p.object.metadata.name, oid: oidOf(p), fp: fingerprint(live) });
   }
 }
 
 /** prepare runs preparePlan, turning a PathEscape in the tree into a finding instead of a failure. */
 async function prepare(c: Cluster, source: GitSource, commit: string, policy: Policy | undefined): Promise<PreparedPlan | Finding> {
   try {
-    return await preparePlan({ source, client: c.client, inventory: c.inventory, cache: c.cache, commit, policy });
+    return await preparePlan({ source, client: c.client, inventory: c.inventory, memo: c.memo, commit, policy });
   } catch (err) {
     if (isMfluxError(err, 'PathEscape')) return { severity: 'error', code: 'PathEscape', object: null, file: (err.details.path as string | undefined) ?? null, line: null, message: err.message };
     throw err;
@@ -116,7 +116,7 @@ async function prepare(c: Cluster, source: GitSource, commit: string, policy: Po
  * takes); its problems come back as info findings, so a PR that repairs base can still be checked.
  */
 async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => void): Promise<{ cluster: Cluster; findings: Finding[] }> {
-  const c: Cluster = { ...o.newCluster(), inventory: new Map(), cache: newParseCache(), origins: new Map() };
+  const c: Cluster = { ...o.newCluster(), inventory: new Map(), memo: newSourceMemo(), origins: new Map() };
   const note = (f: Finding) => withCommit({ ...f, severity: 'info', message: f.code === 'ForceReplaceRefused' ? f.message : `${f.message} (not seeded)` }, base, 'base');
   const prepared = await prepare(c, o.base, base.commit, undefined);
   if (!('plan' in prepared)) return { cluster: c, findings: [note(prepared)] };
@@ -196,7 +196,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
   const meter = measure ? new RolloutMeter(c.client, c.clock, deployments.map((e) => ({ target: target(e), change: changeOf(e) }))) : undefined;
   await meter?.before();
-  c.cache.synced.clear();
+  c.memo.synced.clear();
   meter?.applied();
   await applyPlan(c.client, plan.entries);
   const outcomes = await waitForRollouts(c.client, deployments.map(target), c.clock, MAX_ROLLOUT_MS, undefined, meter ? () => meter.sample() : undefined);

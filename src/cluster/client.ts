@@ -1,4 +1,5 @@
 /** The ClusterClient interface: the only way the GitOps path touches a cluster. */
+import type { Operation } from 'fast-json-patch';
 import type { KubeEvent, KubeObject } from '../core/index.js';
 
 /** ApplyAction says what an apply did, in kubectl's words. */
@@ -23,6 +24,12 @@ export interface ClusterClient {
   list(kind: string, opts?: ListOptions): Promise<KubeObject[]>;
   /** apply creates or updates in place (declarative apply; never delete + create). */
   apply(obj: KubeObject): Promise<ApplyResult>;
+  /**
+   * patch applies an RFC 6902 patch to one object — to an empty document when there is none (a
+   * create) — and stores the result. A failing `test` operation (the object changed since the
+   * patch was made) is a `Conflict`, and nothing is written.
+   */
+  patch(kind: string, namespace: string | undefined, name: string, ops: Operation[]): Promise<ApplyResult>;
   /** delete removes one object (dependents are garbage-collected); false when it was absent. */
   delete(kind: string, namespace: string | undefined, name: string): Promise<boolean>;
   /** validate dry-runs a batch as if applied together (namespaces and CRDs in it count); one error per rejected object, by index; `only` limits which indexes are checked. */

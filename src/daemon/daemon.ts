@@ -13,8 +13,11 @@ import type { Ledger } from '../ledger/index.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonMetrics } from './metrics.js';
 import { statusPage } from './page.js';
+import type { DeploymentStatus, SourceStatus, StatusDocument } from './status.js';
 import { SourceRunner } from './scheduler.js';
 import { MAX_WEBHOOK_BODY, verifyWebhook } from './webhook.js';
+
+export type { DeploymentStatus, SourceStatus, StatusDocument } from './status.js';
 
 /** STOP_GRACE_MS bounds how long stop() waits for running passes to reach a safe point (SIGTERM must exit within 10 s). */
 export const STOP_GRACE_MS = 7000;
@@ -46,49 +49,6 @@ export interface DaemonOptions {
   logger: Logger;
   wallNow: () => number;
   random?: () => number;
-}
-
-/** DeploymentStatus is one Deployment's rollout as /status shows it. */
-export interface DeploymentStatus {
-  object: string;
-  revision?: number;
-  state: 'Complete' | 'Progressing' | 'Failed' | 'Missing';
-  message: string;
-  replicas: number;
-  updated: number;
-  ready: number;
-  available: number;
-}
-
-/** SourceStatus is one source in /status. */
-export interface SourceStatus {
-  name: string;
-  url: string;
-  ref: string;
-  path: string;
-  interval: string;
-  lastAttemptedRevision: string | null;
-  lastAppliedRevision: string | null;
-  outcome: string | null;
-  reason: string | null;
-  reasons: { code: string; object: string; message: string }[];
-  running: boolean;
-  nextRunAt: string | null;
-  nextTrigger: string;
-  /** failures counts consecutive retryable failures; nextRunAt then carries the backoff. */
-  failures: number;
-  retryInMs: number | null;
-  waiting: string | null;
-  lastRunAt: string | null;
-  lastDurationMs: number | null;
-  deployments: DeploymentStatus[];
-}
-
-/** StatusDocument is the whole of GET /status. */
-export interface StatusDocument {
-  ready: boolean;
-  time: string;
-  sources: SourceStatus[];
 }
 
 /** Daemon runs the sources and serves HTTP. */

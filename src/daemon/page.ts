@@ -1,5 +1,5 @@
 /** The status page at `/`: sources, revisions, outcomes and rollouts, refreshing itself. */
-import type { StatusDocument } from './daemon.js';
+import type { StatusDocument } from './status.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

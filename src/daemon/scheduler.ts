@@ -7,7 +7,7 @@ import { type Clock, type Logger, MfluxError, isMfluxError, toRFC3339 } from '..
 import type { ClusterClient } from '../cluster/client.js';
 import { type Ledger, TERMINAL_OUTCOMES } from '../ledger/index.js';
 import type { Policy, Reason } from '../plan/index.js';
-import { type ReconcileResult, newParseCache, reconcileOnce } from '../reconcile/index.js';
+import { type ReconcileResult, newSourceMemo, reconcileOnce } from '../reconcile/index.js';
 import { type GitSource, type RefWatcher, openSource, watchRefs } from '../source/index.js';
 import type { SourceConfig } from './config.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -89,7 +89,7 @@ export class SourceRunner {
   waiting?: string;
   private source?: GitSource;
   private watcher?: RefWatcher;
-  private readonly cache = newParseCache();
+  private readonly memo = newSourceMemo();
   private wake = new AbortController();
   private pending?: TriggerKind;
   private readonly log: Logger;
@@ -203,24 +203,19 @@ export class SourceRunner {
       const log = this.log.child({ revision: head.revision });
       for (const w of resolved.warnings) log.warn(w);
       const result = await reconcileOnce({
-        source,
-        sourceName: this.cfg.name,
-        sourceUrl: this.url,
-        client: this.w.client,
-        clock,
-        ledger,
-        wallNow: this.w.wallNow,
-        timeoutMs: this.cfg.timeoutMs,
-        cache: this.cache,
-        policy: this.w.policy,
-        signal: this.w.stop,
-        persist: this.w.persist,
-        coalesce: true,
-        quietInSync: true,
-        resolved,
-        onProgress: (e) => {
-          if (e.type === 'applied') log.info(`${e.ref} ${e.action}`);
-          else if (e.type === 'pruned') log.info(`${e.ref} pruned`);
+        world: { client: this.w.client, clock, ledger, wallNow: this.w.wallNow, persist: this.w.persist },
+        source: { git: source, name: this.cfg.name, url: this.url, memo: this.memo },
+        rules: { policy: this.w.policy, timeoutMs: this.cfg.timeoutMs },
+        hooks: {
+          signal: this.w.stop,
+          coalesce: true,
+          quietInSync: true,
+          resolved,
+          onProgress: (e) => {
+            if (e.type === 'applied') log.info(`${e.ref} ${e.action}`);
+            else if (e.type === 'pruned') log.info(`${e.ref} pruned`);
+            else if (e.type === 'replanned') log.warn(`planned again: ${e.reason}`);
+          },
         },
       });
       this.lastResult = result;

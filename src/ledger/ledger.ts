@@ -13,7 +13,7 @@ import type { PlanAction, Reason } from '../plan/index.js';
  * had landed before its turn (only the newest is reconciled). `Interrupted`: the pass stopped at
  * a safe point (daemon shutdown) or the process died during it; what it applied stays applied.
  */
-export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'Failed' | 'RolloutFailed' | 'Superseded' | 'Interrupted';
+export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'Failed' | 'RolloutFailed' | 'Superseded' | 'Interrupted' | 'Conflict';
 
 /** TERMINAL_OUTCOMES are judgements of a commit itself: retrying the same commit cannot change them, only a new commit can. */
 export const TERMINAL_OUTCOMES: readonly Outcome[] = ['Blocked', 'Invalid', 'RolloutFailed'];

@@ -35,8 +35,14 @@ export interface PlanEntry {
   impact: string[];
   /** manifest is the object as Git has it (namespace filled in) — what the inventory remembers. */
   manifest?: KubeObject;
-  /** applied is manifest merged onto live (three-way), with defaults: the object apply writes. */
+  /** applied is manifest merged onto live (three-way), with defaults: what the object will be after the write (before any stamp). */
   applied?: KubeObject;
+  /**
+   * write is the RFC 6902 patch the apply phase sends: preconditions (`test` of uid and
+   * resourceVersion for an update, of an empty document for a create) and then exactly `patch`,
+   * unmasked — which for a Secret means keyed digests, never values. Never printed.
+   */
+  write?: Operation[];
   live?: KubeObject;
 }
 
@@ -69,12 +75,17 @@ export interface PlanInput {
   redact?: (obj: KubeObject) => KubeObject;
   /** kinds is the kind registry that knows the cluster's CRDs (default: built-ins plus the desired objects' CRDs). */
   kinds?: KindLookup;
+  /** stamp adds annotations to every object the plan changes (a pass stamps change-cause and revision on Deployments); they are part of the patch like any other field. */
+  stamp?: Stamp;
 }
 
 /** kindsFor is the registry a plan needs: built-in kinds, the cluster's CRDs and those about to be applied (the desired ones win). */
 export function kindsFor(desired: Iterable<KubeObject>, liveCRDs: Iterable<KubeObject> = []): KindRegistry {
   return KindRegistry.withCRDs([...liveCRDs, ...desired]);
 }
+
+/** Stamp returns the annotations a changed object gets (undefined: none). */
+export type Stamp = (manifest: KubeObject) => Record<string, string> | undefined;
 
 /** SERVER_METADATA are metadata fields the API server owns; they never take part in a diff. */
 export const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -169,9 +180,37 @@ export function desiredAfterApply(manifest: KubeObject, live: KubeObject | undef
   return applyDefaults(merged);
 }
 
+/** withStamp returns an object with extra annotations (itself when there are none). */
+function withStamp(obj: KubeObject, extra: Record<string, string> | undefined): KubeObject {
+  if (!extra || Object.keys(extra).length === 0) return obj;
+  return { ...obj, metadata: { ...obj.metadata, annotations: { ...(obj.metadata.annotations ?? {}), ...extra } } };
+}
+
+/** withoutStatus drops the status subresource: a write never touches it. */
+function withoutStatus(obj: KubeObject): KubeObject {
+  const { status: _s, ...rest } = obj;
+  return rest as KubeObject;
+}
+
+/**
+ * preconditions are the `test` operations a write starts with: for an update, the live object's uid
+ * and resourceVersion as planned (anyone else's write in between makes the whole patch fail: a
+ * Conflict, nothing written); for a create, that there is no object yet (an empty document).
+ */
+export function preconditions(live: KubeObject | undefined): Operation[] {
+  if (!live) return [{ op: 'test', path: '', value: {} }];
+  return [
+    { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
+    { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+  ];
+}
+
 /**
  * computePlan compares every desired object with the live one and lists what must change;
  * objects this source applied before (inventory) that Git no longer has are `prune` entries.
+ * An entry's `patch` is what is shown and, after its preconditions, exactly what is written
+ * (`write`): for an update, the RFC 6902 diff from the live object to the intended one, stamp
+ * included; for a create, one `add` of the whole object.
  */
 export function computePlan(input: PlanInput): Plan {
   const entries: PlanEntry[] = [];
@@ -189,11 +228,18 @@ export function computePlan(input: PlanInput): Plan {
     const applied = desiredAfterApply(manifest, live, input.inventory.get(ref));
     const base = { ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, applied, live };
     if (!live) {
-      entries.push({ ...base, action: 'create', patch: maskPatch(manifest.kind, [{ op: 'add', path: '', value: normalise(applied) }]) });
+      const ops: Operation[] = [{ op: 'add', path: '', value: withStamp(applied, input.stamp?.(manifest)) }];
+      entries.push({ ...base, action: 'create', patch: maskPatch(manifest.kind, ops), write: [...preconditions(undefined), ...ops] });
       continue;
     }
-    const patch = diffObjects(live, applied);
-    entries.push({ ...base, action: patch.length === 0 ? 'unchanged' : 'update', patch: maskPatch(manifest.kind, patch) });
+    // Whether anything changes is judged on normalised objects (server metadata, status and
+    // controller annotations never count); what changes is then the exact patch to the live object.
+    if (diffObjects(live, applied).length === 0) {
+      entries.push({ ...base, action: 'unchanged', patch: [] });
+      continue;
+    }
+    const ops = fastJsonPatch.compare(withoutStatus(live), withStamp(applied, input.stamp?.(manifest)));
+    entries.push({ ...base, action: 'update', patch: maskPatch(manifest.kind, ops), write: [...preconditions(live), ...ops] });
   }
   for (const [ref, last] of input.inventory) {
     if (seen.has(ref)) continue;

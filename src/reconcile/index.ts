@@ -1,4 +1,6 @@
 export * from './reconcile.js';
+export * from './phases.js';
+export * from './memo.js';
 export * from './read.js';
 export * from './rollback.js';
 export * from './trace.js';

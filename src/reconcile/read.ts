@@ -1,6 +1,6 @@
 /**
  * Reading the desired state at a commit: list the manifests, read the blobs that changed since the
- * last pass, parse them. Unchanged (path, blob) pairs come from the ParseCache, neither read nor
+ * last pass, parse them. Unchanged (path, blob) pairs come from the SourceMemo, neither read nor
  * parsed again.
  *
  * A large batch (a first pass over a big repository) uses the second core. Reading starts while
@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { type ManifestFile, type ManifestIssue, type ParsedObject, parseManifestFile } from '../manifests/index.js';
 import type { GitSource, TreeFile } from '../source/index.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
-import type { ParseCache } from './reconcile.js';
+import type { SourceMemo } from './memo.js';
 
 /** WORKER_MIN_FILES is the number of files to read and parse from which a worker thread helps (starting one costs ~30 ms). */
 export const WORKER_MIN_FILES = 500;
@@ -44,7 +44,7 @@ export interface DesiredState {
 type Parsed = { objects: ParsedObject[]; issues: ManifestIssue[] };
 
 /** readDesired lists the manifests at a commit and parses them, reusing the cache for every (path, blob) seen before. */
-export async function readDesired(source: GitSource, commit: string, cache: ParseCache, opts: ReadDesiredOptions = {}): Promise<DesiredState> {
+export async function readDesired(source: GitSource, commit: string, cache: SourceMemo, opts: ReadDesiredOptions = {}): Promise<DesiredState> {
   const batch = new Batch(source, cache, opts.workerMinFiles ?? WORKER_MIN_FILES, opts.workerParsesAll ?? false);
   try {
     const previous = cache.listing;
@@ -148,7 +148,7 @@ class Batch {
 
   constructor(
     private readonly source: GitSource,
-    private readonly cache: ParseCache,
+    private readonly cache: SourceMemo,
     private readonly minFiles: number,
     private readonly workerParsesAll: boolean,
   ) {}

@@ -13,7 +13,7 @@ import { type Clock, type KubeObject, VirtualClock } from '../../src/core/index.
 import { Simulation } from '../../src/cluster/sim/sim.js';
 import { SimClient } from '../../src/cluster/sim/client.js';
 import { Ledger } from '../../src/ledger/index.js';
-import { newParseCache, reconcileOnce, type ReconcileResult } from '../../src/reconcile/index.js';
+import { newSourceMemo, reconcileOnce, type ReconcileResult } from '../../src/reconcile/index.js';
 import { openSource } from '../../src/source/index.js';
 import { StateStore } from '../../src/store/index.js';
 import { TestRepo, mflux, removeTestRepos } from '../cli/helpers.js';
@@ -546,7 +546,7 @@ describe('a selector change done the safe way (new name, shift, remove)', () => 
       },
     };
     const pass = async (): Promise<ReconcileResult> => {
-      const res = await reconcileOnce({ source, sourceName: 'guard', sourceUrl: r.dir, client, clock, ledger, wallNow: () => Date.now(), timeoutMs: 300_000, cache: newParseCache(), onProgress: sample });
+      const res = await reconcileOnce({ world: { client, clock, ledger, wallNow: () => Date.now() }, source: { git: source, name: 'guard', url: r.dir, memo: newSourceMemo() }, rules: { timeoutMs: 300_000 }, hooks: { onProgress: sample } });
       sample();
       return res;
     };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { newParseCache, readDesired, type DesiredState, type ParseCache, type ReadDesiredOptions } from '../../src/reconcile/index.js';
+import { newSourceMemo, readDesired, type DesiredState, type SourceMemo, type ReadDesiredOptions } from '../../src/reconcile/index.js';
 import { openSource, type GitSource } from '../../src/source/index.js';
 import { commit, initRepo, tempDirs } from '../source/helpers.js';
 
@@ -104,7 +104,7 @@ describe('readDesired: the worker thread and the in-thread path', () => {
   });
 
   const open = async () => openSource({ repo, ref: 'main', stateDir: fresh() });
-  const read = async (mod: { readDesired: typeof readDesired }, source: GitSource, commitSha: string, cache: ParseCache, opts: ReadDesiredOptions) => {
+  const read = async (mod: { readDesired: typeof readDesired }, source: GitSource, commitSha: string, cache: SourceMemo, opts: ReadDesiredOptions) => {
     let stats: { files: number; inWorker: number } | undefined;
     const r = await mod.readDesired(source, commitSha, cache, { ...opts, onParsed: (s) => (stats = s) });
     return { r, stats };
@@ -116,13 +116,13 @@ describe('readDesired: the worker thread and the in-thread path', () => {
   };
 
   test('the same objects with origins and the same issues (file:line:column), multi-document files included', async () => {
-    const inThread = await read({ readDesired }, await open(), first, newParseCache(), { workerMinFiles: Infinity });
+    const inThread = await read({ readDesired }, await open(), first, newSourceMemo(), { workerMinFiles: Infinity });
     expect(inThread.stats).toEqual({ files: 334, inWorker: 0 });
-    const viaWorker = await read(compiled, await open(), first, newParseCache(), { workerMinFiles: 1, workerParsesAll: true });
+    const viaWorker = await read(compiled, await open(), first, newSourceMemo(), { workerMinFiles: 1, workerParsesAll: true });
     expect(viaWorker.stats).toEqual({ files: 334, inWorker: 334 });
     same(viaWorker.r, inThread.r);
     // Shared (the default): who parses which chunk depends on timing, the result does not.
-    const shared = await read(compiled, await open(), first, newParseCache(), { workerMinFiles: 1 });
+    const shared = await read(compiled, await open(), first, newSourceMemo(), { workerMinFiles: 1 });
     expect(shared.stats!.files).toBe(334);
     same(shared.r, inThread.r);
 
@@ -161,7 +161,7 @@ describe('readDesired: the worker thread and the in-thread path', () => {
       [{ readDesired }, { workerMinFiles: Infinity }],
     ] as const) {
       const { source, counts } = counting(await open());
-      const cache = newParseCache();
+      const cache = newSourceMemo();
       const once = await read(mod, source, first, cache, opts);
       expect(once.r.reread).toBe(334);
       expect(once.stats!.inWorker).toBe(mod === compiled ? 334 : 0);
@@ -180,14 +180,14 @@ describe('readDesired: the worker thread and the in-thread path', () => {
       'bad/tab.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tab\n',
     });
     const { source, counts } = counting(await open());
-    const cache = newParseCache();
+    const cache = newSourceMemo();
     await compiled.readDesired(source, first, cache, { workerMinFiles: 1, workerParsesAll: true });
     const blobsBefore = counts.blobs;
     const next = await read(compiled, source, second, cache, { workerMinFiles: 1, workerParsesAll: true });
     expect(next.r.reread).toBe(3);
     expect(next.stats).toEqual({ files: 3, inWorker: 3 });
     expect(counts.blobs - blobsBefore).toBe(3);
-    const fromScratch = await read({ readDesired }, await open(), second, newParseCache(), { workerMinFiles: Infinity });
+    const fromScratch = await read({ readDesired }, await open(), second, newSourceMemo(), { workerMinFiles: Infinity });
     same(next.r, fromScratch.r);
     expect(next.r.issues.some((i) => i.file === 'bad/tab.yaml')).toBe(false);
     expect(next.r.objects.some((p) => p.origin.file === 'apps/app-008/deploy.yaml')).toBe(false);
@@ -195,9 +195,9 @@ describe('readDesired: the worker thread and the in-thread path', () => {
   });
 
   test('without a compiled worker next to it (sources run as .ts) a large batch is parsed in-thread, silently', async () => {
-    const forced = await read({ readDesired }, await open(), first, newParseCache(), { workerMinFiles: 1 });
+    const forced = await read({ readDesired }, await open(), first, newSourceMemo(), { workerMinFiles: 1 });
     expect(forced.stats).toEqual({ files: 334, inWorker: 0 });
-    const plain = await read({ readDesired }, await open(), first, newParseCache(), { workerMinFiles: Infinity });
+    const plain = await read({ readDesired }, await open(), first, newSourceMemo(), { workerMinFiles: Infinity });
     same(forced.r, plain.r);
   });
 
@@ -213,12 +213,12 @@ describe('readDesired: the worker thread and the in-thread path', () => {
         return all;
       },
     };
-    const viaWorker = await read(compiled, twice, first, newParseCache(), { workerMinFiles: 1, workerParsesAll: true });
+    const viaWorker = await read(compiled, twice, first, newSourceMemo(), { workerMinFiles: 1, workerParsesAll: true });
     expect(viaWorker.stats).toEqual({ files: 334, inWorker: 334 });
     // 334 files, a few of them the same blob: each read at most once per chunk, never once per report.
     expect(counts.blobs).toBeGreaterThanOrEqual(332);
     expect(counts.blobs).toBeLessThanOrEqual(334);
-    const plain = await read({ readDesired }, await open(), first, newParseCache(), { workerMinFiles: Infinity });
+    const plain = await read({ readDesired }, await open(), first, newSourceMemo(), { workerMinFiles: Infinity });
     same(viaWorker.r, plain.r);
 
     // The blob of one file in the middle of the batch (in the second chunk the worker path reads) is missing.
@@ -235,7 +235,7 @@ describe('readDesired: the worker thread and the in-thread path', () => {
       [compiled, false],
       [{ readDesired }, false],
     ] as const) {
-      const cache = newParseCache();
+      const cache = newSourceMemo();
       await expect(mod.readDesired(failing, first, cache, { workerMinFiles: 1, workerParsesAll })).rejects.toThrow('blob went missing');
       expect(cache.files.size).toBe(0);
       expect(cache.listing).toBeUndefined();

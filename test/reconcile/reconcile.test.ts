@@ -62,7 +62,13 @@ describe('the fixtures-repo story, one commit at a time', () => {
     const r = await reconcile(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'Applied', rollouts: [{ object: 'Deployment/default/front', revision: 3, ok: true }] });
     const patch = JSON.parse(r.stdout).changes.find((c: any) => c.object === 'Deployment/default/front').patch;
-    expect(patch).toEqual([{ op: 'replace', path: '/spec/replicas', value: 5 }]);
+    const out = JSON.parse(r.stdout);
+    // The patch shown is the patch written: the replicas change and the stamps naming this commit.
+    expect(patch).toEqual([
+      { op: 'replace', path: '/spec/replicas', value: 5 },
+      { op: 'replace', path: '/metadata/annotations/mflux.dev~1revision', value: out.revision },
+      { op: 'replace', path: '/metadata/annotations/kubernetes.io~1change-cause', value: `${out.subject ?? 'front: replicas 3 to 5'} (${out.commit.slice(0, 7)})` },
+    ]);
   });
 
   test('a strategy-only commit applies without a new revision; a broken image is RolloutFailed; the fix applies', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MfluxError, formatDuration, toRFC3339, wallClockNow } from '../../core/index.js';
 import { Ledger } from '../../ledger/index.js';
 import { entryDiff } from '../../plan/index.js';
-import { type ProgressEvent, type ReconcileResult, newParseCache, preparePlan, reconcileOnce } from '../../reconcile/index.js';
+import { type ProgressEvent, type ReconcileResult, newSourceMemo, preparePlan, reconcileOnce, stampFor } from '../../reconcile/index.js';
 import { credentialsFrom, openSource, type GitSource } from '../../source/index.js';
 import { tabulate } from '../format/index.js';
 import { type IO, EXIT } from '../io.js';
@@ -93,6 +93,9 @@ function progressPrinter(io: IO, json: boolean): (e: ProgressEvent) => void {
         }
         break;
       }
+      case 'replanned':
+        io.err(`warning: ${e.reason}; planning again against the cluster as it is now\n`);
+        break;
       case 'rollout':
         if (io.isTTY) {
           // A live line on a terminal: each new status overwrites the last.
@@ -129,11 +132,11 @@ export function resultJSON(r: ReconcileResult): object {
 
 /**
  * exitFor maps an outcome to the exit code: 0 applied or no change, 1 blocked/invalid/rollout
- * failed (a verdict on the commit), 2 failed or interrupted (nothing was judged; run it again).
+ * failed (a verdict on the commit), 2 failed, interrupted or in conflict with another writer (nothing was judged; run it again).
  */
 export function exitFor(r: ReconcileResult): number {
   if (r.outcome === 'Applied' || r.outcome === 'NoChange') return EXIT.ok;
-  if (r.outcome === 'Failed' || r.outcome === 'Interrupted') return EXIT.error;
+  if (r.outcome === 'Failed' || r.outcome === 'Interrupted' || r.outcome === 'Conflict') return EXIT.error;
   return EXIT.bad;
 }
 
@@ -150,21 +153,18 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
     const source = await openFromFlags(f, f);
     const stop = stopOnSignals(io, 'the pass');
     const result = await reconcileOnce({
-      source,
-      sourceName: sourceName(f),
-      sourceUrl: sourceURL(f),
-      client: session.client,
-      clock: session.clock,
-      ledger: new Ledger(session.store),
-      wallNow: wallClockNow,
-      timeoutMs,
-      cache: newParseCache(),
-      policy,
-      onProgress: progressPrinter(io, json),
-      signal: stop.signal,
-      // As the daemon does: the cluster is saved with the ledger at every safe point, so a process
-      // killed mid-rollout leaves a stored cluster that matches what the ledger says was applied.
-      persist: (also) => session.saveOrRollBack(also),
+      world: {
+        client: session.client,
+        clock: session.clock,
+        ledger: new Ledger(session.store),
+        wallNow: wallClockNow,
+        // As the daemon does: the cluster is saved with the ledger at every safe point, so a process
+        // killed mid-rollout leaves a stored cluster that matches what the ledger says was applied.
+        persist: (also) => session.saveOrRollBack(also),
+      },
+      source: { git: source, name: sourceName(f), url: sourceURL(f) },
+      rules: { policy, timeoutMs },
+      hooks: { onProgress: progressPrinter(io, json), signal: stop.signal },
     }).finally(() => stop.release());
     if (json) {
       io.out(`${JSON.stringify(resultJSON(result), null, 2)}\n`);
@@ -186,14 +186,16 @@ export async function diffCommand(f: ReconcileFlags, io: IO): Promise<number> {
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const ledger = new Ledger(session.store);
     const name = sourceName(f);
+    // The same plan a pass would apply, stamps included: what diff shows is what reconcile writes.
     const prepared = await preparePlan({
       source,
       client: session.client,
       inventory: ledger.inventory(name),
-      cache: newParseCache(),
+      memo: newSourceMemo(),
       commit: revision.commit,
       policy: policyOf(f),
       owners: (refs) => ledger.ownersOf(refs, name),
+      stamp: stampFor(revision),
     });
     if (prepared.reasons.length > 0 && !prepared.blocked) {
       for (const r of prepared.reasons) io.err(`error: ${r.message} [${r.code}]\n`);

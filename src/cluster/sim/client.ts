@@ -1,5 +1,7 @@
 /** SimClient: the ClusterClient over the simulated cluster (declarative apply: create or update in place). */
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import type { KubeEvent, KubeObject } from '../../core/index.js';
+import { MfluxError, cloneObject, objectRef, resourceName } from '../../core/index.js';
 import type { ApplyResult, ClusterClient, ListOptions } from '../client.js';
 import type { Simulation } from './sim.js';
 
@@ -47,6 +49,34 @@ export class SimClient implements ClusterClient {
       return { action: 'created', object: created };
     }
     const stored = this.sim.api.update(mergeForApply(obj, live));
+    this.sim.settle();
+    return { action: stored === live ? 'unchanged' : 'configured', object: stored };
+  }
+
+  async patch(kind: string, namespace: string | undefined, name: string, ops: Operation[]): Promise<ApplyResult> {
+    this.sim.fireDue();
+    const ns = this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined;
+    const live = this.sim.api.get(kind, ns, name);
+    const subject = objectRef(kind, ns, name);
+    let next: KubeObject;
+    try {
+      // validate: a malformed operation is refused before anything is applied; the document is our own copy.
+      next = fastJsonPatch.applyPatch(live ? cloneObject(live) : {}, ops, true, true).newDocument as KubeObject;
+    } catch (err) {
+      const e = err as Error & { name?: string };
+      if (e.name === 'TEST_OPERATION_FAILED') {
+        const info = this.sim.api.kindInfo(live ?? ({ apiVersion: (ops.find((o) => o.op === 'add' && o.path === '') as { value?: KubeObject } | undefined)?.value?.apiVersion ?? '', kind, metadata: { name } } as KubeObject));
+        const what = live ? 'the object has been modified' : 'the object was deleted';
+        throw new MfluxError('Conflict', `Operation cannot be fulfilled on ${resourceName(info)} "${name}": ${what}; please apply your changes to the latest version and try again`, { subject });
+      }
+      throw new MfluxError('Invalid', `the patch does not apply: ${e.message.split('\n')[0]}`, { subject });
+    }
+    if (!live) {
+      const created = this.sim.api.create(next);
+      this.sim.settle();
+      return { action: 'created', object: created };
+    }
+    const stored = this.sim.api.update(next);
     this.sim.settle();
     return { action: stored === live ? 'unchanged' : 'configured', object: stored };
   }

@@ -1,0 +1,44 @@
+/** The shapes of GET /status, shared by the daemon that builds them and the page that shows them. */
+
+/** DeploymentStatus is one Deployment's rollout as /status shows it. */
+export interface DeploymentStatus {
+  object: string;
+  revision?: number;
+  state: 'Complete' | 'Progressing' | 'Failed' | 'Missing';
+  message: string;
+  replicas: number;
+  updated: number;
+  ready: number;
+  available: number;
+}
+
+/** SourceStatus is one source in /status. */
+export interface SourceStatus {
+  name: string;
+  url: string;
+  ref: string;
+  path: string;
+  interval: string;
+  lastAttemptedRevision: string | null;
+  lastAppliedRevision: string | null;
+  outcome: string | null;
+  reason: string | null;
+  reasons: { code: string; object: string; message: string }[];
+  running: boolean;
+  nextRunAt: string | null;
+  nextTrigger: string;
+  /** failures counts consecutive retryable failures; nextRunAt then carries the backoff. */
+  failures: number;
+  retryInMs: number | null;
+  waiting: string | null;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  deployments: DeploymentStatus[];
+}
+
+/** StatusDocument is the whole of GET /status. */
+export interface StatusDocument {
+  ready: boolean;
+  time: string;
+  sources: SourceStatus[];
+}
