@@ -40,6 +40,8 @@ describe('mflux with Jobs and crashing containers', () => {
       ['0/1', 'Completed', '0', '45s'],
       ['0/1', 'Completed', '0', '45s'],
     ]);
+    // kubectl 1.32 columns: NAME STATUS COMPLETIONS DURATION AGE.
+    expect((await mflux(state, 'get', 'jobs')).stdout).toBe('NAME    STATUS     COMPLETIONS   DURATION   AGE\nbatch   Complete   2/2           40s        45s\n');
     const d = await mflux(state, 'describe', 'job', 'batch');
     expect(d.code).toBe(0);
     const lines = d.stdout.split('\n');
@@ -69,9 +71,27 @@ describe('mflux with Jobs and crashing containers', () => {
       ['0/1', 'Error', '0', '50s'],
       ['0/1', 'CrashLoopBackOff', '3 (10s ago)', '50s'],
     ]);
+    expect((await mflux(state, 'get', 'jobs')).stdout).toBe('NAME    STATUS   COMPLETIONS   DURATION   AGE\nbatch   Failed   0/2           50s        50s\n');
     const d = (await mflux(state, 'describe', 'job', 'batch')).stdout;
     expect(d).toContain('Pods Statuses:    0 Active (0 Ready) / 0 Succeeded / 2 Failed');
     expect(d).toMatch(/Warning\s+BackoffLimitExceeded\s+40s\s+job-controller\s+Job has reached the specified backoff limit/);
+  });
+
+  it('get cronjobs: kubectl columns, LAST SCHEDULE and ACTIVE from the simulated schedule', async () => {
+    const state = tempDir();
+    const file = writeManifest(
+      tempDir(),
+      'cj.yaml',
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: tick}\nspec:\n  schedule: "*/5 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: work, image: busybox:1.36}]\n',
+    );
+    expect((await mflux(state, 'apply', '-f', file, '--no-wait', '--clock-start', '2021-10-10T00:02:34Z')).code).toBe(0);
+    // 00:05:00.1 the first Job is created; at 00:05:10 it is running (completes at 00:05:20).
+    expect((await mflux(state, 'advance', '2m36s')).code).toBe(0);
+    expect((await mflux(state, 'get', 'cronjobs')).stdout).toBe(
+      'NAME   SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\ntick   */5 * * * *   <none>     False     1        10s             2m36s\n',
+    );
+    const jobs = (await mflux(state, 'get', 'jobs')).stdout;
+    expect(jobs).toBe('NAME            STATUS    COMPLETIONS   DURATION   AGE\ntick-27230405   Running   0/1           10s        10s\n');
   });
 
   it('rejects a bad --pod-complete-after with a usage error naming the flag', async () => {
