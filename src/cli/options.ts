@@ -18,6 +18,8 @@ export interface SimFlagOptions {
   podReadyJitter?: string;
   failImages?: string[];
   podTerminateAfter?: string;
+  podCompleteAfter?: string;
+  crashImages?: string[];
 }
 
 /** durationFlag parses a duration flag or throws a Usage error naming it. */
@@ -60,6 +62,9 @@ export function knobsOf(o: SimFlagOptions): Partial<SimKnobs> {
   const term = durationFlag('pod-terminate-after', o.podTerminateAfter);
   if (term !== undefined) k.podTerminateAfterMs = term;
   if (o.failImages && o.failImages.length > 0) k.failImages = o.failImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const complete = durationFlag('pod-complete-after', o.podCompleteAfter);
+  if (complete !== undefined) k.podCompleteAfterMs = complete;
+  if (o.crashImages && o.crashImages.length > 0) k.crashImages = o.crashImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return k;
 }
 

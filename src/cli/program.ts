@@ -38,7 +38,9 @@ function simOptions(cmd: Command): Command {
     .option('--pod-ready-after <duration>', 'time from pod creation to Ready (default 10s)')
     .option('--pod-ready-jitter <duration>', 'extra per-pod delay, up to this much, fixed per pod name (default 0s)')
     .option('--fail-images <glob>', 'pods whose image matches never become Ready (repeatable)', collect)
-    .option('--pod-terminate-after <duration>', 'graceful termination time of deleted pods (default 0s)');
+    .option('--pod-terminate-after <duration>', 'graceful termination time of deleted pods (default 0s)')
+    .option('--pod-complete-after <duration>', 'run time of a run-to-completion (Job) pod after it started (default 10s)')
+    .option('--crash-images <glob>', 'containers whose image matches start and exit 1: Error, CrashLoopBackOff (repeatable)', collect);
 }
 
 /** buildProgram wires every command to its function; `io` receives the output. */

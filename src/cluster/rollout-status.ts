@@ -36,3 +36,26 @@ export function rolloutStatus(d: KubeObject): RolloutState {
   if (available < updated) return wait(`${available} of ${updated} updated replicas are available...`);
   return { message: `deployment "${name}" successfully rolled out`, done: true, failed: false };
 }
+
+/** JobState is what one look at a Job says: still running, complete, or failed, with the line to print. */
+export interface JobState {
+  state: 'running' | 'complete' | 'failed';
+  message: string;
+}
+
+/**
+ * jobStatus reads a Job's terminal conditions (Complete / Failed, set by the Job controller once its
+ * pods are gone). Example: `job "batch" completed: 5/5 pods succeeded`, or
+ * `job "batch" failed: BackoffLimitExceeded: Job has reached the specified backoff limit`.
+ */
+export function jobStatus(job: KubeObject): JobState {
+  const name = job.metadata.name;
+  const st = job.status ?? {};
+  const cond = (type: string) => (st.conditions ?? []).find((c: any) => c.type === type && c.status === 'True');
+  const failed = cond('Failed');
+  if (failed) return { state: 'failed', message: `job "${name}" failed: ${failed.reason}: ${failed.message}` };
+  const want = job.spec?.completions;
+  const done = `${st.succeeded ?? 0}/${want ?? 1}`;
+  if (cond('Complete')) return { state: 'complete', message: `job "${name}" completed: ${done} pods succeeded` };
+  return { state: 'running', message: `Waiting for job "${name}" to complete: ${done} pods succeeded, ${st.active ?? 0} active, ${st.failed ?? 0} failed...` };
+}

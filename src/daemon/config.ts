@@ -38,7 +38,7 @@ export interface DaemonConfig {
   listen: { host: string; port: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** simulation holds only the knobs the file sets; the simulator's own defaults fill the rest. */
-  simulation: { podReadyAfterMs?: number; podReadyJitterMs?: number; podTerminateAfterMs?: number; failImages?: string[] };
+  simulation: { podReadyAfterMs?: number; podReadyJitterMs?: number; podTerminateAfterMs?: number; failImages?: string[]; podCompleteAfterMs?: number; crashImages?: string[] };
   policy: Policy;
   /** webhookSecret is the resolved secret value (from an env var or a file, one trailing newline dropped). */
   webhookSecret?: string;
@@ -204,6 +204,8 @@ const ConfigSchema = z
         podReadyJitter: duration('Random extra readiness delay per pod.').optional(),
         podTerminateAfter: duration('Time a simulated pod takes to terminate.').optional(),
         failImages: z.array(z.string()).optional().describe('Image patterns ("*:broken") whose pods never become ready.'),
+        podCompleteAfter: duration('Time a run-to-completion (Job) pod runs after it started.').optional(),
+        crashImages: z.array(z.string()).optional().describe('Image patterns ("*:crash") whose containers start and exit 1.'),
       })
       .optional()
       .describe('Knobs of the embedded simulated cluster.'),
@@ -425,6 +427,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   if (sim?.podReadyJitter !== undefined) simulation.podReadyJitterMs = parseDuration(sim.podReadyJitter)!;
   if (sim?.podTerminateAfter !== undefined) simulation.podTerminateAfterMs = parseDuration(sim.podTerminateAfter)!;
   if (sim?.failImages !== undefined) simulation.failImages = [...sim.failImages];
+  if (sim?.podCompleteAfter !== undefined) simulation.podCompleteAfterMs = parseDuration(sim.podCompleteAfter)!;
+  if (sim?.crashImages !== undefined) simulation.crashImages = [...sim.crashImages];
 
   const config: DaemonConfig = {
     file: abs,

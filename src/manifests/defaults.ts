@@ -72,5 +72,31 @@ export function applyDefaults(input: KubeObject): KubeObject {
       }
     }
   }
+  if (kind === 'Job' && obj.apiVersion === 'batch/v1') defaultJobSpec((obj.spec ??= {}));
+  if (kind === 'CronJob' && obj.apiVersion === 'batch/v1') {
+    const spec = (obj.spec ??= {});
+    spec.concurrencyPolicy ??= 'Allow';
+    spec.suspend ??= false;
+    spec.successfulJobsHistoryLimit ??= 3;
+    spec.failedJobsHistoryLimit ??= 1;
+    if (spec.jobTemplate?.spec) {
+      defaultJobSpec(spec.jobTemplate.spec);
+      defaultPodSpec(spec.jobTemplate.spec.template?.spec);
+    }
+  }
   return obj;
+}
+
+/** defaultJobSpec fills batch/v1 JobSpec defaults: completions and parallelism 1 when both unset, backoffLimit 6, NonIndexed, not suspended, TerminatingOrFailed (mutates). */
+export function defaultJobSpec(spec: any): void {
+  if (!spec || typeof spec !== 'object') return;
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
 }

@@ -90,6 +90,12 @@ describe('defaults and resolution', () => {
     });
   });
 
+  test('simulation: podCompleteAfter and crashImages', () => {
+    const c = parseConfig(`simulation: {podCompleteAfter: 2m, crashImages: ["*:crash", "bad/*"]}\n${MIN}`, F, {});
+    expect(c.simulation).toEqual({ podCompleteAfterMs: 120_000, crashImages: ['*:crash', 'bad/*'] });
+    expect(() => parseConfig(`simulation: {crashImages: "*:crash"}\n${MIN}`, F, {})).toThrow(/simulation\.crashImages: expected a list, got a string/);
+  });
+
   test('everything set: values parsed, URLs kept, absolute paths kept', () => {
     const text = [
       'state: /var/lib/mflux',

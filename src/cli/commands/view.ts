@@ -1,6 +1,6 @@
 /** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
 import { BUILTIN_KINDS, type KindInfo, type KindLookup, type KubeObject, MfluxError, maskSecret, resourceName } from '../../core/index.js';
-import { describeDeployment, describeGeneric, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
+import { describeDeployment, describeGeneric, describeJob, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { toYAML } from '../../plan/index.js';
 import { type CommonOptions, sessionOf } from '../options.js';
@@ -149,7 +149,9 @@ export async function describeCommand(resource: string, name: string, opts: GetO
       const now = s.clock.now();
       const events = s.sim.listEvents({ kind, namespace: ns, name });
       const dopts = { now, tzOffsetMinutes: displayZoneMinutes(now) };
-      io.out(kind === 'Deployment' ? describeDeployment(obj, ownedReplicaSets(s, obj), events, dopts) : describeGeneric(maskSecret(obj), events, dopts));
+      if (kind === 'Deployment') io.out(describeDeployment(obj, ownedReplicaSets(s, obj), events, dopts));
+      else if (kind === 'Job') io.out(describeJob(obj, events, dopts));
+      else io.out(describeGeneric(maskSecret(obj), events, dopts));
       return EXIT.ok;
     });
   } catch (err) {

@@ -14,7 +14,7 @@
 
 import type { KubeEvent, KubeObject } from '../../core/object.js';
 import { parseRFC3339 } from '../../core/clock.js';
-import { age, GO_ZERO_TIME_RFC1123Z, rfc1123z } from './duration.js';
+import { age, GO_ZERO_TIME_RFC1123Z, humanDuration, rfc1123z } from './duration.js';
 import { selectorString } from './labels.js';
 import { DESCRIBE_TABWRITER, tabwrite } from './tabwriter.js';
 import { byCreation, findNewReplicaSet } from '../../cluster/sim/controllers/deployment/util.js';
@@ -493,6 +493,46 @@ export function describeGeneric(obj: KubeObject, events: KubeEvent[], opts: Desc
   printAnnotationsMultiline(w, 'Annotations', obj.metadata.annotations);
   const skip = new Set(['.metadata.managedFields', '.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations']);
   printUnstructured(w, 0, JSON.parse(JSON.stringify(obj)) as Record<string, unknown>, '', skip);
+  writeEvents(w, events, opts.now);
+  return tabwrite(w.toString(), DESCRIBE_TABWRITER);
+}
+
+/**
+ * describeJob renders `kubectl describe job` (kubectl 1.31 describeJob) for `job` and the events
+ * about it. The selector and pod-template labels are those the API server generates from the
+ * Job's uid (batch.kubernetes.io/controller-uid, job-name). Example lines:
+ * "Pods Statuses:    0 Active (0 Ready) / 5 Succeeded / 0 Failed", "Duration:         60s".
+ */
+export function describeJob(job: KubeObject, events: KubeEvent[], opts: DescribeOptions): string {
+  const tz = opts.tzOffsetMinutes ?? 0;
+  const spec = job.spec ?? {};
+  const st = job.status ?? {};
+  const uid = job.metadata.uid ?? '';
+  const generated: Record<string, string> = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': job.metadata.name, 'controller-uid': uid, 'job-name': job.metadata.name };
+  const w = new PrefixWriter();
+  w.write(0, `Name:\t${job.metadata.name}\n`);
+  w.write(0, `Namespace:\t${job.metadata.namespace ?? ''}\n`);
+  w.write(0, `Selector:\t${selectorString(spec.selector ?? { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } })}\n`);
+  printLabelsMultiline(w, 'Labels', job.metadata.labels ?? generated);
+  printAnnotationsMultiline(w, 'Annotations', job.metadata.annotations);
+  const owner = job.metadata.ownerReferences?.find((o) => o.controller);
+  if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
+  w.write(0, `Parallelism:\t${spec.parallelism ?? 1}\n`);
+  w.write(0, `Completions:\t${spec.completions ?? '<unset>'}\n`);
+  if (spec.completionMode !== undefined) w.write(0, `Completion Mode:\t${spec.completionMode}\n`);
+  if (spec.suspend !== undefined) w.write(0, `Suspend:\t${spec.suspend}\n`);
+  if (spec.backoffLimit !== undefined) w.write(0, `Backoff Limit:\t${spec.backoffLimit}\n`);
+  if (spec.ttlSecondsAfterFinished !== undefined) w.write(0, `TTL Seconds After Finished:\t${spec.ttlSecondsAfterFinished}\n`);
+  const start = st.startTime ? parseRFC3339(st.startTime) : undefined;
+  const end = st.completionTime ? parseRFC3339(st.completionTime) : undefined;
+  if (start !== undefined) w.write(0, `Start Time:\t${rfc1123z(start, tz)}\n`);
+  if (end !== undefined) w.write(0, `Completed At:\t${rfc1123z(end, tz)}\n`);
+  if (start !== undefined && end !== undefined) w.write(0, `Duration:\t${humanDuration(end - start)}\n`);
+  if (spec.activeDeadlineSeconds !== undefined) w.write(0, `Active Deadline Seconds:\t${spec.activeDeadlineSeconds}s\n`);
+  const ready = st.ready === undefined ? '' : ` (${st.ready} Ready)`;
+  w.write(0, `Pods Statuses:\t${st.active ?? 0} Active${ready} / ${st.succeeded ?? 0} Succeeded / ${st.failed ?? 0} Failed\n`);
+  const template = spec.template ?? {};
+  writePodTemplate(w, { ...template, metadata: { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), ...generated } } });
   writeEvents(w, events, opts.now);
   return tabwrite(w.toString(), DESCRIBE_TABWRITER);
 }

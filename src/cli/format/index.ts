@@ -7,6 +7,7 @@ export { formatTable, tableColumns, noResourcesMessage, resolveKind, podSummary,
 export {
   describeDeployment,
   describeGeneric,
+  describeJob,
   describePodTemplate,
   eventInterval,
   findNewReplicaSet,

@@ -4,10 +4,12 @@
 export interface Timer {
   at: number;
   seq: number;
-  action: 'deployment' | 'replicaset' | 'pod-start' | 'pod-gone';
+  action: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'pod-start' | 'pod-gone' | 'pod-complete' | 'container-restart';
   key: string;
   /** fails marks a pod-start whose image never becomes ready. */
   fails?: boolean;
+  /** restarts is the restartCount a container-restart timer records. */
+  restarts?: number;
 }
 
 /** TimerHeap keeps timers so the earliest is always at hand. */

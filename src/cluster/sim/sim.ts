@@ -15,7 +15,10 @@ import type { StoredEvent, SnapshotChanges } from '../../store/index.js';
 import { ApiServer, keyOf, objKey } from './apiserver.js';
 import type { ControllerContext, EventWording } from './controllers/context.js';
 import { syncDeployment } from './controllers/deployment/controller.js';
-import { bindPod, globToRegExp, imageFails, startPod } from './controllers/kubelet.js';
+import { bindPod, completePod, crashPod, globToRegExp, imageFails, restartCrashed, restartPolicyOf, startPod } from './controllers/kubelet.js';
+import { syncJob } from './controllers/job/controller.js';
+import { syncTTL } from './controllers/job/ttl.js';
+import { syncCronJob } from './controllers/cronjob/controller.js';
 import { syncReplicaSet } from './controllers/replicaset.js';
 import { EventLog } from './events.js';
 import { type Timer, TimerHeap } from './heap.js';
@@ -33,6 +36,10 @@ export interface SimKnobs {
   podTerminateAfterMs: number;
   /** eventWording: which release's ScalingReplicaSet text to write. */
   eventWording: EventWording;
+  /** podCompleteAfterMs: how long a run-to-completion pod (restartPolicy Never/OnFailure) runs before it succeeds (default 10 s). */
+  podCompleteAfterMs: number;
+  /** crashImages: globs; containers with a matching image start and exit 1 (Error, CrashLoopBackOff). */
+  crashImages: string[];
 }
 
 /** DEFAULT_KNOBS are the defaults DESIGN.md prescribes. */
@@ -42,6 +49,8 @@ export const DEFAULT_KNOBS: SimKnobs = {
   failImages: [],
   podTerminateAfterMs: 0,
   eventWording: 'article',
+  podCompleteAfterMs: 10_000,
+  crashImages: [],
 };
 
 /** SavedState is what a simulation loads from (and saves to) the state store. */
@@ -57,7 +66,7 @@ export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids
 /** MAX_STEPS_PER_INSTANT bounds a fixed-point run, so a controller bug cannot hang the program. */
 const MAX_STEPS_PER_INSTANT = 5_000_000;
 
-type Work = { controller: 'deployment' | 'replicaset' | 'kubelet'; key: string };
+type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl'; key: string };
 
 /** Simulation wires the API server, the controllers, the event log and the timers together. */
 export class Simulation {
@@ -73,6 +82,7 @@ export class Simulation {
   private readonly queued = new Set<string>();
   private readonly orphanRSs = new Map<string, KubeObject>();
   private readonly failRes: RegExp[];
+  private readonly crashRes: RegExp[];
   private readonly ctx: ControllerContext;
 
   /** secrets digests Secret values with the state dir's key (a random one for a cluster without a state dir). */
@@ -85,6 +95,7 @@ export class Simulation {
     const savedKnobs = JSON.parse(saved?.meta[META_KEYS.knobs] ?? '{}') as Partial<SimKnobs>;
     this.knobs = { ...DEFAULT_KNOBS, ...savedKnobs, ...knobs };
     this.failRes = this.knobs.failImages.map(globToRegExp);
+    this.crashRes = this.knobs.crashImages.map(globToRegExp);
     this.ids = new IdSource(saved?.meta[META_KEYS.ids]);
     this.events = new EventLog(this.ids, saved?.events ?? []);
     this.api = new ApiServer(clock, this.ids, {
@@ -108,6 +119,8 @@ export class Simulation {
       this.enqueue('replicaset', objKey(rs));
     }
     for (const d of this.api.list('Deployment')) this.enqueue('deployment', objKey(d));
+    for (const j of this.api.list('Job')) this.enqueue('job', objKey(j));
+    for (const cj of this.api.list('CronJob')) this.enqueue('cronjob', objKey(cj));
     for (const p of this.api.list('Pod')) {
       if (!p.spec?.nodeName) this.enqueue('kubelet', objKey(p));
       if (p.metadata.deletionTimestamp) this.schedule({ at: Date.parse(p.metadata.deletionTimestamp), action: 'pod-gone', key: objKey(p) });
@@ -150,8 +163,18 @@ export class Simulation {
         else if (type !== 'DELETED') for (const d of this.api.list('Deployment', obj.metadata.namespace)) this.enqueue('deployment', objKey(d));
         break;
       }
+      case 'Job': {
+        this.enqueue('job', objKey(obj));
+        const o = owner(obj) ?? owner(old);
+        if (o?.kind === 'CronJob') this.enqueue('cronjob', keyOf('CronJob', obj.metadata.namespace, o.name));
+        break;
+      }
+      case 'CronJob':
+        this.enqueue('cronjob', objKey(obj));
+        break;
       case 'Pod': {
         const o = owner(obj);
+        if (o?.kind === 'Job') this.enqueue('job', keyOf('Job', obj.metadata.namespace, o.name));
         if (o?.kind === 'ReplicaSet') {
           this.enqueue('replicaset', keyOf('ReplicaSet', obj.metadata.namespace, o.name));
           if (type === 'DELETED') {
@@ -199,6 +222,15 @@ export class Simulation {
       case 'replicaset':
         syncReplicaSet(this.ctx, ns, name, this.knobs.podTerminateAfterMs);
         break;
+      case 'job':
+        syncJob(this.ctx, ns, name, this.knobs.podTerminateAfterMs);
+        break;
+      case 'cronjob':
+        syncCronJob(this.ctx, ns, name);
+        break;
+      case 'ttl':
+        syncTTL(this.ctx, ns, name);
+        break;
       case 'kubelet': {
         const pod = this.api.get('Pod', ns, name);
         if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) break;
@@ -215,11 +247,33 @@ export class Simulation {
     switch (t.action) {
       case 'deployment':
       case 'replicaset':
+      case 'job':
+      case 'cronjob':
+      case 'ttl':
         this.enqueue(t.action, t.key);
         break;
       case 'pod-start': {
         const pod = this.api.get('Pod', ns, name);
-        if (pod && !pod.metadata.deletionTimestamp) startPod(this.ctx, pod, Boolean(t.fails));
+        if (!pod || pod.metadata.deletionTimestamp) break;
+        if (!t.fails && imageFails(pod, this.crashRes)) {
+          const again = crashPod(this.ctx, pod);
+          if (again !== undefined) this.schedule({ at: again, action: 'container-restart', key: t.key, restarts: 2 });
+          break;
+        }
+        startPod(this.ctx, pod, Boolean(t.fails));
+        if (!t.fails && restartPolicyOf(pod) !== 'Always') this.schedule({ at: this.clock.now() + this.knobs.podCompleteAfterMs, action: 'pod-complete', key: t.key });
+        break;
+      }
+      case 'pod-complete': {
+        const pod = this.api.get('Pod', ns, name);
+        if (pod && !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running') completePod(this.ctx, pod);
+        break;
+      }
+      case 'container-restart': {
+        const pod = this.api.get('Pod', ns, name);
+        if (!pod || pod.metadata.deletionTimestamp) break;
+        const restarts = t.restarts ?? 2;
+        this.schedule({ at: restartCrashed(this.ctx, pod, restarts), action: 'container-restart', key: t.key, restarts: restarts + 1 });
         break;
       }
       case 'pod-gone':

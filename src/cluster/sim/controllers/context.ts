@@ -18,6 +18,6 @@ export interface ControllerContext {
   /** record emits an Event about an object. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void;
   /** requeueAt asks for another sync of `key` by `controller` at cluster time `at`. */
-  requeueAt(controller: 'deployment' | 'replicaset', key: string, at: number): void;
+  requeueAt(controller: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl', key: string, at: number): void;
   eventWording: EventWording;
 }
