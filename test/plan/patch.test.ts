@@ -119,7 +119,7 @@ describe('the patch shown is the patch applied (seeded property test)', () => {
         // Three-way: a field Git had last time and dropped now is gone; one set by someone else stays.
         const before = inventory.get(e.ref)!;
         if (before.kind === 'ConfigMap') {
-          for (const k of Object.keys(before.data ?? {})) if (!(k in ((desired.data ?? {}) as Record<string, unknown>))) expect(result.data?.[k], `${ctx}: data.${k} removed`).toBeUndefined();
+          for (const k of Object.keys(before.data ?? {})) if (!(k in ((desired.data ?? {}) as Record<string, unknown>))) expect((result.data as Record<string, unknown> | undefined)?.[k], `${ctx}: data.${k} removed`).toBeUndefined();
           if (live.get(e.ref)!.metadata.annotations?.['someone.else/owns']) expect(result.metadata.annotations?.['someone.else/owns'], ctx).toBe('this');
         }
       }
