@@ -32,6 +32,12 @@ export type ErrorCode =
   | 'PushFailed'
   | 'KustomizeError'
   | 'KustomizeUnsupported'
+  | 'InvalidEncoding'
+  | 'ManifestTooLarge'
+  | 'ManifestTooDeep'
+  | 'YAMLAliasLimit'
+  | 'RequestTooLarge'
+  | 'BadRequest'
   | 'Internal';
 
 /** MfluxError is the base of all errors mini-flux raises on purpose; `code` is stable, `subject` names what it is about. */
