@@ -390,85 +390,162 @@ function goNumber(n: number): string {
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-type Decode = (v: unknown) => string | undefined;
-const cannot = (what: string, struct: string, field: string, type: string) => `json: cannot unmarshal ${what} into Go struct field ${struct}.${field} of type ${type}`;
+/**
+ * GoType is the slice of a Go API type that decoding checks: scalars, maps, slices and structs
+ * (with the fields our defaulting, validation and controllers read; others pass unchecked).
+ */
+type GoType =
+  | 'string'
+  | 'int32'
+  | 'int64'
+  | 'bool'
+  | 'bytes'
+  | { map: GoType }
+  | { slice: GoType }
+  | { struct: string; fields: Record<string, GoType> };
 
-function int32Field(struct: string, field: string): Decode {
-  return (v) => {
-    if (v === null || v === undefined) return undefined;
-    if (typeof v !== 'number') return cannot(goJSONType(v), struct, field, 'int32');
-    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) return cannot(goJSONType(v, true), struct, field, 'int32');
-    return undefined;
-  };
+const INT64_MAX = 2 ** 63;
+
+function goTypeName(t: GoType): string {
+  if (t === 'bytes') return '[]uint8';
+  if (typeof t === 'string') return t;
+  if ('map' in t) return `map[string]${goTypeName(t.map)}`;
+  if ('slice' in t) return `[]${goTypeName(t.slice)}`;
+  return t.struct;
 }
 
-/** stringMap decodes map[string]string (bytes: map[string][]byte, base64-encoded strings). */
-function stringMap(struct: string, field: string, bytes = false): Decode {
-  const elem = bytes ? '[]uint8' : 'string';
-  return (m) => {
-    if (m === null || m === undefined) return undefined;
-    if (!isMap(m)) return cannot(goJSONType(m), struct, field, `map[string]${elem}`);
-    for (const v of Object.values(m)) {
-      if (v === null) continue;
-      if (typeof v !== 'string') return cannot(goJSONType(v), struct, field, elem);
-      if (bytes) {
-        const bad = base64Error(v);
-        if (bad) return bad;
-      }
+const struct = (name: string, fields: Record<string, GoType>): GoType => ({ struct: name, fields });
+const STRINGS: GoType = { map: 'string' };
+const META = struct('v1.ObjectMeta', { name: 'string', generateName: 'string', namespace: 'string', labels: STRINGS, annotations: STRINGS });
+const SELECTOR = struct('v1.LabelSelector', {
+  matchLabels: STRINGS,
+  matchExpressions: { slice: struct('v1.LabelSelectorRequirement', { key: 'string', operator: 'string', values: { slice: 'string' } }) },
+});
+const CONTAINER = struct('v1.Container', {
+  name: 'string',
+  image: 'string',
+  ports: { slice: struct('v1.ContainerPort', { name: 'string', containerPort: 'int32', protocol: 'string' }) },
+  env: { slice: struct('v1.EnvVar', { name: 'string', value: 'string' }) },
+  imagePullPolicy: 'string',
+  terminationMessagePath: 'string',
+  terminationMessagePolicy: 'string',
+});
+const POD_SPEC = struct('v1.PodSpec', {
+  containers: { slice: CONTAINER },
+  initContainers: { slice: CONTAINER },
+  restartPolicy: 'string',
+  terminationGracePeriodSeconds: 'int64',
+  dnsPolicy: 'string',
+  schedulerName: 'string',
+  nodeName: 'string',
+  nodeSelector: STRINGS,
+});
+const TEMPLATE = struct('v1.PodTemplateSpec', { metadata: META, spec: POD_SPEC });
+const WORKLOAD = (name: string, extra: Record<string, GoType> = {}) =>
+  struct(name, { replicas: 'int32', selector: SELECTOR, template: TEMPLATE, minReadySeconds: 'int32', revisionHistoryLimit: 'int32', ...extra });
+
+/** SCHEMAS are the Go types of the kinds whose fields we default, validate or run (top level: the object itself). */
+const SCHEMAS: Record<string, GoType> = {
+  Deployment: struct('v1.Deployment', {
+    metadata: META,
+    spec: WORKLOAD('v1.DeploymentSpec', {
+      strategy: struct('v1.DeploymentStrategy', { type: 'string', rollingUpdate: struct('v1.RollingUpdateDeployment', {}) }),
+      paused: 'bool',
+      progressDeadlineSeconds: 'int32',
+    }),
+  }),
+  ReplicaSet: struct('v1.ReplicaSet', { metadata: META, spec: WORKLOAD('v1.ReplicaSetSpec') }),
+  StatefulSet: struct('v1.StatefulSet', {
+    metadata: META,
+    spec: WORKLOAD('v1.StatefulSetSpec', { serviceName: 'string', podManagementPolicy: 'string', updateStrategy: struct('v1.StatefulSetUpdateStrategy', { type: 'string' }) }),
+  }),
+  DaemonSet: struct('v1.DaemonSet', { metadata: META, spec: WORKLOAD('v1.DaemonSetSpec', { updateStrategy: struct('v1.DaemonSetUpdateStrategy', { type: 'string' }) }) }),
+  Job: struct('v1.Job', {
+    metadata: META,
+    spec: struct('v1.JobSpec', { parallelism: 'int32', completions: 'int32', backoffLimit: 'int32', selector: SELECTOR, template: TEMPLATE }),
+  }),
+  CronJob: struct('v1.CronJob', {
+    metadata: META,
+    spec: struct('v1.CronJobSpec', { schedule: 'string', suspend: 'bool', jobTemplate: struct('v1.JobTemplateSpec', { metadata: META, spec: struct('v1.JobSpec', { template: TEMPLATE }) }) }),
+  }),
+  Pod: struct('v1.Pod', { metadata: META, spec: POD_SPEC }),
+  Service: struct('v1.Service', {
+    metadata: META,
+    spec: struct('v1.ServiceSpec', {
+      type: 'string',
+      clusterIP: 'string',
+      selector: STRINGS,
+      sessionAffinity: 'string',
+      ports: { slice: struct('v1.ServicePort', { name: 'string', protocol: 'string', port: 'int32', nodePort: 'int32' }) },
+    }),
+  }),
+  ConfigMap: struct('v1.ConfigMap', { metadata: META, data: STRINGS, binaryData: { map: 'bytes' }, immutable: 'bool' }),
+  Secret: struct('v1.Secret', { metadata: META, data: { map: 'bytes' }, stringData: STRINGS, type: 'string', immutable: 'bool' }),
+};
+const ANY_OBJECT = struct('unstructured', { metadata: META });
+
+/**
+ * decodeValue checks `v` against `t` like encoding/json decoding into it: the first mismatch, as
+ * UnmarshalTypeError words it ("json: cannot unmarshal string into Go struct field
+ * DeploymentSpec.spec.replicas of type int32"), or a base64 error for []byte. `owner` is the
+ * struct holding the field, `field` its JSON path. null decodes into anything.
+ */
+function decodeValue(v: unknown, t: GoType, owner: string, field: string): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  const fail = (literal = false) =>
+    owner
+      ? `json: cannot unmarshal ${goJSONType(v, literal)} into Go struct field ${owner}.${field} of type ${goTypeName(t)}`
+      : `json: cannot unmarshal ${goJSONType(v, literal)} into Go value of type ${goTypeName(t)}`;
+  switch (t) {
+    case 'string':
+      return typeof v === 'string' ? undefined : fail();
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : fail();
+    case 'int32':
+    case 'int64': {
+      if (typeof v !== 'number') return fail();
+      const ok = Number.isInteger(v) && (t === 'int32' ? v >= INT32_MIN && v <= INT32_MAX : Math.abs(v) < INT64_MAX);
+      return ok ? undefined : fail(true);
+    }
+    case 'bytes':
+      return typeof v === 'string' ? base64Error(v) : fail();
+  }
+  if ('map' in t) {
+    if (!isMap(v)) return fail();
+    for (const e of Object.values(v)) {
+      const bad = decodeValue(e, t.map, owner, field);
+      if (bad) return bad;
     }
     return undefined;
-  };
-}
-
-/** get follows a dotted path through plain objects. */
-function get(obj: unknown, path: string): unknown {
-  let v: any = obj;
-  for (const k of path.split('.')) {
-    if (!isMap(v)) return undefined;
-    v = v[k];
   }
-  return v;
+  if ('slice' in t) {
+    if (!Array.isArray(v)) return fail();
+    for (const e of v) {
+      const bad = decodeValue(e, t.slice, owner, field);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (!isMap(v)) return fail();
+  const name = t.struct.replace(/^v1\./, '');
+  for (const [k, ft] of Object.entries(t.fields)) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const bad = decodeValue(v[k], ft, name, field ? `${field}.${k}` : k);
+    if (bad) return bad;
+  }
+  return undefined;
 }
-
-const OBJECT_META: [string, Decode][] = [
-  ['metadata.labels', stringMap('ObjectMeta', 'metadata.labels')],
-  ['metadata.annotations', stringMap('ObjectMeta', 'metadata.annotations')],
-];
-
-/** DECODED lists, per kind, the typed fields checked on decode, in the order encoding/json meets them. */
-const DECODED: Record<string, [string, Decode][]> = {
-  Deployment: [
-    ['spec.replicas', int32Field('DeploymentSpec', 'spec.replicas')],
-    ['spec.template.metadata.labels', stringMap('ObjectMeta', 'spec.template.metadata.labels')],
-    ['spec.minReadySeconds', int32Field('DeploymentSpec', 'spec.minReadySeconds')],
-    ['spec.revisionHistoryLimit', int32Field('DeploymentSpec', 'spec.revisionHistoryLimit')],
-    ['spec.progressDeadlineSeconds', int32Field('DeploymentSpec', 'spec.progressDeadlineSeconds')],
-  ],
-  StatefulSet: [['spec.replicas', int32Field('StatefulSetSpec', 'spec.replicas')]],
-  ReplicaSet: [['spec.replicas', int32Field('ReplicaSetSpec', 'spec.replicas')]],
-  ConfigMap: [
-    ['data', stringMap('ConfigMap', 'data')],
-    ['binaryData', stringMap('ConfigMap', 'binaryData', true)],
-  ],
-  Secret: [
-    ['data', stringMap('Secret', 'data', true)],
-    ['stringData', stringMap('Secret', 'stringData')],
-  ],
-};
 
 /**
  * decodeError is what the API server answers when the object does not even decode into its Go
  * type: `Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal
  * string into Go struct field DeploymentSpec.spec.replicas of type int32`. Undefined when it
- * decodes. Messages never include a value (Secret data stays secret).
+ * decodes. Messages never include a string value (Secret data stays secret).
  */
 export function decodeError(obj: KubeObject): string | undefined {
-  for (const [path, decode] of [...OBJECT_META, ...(DECODED[obj.kind] ?? [])]) {
-    const msg = decode(get(obj, path));
-    if (msg) {
-      const version = String(obj.apiVersion).split('/').pop();
-      return `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: ${msg}`;
-    }
-  }
-  return undefined;
+  const schema = SCHEMAS[obj.kind] ?? ANY_OBJECT;
+  const msg = decodeValue(obj, schema, '', '');
+  if (!msg) return undefined;
+  const version = String(obj.apiVersion).split('/').pop();
+  return `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: ${msg}`;
 }
