@@ -226,8 +226,14 @@ describe('mflux reconcile refuses the same commits and keeps serving the last go
     expect((await mflux(repo.state, 'reconcile', '--repo', repo.dir)).code).toBe(0);
   });
 
-  test('billion laughs', async () => {
+  test('billion laughs (and `mflux check` of the commit fails on it)', async () => {
+    const base = repo.commit('base');
     await reconcileRefused({ 'cm.yaml': BOMB }, 'YAMLAliasLimit', 'cm.yaml', 1);
+    const t = performance.now();
+    const r = await mflux(repo.state + '-check', 'check', '--repo', repo.dir, '--base', base, '--head', 'HEAD', '--format', 'json');
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings).toEqual([expect.objectContaining({ severity: 'error', code: 'YAMLAliasLimit', file: 'cm.yaml', line: 1 })]);
   });
 
   test('non-UTF-8 bytes in a Git blob', async () => {

@@ -196,7 +196,8 @@ describe(`fuzz (seed ${SEED}; rerun with MFLUX_FUZZ_SEED=${SEED})`, () => {
     expect(failures, `seed ${SEED}: ${failures.join('\n\n')}`).toEqual([]);
     if (process.env.MFLUX_FUZZ_STATS) console.log(JSON.stringify(stats));
     // The mutations must reach every stage, or the test proves little.
-    expect(stats.cases, `seed ${SEED}`).toBeGreaterThan(1000);
+    // Several thousand cases on an idle machine; the floor allows for a loaded one (the loop is bounded in time).
+    expect(stats.cases, `seed ${SEED}`).toBeGreaterThan(500);
     expect(stats.parsedOk, `seed ${SEED}: ${JSON.stringify(stats)}`).toBeGreaterThan(stats.cases / 10);
     expect(stats.applied, `seed ${SEED}: ${JSON.stringify(stats)}`).toBeGreaterThan(stats.cases / 50);
   }, 30_000);
