@@ -165,43 +165,50 @@ export function decodeManifest(file: ManifestFile, issues: ManifestIssue[]): str
   }
 }
 
-/** yamlIssueCode tells js-yaml's limit errors (depth, aliases) from plain syntax errors. */
-function yamlIssueCode(reason: string): ManifestIssueCode {
-  if (/exceeded maxDepth/.test(reason)) return 'ManifestTooDeep';
-  if (/exceeded maxAliases/.test(reason)) return 'YAMLAliasLimit';
-  return 'YAMLSyntax';
-}
-
 /**
- * checkLimits measures a parsed document as it would expand (aliases at full size): a recursive
- * alias, nesting beyond MAX_DEPTH or an object beyond the API server's request limit is an issue.
- * Returns false when the document must not be used.
+ * documentLimitIssue measures a parsed document as it would expand (aliases at full size): a
+ * recursive alias, nesting beyond MAX_DEPTH or an object beyond the API server's request limit is
+ * returned as an issue's code and message; undefined when the document may be used. `text` is
+ * the document's source (a document without '*' has no alias, which saves the walk).
  */
-function checkLimits(value: unknown, text: string, file: string, line: number, issues: ManifestIssue[]): boolean {
+export function documentLimitIssue(value: unknown, text: string): { code: ManifestIssueCode; message: string } | undefined {
   // Without an alias a document cannot expand, js-yaml already bounds its depth, and a small text cannot reach the request limit.
-  if (!text.includes('*') && text.length * 4 < MAX_REQUEST_BYTES) return true;
+  if (!text.includes('*') && text.length * 4 < MAX_REQUEST_BYTES) return undefined;
   const shape = measureValue(value);
-  const issue = (code: ManifestIssueCode, message: string) => {
-    issues.push({ code, file, line, message });
-    return false;
-  };
-  if (shape.cyclic) return issue('YAMLAliasLimit', 'a YAML alias refers to a node that contains it (a recursive document)');
+  if (shape.cyclic) return { code: 'YAMLAliasLimit', message: 'a YAML alias refers to a node that contains it (a recursive document)' };
   if (shape.depth > MAX_DEPTH) {
     return shape.shared
-      ? issue('YAMLAliasLimit', `YAML aliases expand this document deeper than ${MAX_DEPTH} levels`)
-      : issue('ManifestTooDeep', `nesting deeper than ${MAX_DEPTH} levels`);
+      ? { code: 'YAMLAliasLimit', message: `YAML aliases expand this document deeper than ${MAX_DEPTH} levels` }
+      : { code: 'ManifestTooDeep', message: `nesting deeper than ${MAX_DEPTH} levels` };
   }
-  if (shape.bytes <= MAX_REQUEST_BYTES) return true;
-  if (shape.shared) return issue('YAMLAliasLimit', `YAML aliases expand this document beyond ${MAX_REQUEST_BYTES} bytes, the API server's request limit`);
+  if (shape.bytes <= MAX_REQUEST_BYTES) return undefined;
+  if (shape.shared) return { code: 'YAMLAliasLimit', message: `YAML aliases expand this document beyond ${MAX_REQUEST_BYTES} bytes, the API server's request limit` };
   // A List is sent item by item, like kubectl does: only each item must fit in one request.
   const items = isList(value) ? (value as any).items : [value];
   for (const item of items) {
     if (measureValue(item).bytes > MAX_REQUEST_BYTES) {
       const what = item && typeof item === 'object' && typeof item.kind === 'string' ? `${item.kind}/${item.metadata?.name ?? ''}: ` : '';
-      return issue('RequestTooLarge', `${what}Request entity too large: limit is ${MAX_REQUEST_BYTES}`);
+      return { code: 'RequestTooLarge', message: `${what}Request entity too large: limit is ${MAX_REQUEST_BYTES}` };
     }
   }
-  return true;
+  return undefined;
+}
+
+/** YAML_LOAD_LIMITS are the js-yaml options every manifest load uses: nesting and alias counts bounded while parsing. */
+export const YAML_LOAD_LIMITS = { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES } as const;
+
+/** yamlLimitIssue turns js-yaml's limit errors into their codes and our messages (undefined: a plain syntax error). */
+export function yamlLimitIssue(err: unknown): { code: ManifestIssueCode; message: string } | undefined {
+  const reason = String((err as any)?.reason ?? (err as any)?.message ?? err);
+  if (err instanceof RangeError || /exceeded maxDepth/.test(reason)) return { code: 'ManifestTooDeep', message: `nesting deeper than ${MAX_DEPTH} levels` };
+  if (/exceeded maxAliases/.test(reason)) return { code: 'YAMLAliasLimit', message: `more than ${MAX_ALIASES} YAML aliases in one document` };
+  return undefined;
+}
+
+function checkLimits(value: unknown, text: string, file: string, line: number, issues: ManifestIssue[]): boolean {
+  const issue = documentLimitIssue(value, text);
+  if (issue) issues.push({ ...issue, file, line });
+  return !issue;
 }
 
 function isList(value: unknown): boolean {
@@ -221,7 +228,7 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): 
     const single = !/(^|\n)(---|\.\.\.)(\s|$)/.test(content);
     for (const doc of single ? [{ text: content, line: 1 }] : splitDocuments(content)) {
       try {
-        const value = load(doc.text, { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES });
+        const value = load(doc.text, YAML_LOAD_LIMITS);
         if (isEmptyDoc(value)) continue;
         const line = firstContentLine(doc);
         if (checkLimits(value, doc.text, file.path, line, issues)) values.push({ value, line });
@@ -229,9 +236,8 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): 
         const line = typeof err?.mark?.line === 'number' ? err.mark.line : typeof err?.line === 'number' ? err.line : 0;
         const column = typeof err?.mark?.column === 'number' ? err.mark.column : typeof err?.column === 'number' ? err.column : 0;
         const reason = String(err?.reason ?? String(err?.message ?? err).split('\n')[0]);
-        const code = err instanceof RangeError ? 'ManifestTooDeep' : yamlIssueCode(reason);
-        const message = code === 'YAMLSyntax' ? `YAML syntax error: ${reason}` : code === 'ManifestTooDeep' ? `nesting deeper than ${MAX_DEPTH} levels` : `more than ${MAX_ALIASES} YAML aliases in one document`;
-        issues.push({ code, file: file.path, line: doc.line + line, column: column + 1, message });
+        const limit = yamlLimitIssue(err);
+        issues.push({ code: limit?.code ?? 'YAMLSyntax', file: file.path, line: doc.line + line, column: column + 1, message: limit?.message ?? `YAML syntax error: ${reason}` });
       }
     }
   }

@@ -1,6 +1,8 @@
 /** The pure checks behind the input limits and the API server's decoding and validation messages. */
 import { describe, expect, test } from 'vitest';
-import { renderFieldError } from '../../src/core/index.js';
+import { isMfluxError, renderFieldError } from '../../src/core/index.js';
+import { renderKustomization } from '../../src/render/index.js';
+import { memReader } from '../render/helpers.js';
 import {
   MAX_DEPTH,
   base64Error,
@@ -66,6 +68,26 @@ describe('limits', () => {
     for (let i = 1; i <= MAX_DEPTH; i++) lines.push(`x${i}: &x${i} [*x${i - 1}]`);
     const { issues } = parse('chain.yaml', `${lines.join('\n')}\n`);
     expect(issues).toEqual([{ code: 'YAMLAliasLimit', file: 'chain.yaml', line: 1, message: `YAML aliases expand this document deeper than ${MAX_DEPTH} levels` }]);
+  });
+
+  test('kustomize resources and kustomizations obey the same limits, with the same codes', async () => {
+    const bomb = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: lol}', 'data:', '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const c of 'bcdefghi') bomb.push(`  ${c}: &${c} [${Array(9).fill(`*${String.fromCharCode(c.charCodeAt(0) - 1)}`).join(',')}]`);
+    const failure = async (files: Record<string, string>) => {
+      try {
+        await renderKustomization(memReader(files), 'app');
+      } catch (err) {
+        if (isMfluxError(err)) return { code: err.code, message: err.message };
+        throw err;
+      }
+      throw new Error('expected the render to fail');
+    };
+    const t = performance.now();
+    const e = await failure({ 'app/kustomization.yaml': 'resources:\n- lol.yaml\n', 'app/lol.yaml': `${bomb.join('\n')}\n` });
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(e).toEqual({ code: 'YAMLAliasLimit', message: "app/lol.yaml:1: YAML aliases expand this document beyond 3145728 bytes, the API server's request limit" });
+    const deep = await failure({ 'app/kustomization.yaml': `resources: ${'['.repeat(5000)}${']'.repeat(5000)}\n` });
+    expect(deep.code).toBe('ManifestTooDeep');
   });
 
   test('a few harmless aliases are fine', () => {
