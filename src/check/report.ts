@@ -96,8 +96,8 @@ export interface CheckReport {
 export const FINDING_CODES = {
   guard: ['ImmutableFieldChange', 'ForceReplaceRefused', 'ServingWorkloadPrune', 'PruneLimitExceeded'],
   impacts: ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity'],
-  manifests: ['YAMLSyntax', 'InvalidManifest', 'DuplicateObject', 'PathEscape'],
-  apiServer: ['Invalid', 'UnknownKind', 'NotFound'],
+  manifests: ['YAMLSyntax', 'InvalidManifest', 'DuplicateObject', 'PathEscape', 'InvalidEncoding', 'ManifestTooLarge', 'ManifestTooDeep', 'YAMLAliasLimit', 'RequestTooLarge'],
+  apiServer: ['Invalid', 'UnknownKind', 'NotFound', 'BadRequest', 'RequestTooLarge'],
   rollout: ['RolloutWillNotComplete'],
 } as const;
 

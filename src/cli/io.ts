@@ -87,11 +87,25 @@ export function captureIO(): IO & { stdout: string; stderr: string } {
 /** EXIT is the exit-code convention: 0 ok, 1 the thing asked about is bad, 2 usage or runtime error. */
 export const EXIT = { ok: 0, bad: 1, error: 2 } as const;
 
+/** BAD_INPUT_CODES are the codes of input the API server (or our parser's limits) refuses: exit 1, not a runtime error. */
+const BAD_INPUT_CODES = new Set<string>([
+  'Invalid',
+  'InvalidManifest',
+  'YAMLSyntax',
+  'UnknownKind',
+  'InvalidEncoding',
+  'ManifestTooLarge',
+  'ManifestTooDeep',
+  'YAMLAliasLimit',
+  'RequestTooLarge',
+  'BadRequest',
+]);
+
 /** reportError prints an error the way kubectl does ("error: …", code in brackets) and returns the exit code for it. */
 export function reportError(io: IO, err: unknown): number {
   if (err instanceof MfluxError) {
     io.err(`error: ${err.message} [${err.code}]\n`);
-    return err.code === 'Invalid' || err.code === 'InvalidManifest' || err.code === 'YAMLSyntax' || err.code === 'UnknownKind' ? EXIT.bad : EXIT.error;
+    return BAD_INPUT_CODES.has(err.code) ? EXIT.bad : EXIT.error;
   }
   io.err(`error: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.error;

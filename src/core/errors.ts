@@ -32,6 +32,12 @@ export type ErrorCode =
   | 'PushFailed'
   | 'KustomizeError'
   | 'KustomizeUnsupported'
+  | 'InvalidEncoding'
+  | 'ManifestTooLarge'
+  | 'ManifestTooDeep'
+  | 'YAMLAliasLimit'
+  | 'RequestTooLarge'
+  | 'BadRequest'
   | 'Internal';
 
 /** MfluxError is the base of all errors mini-flux raises on purpose; `code` is stable, `subject` names what it is about. */
@@ -57,7 +63,7 @@ export function isMfluxError(err: unknown, code?: ErrorCode): err is MfluxError 
 /** FieldError is one API-server validation failure: a field path, the bad value and the reason. */
 export interface FieldError {
   field: string;
-  type: 'Invalid' | 'Required' | 'Forbidden' | 'NotSupported';
+  type: 'Invalid' | 'Required' | 'Forbidden' | 'NotSupported' | 'TooLong';
   value?: unknown;
   detail: string;
 }
@@ -85,6 +91,9 @@ export function renderFieldError(e: FieldError): string {
       return `${e.field}: Forbidden: ${e.detail}`;
     case 'NotSupported':
       return `${e.field}: Unsupported value: ${renderValue(e.value)}: ${e.detail}`;
+    case 'TooLong':
+      // Like the API server's field.TooLong: the value is never shown (it may be a Secret's).
+      return `${e.field}: Too long: ${e.detail}`;
   }
 }
 

@@ -4,3 +4,4 @@ export * from './defaults.js';
 export * from './validation.js';
 export * from './names.js';
 export * from './parse.js';
+export * from './limits.js';

@@ -1,14 +1,15 @@
 /** Parsing manifest files into objects that remember where they came from (file:line). */
 import { load } from 'js-yaml';
 // Straight to the two core files it needs: parse-worker loads this file, and core/index would bring in the logger.
-import { MfluxError } from '../core/errors.js';
+import { type ErrorCode, MfluxError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
 import { BUILTIN_KINDS, type KindLookup } from '../core/kinds.js';
+import { MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_REQUEST_BYTES, formatBytes, invalidUtf8At, jsonTooDeepAt, lineColumnAt, measureValue } from './limits.js';
 
-/** ManifestFile is one file's path (relative, for messages) and text. */
+/** ManifestFile is one file's path (relative, for messages) and content: raw bytes as read (decoded here, strictly), or text. */
 export interface ManifestFile {
   path: string;
-  content: string;
+  content: string | Uint8Array;
 }
 
 /** Origin is where an object was defined: file and 1-based line of its document. */
@@ -25,12 +26,18 @@ export interface ParsedObject {
 
 /** ManifestIssue is one problem found while parsing (code, file:line:column, message). */
 export interface ManifestIssue {
-  code: 'YAMLSyntax' | 'InvalidManifest';
+  code: ManifestIssueCode;
   file: string;
   line: number;
   column?: number;
   message: string;
 }
+
+/** ManifestIssueCode is every code a file-level problem can carry (README "Limits" lists the limits). */
+export type ManifestIssueCode = Extract<
+  ErrorCode,
+  'YAMLSyntax' | 'InvalidManifest' | 'InvalidEncoding' | 'ManifestTooLarge' | 'ManifestTooDeep' | 'YAMLAliasLimit' | 'RequestTooLarge'
+>;
 
 /** formatIssue writes an issue as "file:line:col: message". */
 export function formatIssue(i: ManifestIssue): string {
@@ -100,7 +107,14 @@ function isEmptyDoc(v: unknown): boolean {
   return v === null || v === undefined;
 }
 
-function parseJSON(file: ManifestFile, issues: ManifestIssue[]): { value: unknown; line: number }[] {
+function parseJSON(file: { path: string; content: string }, issues: ManifestIssue[]): { value: unknown; line: number }[] {
+  // JSON.parse and every later walk recurse: refuse deep nesting before parsing.
+  const deep = jsonTooDeepAt(file.content, MAX_DEPTH);
+  if (deep >= 0) {
+    const at = lineColumnAt(file.content, deep);
+    issues.push({ code: 'ManifestTooDeep', file: file.path, line: at.line, column: at.column, message: `nesting deeper than ${MAX_DEPTH} levels` });
+    return [];
+  }
   try {
     return [{ value: JSON.parse(file.content), line: 1 }];
   } catch (err) {
@@ -117,29 +131,119 @@ function parseJSON(file: ManifestFile, issues: ManifestIssue[]): { value: unknow
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+  }
+  return n;
+}
+
+/**
+ * decodeManifest turns a file's content into text, refusing (as an issue) a file over
+ * MAX_FILE_BYTES and bytes that are not UTF-8 — never replaced by U+FFFD and parsed anyway.
+ */
+export function decodeManifest(file: ManifestFile, issues: ManifestIssue[]): string | undefined {
+  const c = file.content;
+  const size = typeof c === 'string' ? (c.length * 3 <= MAX_FILE_BYTES ? c.length : utf8Length(c)) : c.length;
+  if (size > MAX_FILE_BYTES) {
+    issues.push({ code: 'ManifestTooLarge', file: file.path, line: 1, message: `the file is larger than the limit of ${formatBytes(MAX_FILE_BYTES)} per manifest file` });
+    return undefined;
+  }
+  if (typeof c === 'string') return c;
+  try {
+    return utf8.decode(c);
+  } catch {
+    const at = Math.max(0, invalidUtf8At(c));
+    const { line, column } = lineColumnAt(c, at);
+    const byte = (c[at] ?? 0).toString(16).padStart(2, '0');
+    issues.push({ code: 'InvalidEncoding', file: file.path, line, column, message: `invalid UTF-8 (byte 0x${byte}): manifests must be UTF-8 text` });
+    return undefined;
+  }
+}
+
+/**
+ * documentLimitIssue measures a parsed document as it would expand (aliases at full size): a
+ * recursive alias, nesting beyond MAX_DEPTH or an object beyond the API server's request limit is
+ * returned as an issue's code and message; undefined when the document may be used. `text` is
+ * the document's source (a document without '*' has no alias, which saves the walk).
+ */
+export function documentLimitIssue(value: unknown, text: string): { code: ManifestIssueCode; message: string } | undefined {
+  // Without an alias a document cannot expand, js-yaml already bounds its depth, and a small text cannot reach the request limit.
+  if (!text.includes('*') && text.length * 4 < MAX_REQUEST_BYTES) return undefined;
+  const shape = measureValue(value);
+  if (shape.cyclic) return { code: 'YAMLAliasLimit', message: 'a YAML alias refers to a node that contains it (a recursive document)' };
+  if (shape.depth > MAX_DEPTH) {
+    return shape.shared
+      ? { code: 'YAMLAliasLimit', message: `YAML aliases expand this document deeper than ${MAX_DEPTH} levels` }
+      : { code: 'ManifestTooDeep', message: `nesting deeper than ${MAX_DEPTH} levels` };
+  }
+  if (shape.bytes <= MAX_REQUEST_BYTES) return undefined;
+  if (shape.shared) return { code: 'YAMLAliasLimit', message: `YAML aliases expand this document beyond ${MAX_REQUEST_BYTES} bytes, the API server's request limit` };
+  // A List is sent item by item, like kubectl does: only each item must fit in one request.
+  const items = isList(value) ? (value as any).items : [value];
+  for (const item of items) {
+    if (measureValue(item).bytes > MAX_REQUEST_BYTES) {
+      const what = item && typeof item === 'object' && typeof item.kind === 'string' ? `${item.kind}/${item.metadata?.name ?? ''}: ` : '';
+      return { code: 'RequestTooLarge', message: `${what}Request entity too large: limit is ${MAX_REQUEST_BYTES}` };
+    }
+  }
+  return undefined;
+}
+
+/** YAML_LOAD_LIMITS are the js-yaml options every manifest load uses: nesting and alias counts bounded while parsing. */
+export const YAML_LOAD_LIMITS = { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES } as const;
+
+/** yamlLimitIssue turns js-yaml's limit errors into their codes and our messages (undefined: a plain syntax error). */
+export function yamlLimitIssue(err: unknown): { code: ManifestIssueCode; message: string } | undefined {
+  const reason = String((err as any)?.reason ?? (err as any)?.message ?? err);
+  if (err instanceof RangeError || /exceeded maxDepth/.test(reason)) return { code: 'ManifestTooDeep', message: `nesting deeper than ${MAX_DEPTH} levels` };
+  if (/exceeded maxAliases/.test(reason)) return { code: 'YAMLAliasLimit', message: `more than ${MAX_ALIASES} YAML aliases in one document` };
+  return undefined;
+}
+
+function checkLimits(value: unknown, text: string, file: string, line: number, issues: ManifestIssue[]): boolean {
+  const issue = documentLimitIssue(value, text);
+  if (issue) issues.push({ ...issue, file, line });
+  return !issue;
+}
+
+function isList(value: unknown): boolean {
+  return Boolean(value && typeof value === 'object' && !Array.isArray(value) && (value as any).kind === 'List' && Array.isArray((value as any).items));
+}
+
 /** parseManifestFile parses one file (YAML multi-document or JSON; a "List" is unpacked) into objects with origins. */
 export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): ParsedObject[] {
+  const content = decodeManifest(file, issues);
+  if (content === undefined) return [];
+  const text = { path: file.path, content };
   const values: { value: unknown; line: number }[] = [];
   if (file.path.endsWith('.json')) {
-    values.push(...parseJSON(file, issues));
+    for (const v of parseJSON(text, issues)) if (checkLimits(v.value, '*', file.path, v.line, issues)) values.push(v);
   } else {
     // Most files hold one document: parse them whole, without splitting and re-joining lines.
-    const single = !/(^|\n)(---|\.\.\.)(\s|$)/.test(file.content);
-    for (const doc of single ? [{ text: file.content, line: 1 }] : splitDocuments(file.content)) {
+    const single = !/(^|\n)(---|\.\.\.)(\s|$)/.test(content);
+    for (const doc of single ? [{ text: content, line: 1 }] : splitDocuments(content)) {
       try {
-        const value = load(doc.text);
-        if (!isEmptyDoc(value)) values.push({ value, line: firstContentLine(doc) });
+        const value = load(doc.text, YAML_LOAD_LIMITS);
+        if (isEmptyDoc(value)) continue;
+        const line = firstContentLine(doc);
+        if (checkLimits(value, doc.text, file.path, line, issues)) values.push({ value, line });
       } catch (err: any) {
         const line = typeof err?.mark?.line === 'number' ? err.mark.line : typeof err?.line === 'number' ? err.line : 0;
         const column = typeof err?.mark?.column === 'number' ? err.mark.column : typeof err?.column === 'number' ? err.column : 0;
-        const reason = err?.reason ?? String(err?.message ?? err).split('\n')[0];
-        issues.push({ code: 'YAMLSyntax', file: file.path, line: doc.line + line, column: column + 1, message: `YAML syntax error: ${reason}` });
+        const reason = String(err?.reason ?? String(err?.message ?? err).split('\n')[0]);
+        const limit = yamlLimitIssue(err);
+        issues.push({ code: limit?.code ?? 'YAMLSyntax', file: file.path, line: doc.line + line, column: column + 1, message: limit?.message ?? `YAML syntax error: ${reason}` });
       }
     }
   }
   const out: ParsedObject[] = [];
   for (const { value, line } of values) {
-    if (value && typeof value === 'object' && !Array.isArray(value) && (value as any).kind === 'List' && Array.isArray((value as any).items)) {
+    if (isList(value)) {
       for (const item of (value as any).items) checkObject(item, { file: file.path, line }, issues, out);
     } else {
       checkObject(value, { file: file.path, line }, issues, out);

@@ -20,6 +20,12 @@ import type { SourceMemo } from './memo.js';
 
 /** WORKER_MIN_FILES is the number of files to read and parse from which a worker thread helps (starting one costs ~30 ms). */
 export const WORKER_MIN_FILES = 500;
+/** EMPTY stands in for a blob that was not returned. */
+const EMPTY = new Uint8Array(0);
+/** own returns bytes that fill their buffer: posting a view to the worker would clone the whole buffer behind it. */
+function own(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+}
 /** CHUNK_FILES is how many files are read, posted to the worker and claimed at a time. */
 const CHUNK_FILES = 128;
 
@@ -42,6 +48,7 @@ export interface DesiredState {
 }
 
 type Parsed = { objects: ParsedObject[]; issues: ManifestIssue[] };
+// Blobs are read as bytes and decoded by the parser (strict UTF-8, size-limited), here or in the worker.
 
 /** readDesired lists the manifests at a commit and parses them, reusing the cache for every (path, blob) seen before. */
 export async function readDesired(source: GitSource, commit: string, cache: SourceMemo, opts: ReadDesiredOptions = {}): Promise<DesiredState> {
@@ -167,8 +174,8 @@ class Batch {
     if (stale.length === 0) return [];
     if (!this.worker && stale.length >= this.minFiles) this.startShared();
     if (!this.worker) {
-      const blobs = await this.source.readBlobs([...new Set(stale.map((f) => f.oid))]);
-      return stale.map((f) => parseOne({ path: f.path, content: blobs.get(f.oid) ?? '' }));
+      const blobs = await this.source.readBlobBytes([...new Set(stale.map((f) => f.oid))]);
+      return stale.map((f) => parseOne({ path: f.path, content: blobs.get(f.oid) ?? EMPTY }));
     }
     // Whatever the listing did not report (or reported with another blob) is read now.
     for (const f of stale) {
@@ -253,10 +260,10 @@ class Batch {
 
   private async read(files: TreeFile[]): Promise<void> {
     if (this.closed) return;
-    const blobs = await this.source.readBlobs([...new Set(files.map((f) => f.oid))]);
+    const blobs = await this.source.readBlobBytes([...new Set(files.map((f) => f.oid))]);
     const c: Chunk = {
       files,
-      texts: files.map((f) => ({ path: f.path, content: blobs.get(f.oid) ?? '' })),
+      texts: files.map((f) => ({ path: f.path, content: own(blobs.get(f.oid) ?? EMPTY) })),
       claim: new Int32Array(new SharedArrayBuffer(4)),
       failed: false,
     };

@@ -5,7 +5,7 @@
  */
 import { load } from 'js-yaml';
 import { MfluxError } from '../core/errors.js';
-import { splitDocuments } from '../manifests/parse.js';
+import { YAML_LOAD_LIMITS, documentLimitIssue, splitDocuments, yamlLimitIssue } from '../manifests/parse.js';
 
 /** YamlDoc is one non-empty YAML document and the 1-based line of its first content line. */
 export interface YamlDoc {
@@ -31,14 +31,18 @@ export function parseYamlDocuments(text: string, file: string): YamlDoc[] {
     if (first === null) continue;
     let value: unknown;
     try {
-      value = load(doc.text);
+      value = load(doc.text, YAML_LOAD_LIMITS);
     } catch (err: any) {
       const l = typeof err?.mark?.line === 'number' ? err.mark.line : 0;
       const c = typeof err?.mark?.column === 'number' ? err.mark.column : 0;
       const reason = err?.reason ?? String(err?.message ?? err).split('\n')[0];
-      throw new MfluxError('KustomizeError', `YAML syntax error: ${reason}`, { subject: `${file}:${doc.line + l}:${c + 1}` });
+      // The same input limits as plain manifests (README "Limits"), with the same codes.
+      const limit = yamlLimitIssue(err);
+      throw new MfluxError(limit?.code ?? 'KustomizeError', limit?.message ?? `YAML syntax error: ${reason}`, { subject: `${file}:${doc.line + l}:${c + 1}` });
     }
     if (value === null || value === undefined) continue;
+    const limit = documentLimitIssue(value, doc.text);
+    if (limit) throw new MfluxError(limit.code, limit.message, { subject: `${file}:${first}` });
     out.push({ value, line: first });
   }
   return out;
@@ -48,9 +52,14 @@ export function parseYamlDocuments(text: string, file: string): YamlDoc[] {
 export function parseYamlValue(text: string, subject: string): unknown {
   if (text.trim() === '') return null;
   try {
-    return load(text) ?? null;
+    const value = load(text, YAML_LOAD_LIMITS) ?? null;
+    const limit = documentLimitIssue(value, text);
+    if (limit) throw new MfluxError(limit.code, limit.message, { subject });
+    return value;
   } catch (err: any) {
+    if (err instanceof MfluxError) throw err;
     const reason = err?.reason ?? String(err?.message ?? err).split('\n')[0];
-    throw new MfluxError('KustomizeError', `YAML syntax error: ${reason}`, { subject });
+    const limit = yamlLimitIssue(err);
+    throw new MfluxError(limit?.code ?? 'KustomizeError', limit?.message ?? `YAML syntax error: ${reason}`, { subject });
   }
 }

@@ -260,20 +260,25 @@ export abstract class RepositoryReader implements GitSource {
   }
 
   async readBlobs(oids: string[]): Promise<Map<string, string>> {
+    const bytes = await this.readBlobBytes(oids);
+    return new Map([...bytes].map(([oid, b]) => [oid, Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')]));
+  }
+
+  async readBlobBytes(oids: string[]): Promise<Map<string, Uint8Array>> {
     const unique = [...new Set(oids)];
-    const texts: string[] = new Array(unique.length);
+    const blobs: Uint8Array[] = new Array(unique.length);
     let next = 0;
     const worker = async () => {
       while (next < unique.length) {
         const i = next++;
         const oid = unique[i]!;
         const { blob } = await this.withRetry(() => git.readBlob({ ...this.ctx, oid }), `blob ${oid}`);
-        texts[i] = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8');
+        blobs[i] = blob;
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unique.length) }, worker));
     // In the order asked for, whatever order the reads finished in.
-    return new Map(unique.map((oid, i) => [oid, texts[i]!]));
+    return new Map(unique.map((oid, i) => [oid, blobs[i]!]));
   }
 
   async changedPaths(fromCommit: string, toCommit: string): Promise<string[]> {

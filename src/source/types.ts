@@ -60,6 +60,8 @@ export interface GitSource {
   listManifests(commit: string, onFile?: (f: TreeFile) => void): Promise<TreeFile[]>;
   /** readBlobs reads blob contents (utf8) for the given oids, efficiently. */
   readBlobs(oids: string[]): Promise<Map<string, string>>;
+  /** readBlobBytes reads blob contents as raw bytes, for callers that must refuse what is not UTF-8 rather than decode it lossily. */
+  readBlobBytes(oids: string[]): Promise<Map<string, Uint8Array>>;
   /** changedPaths lists manifest paths under the path that differ between two commits (added, modified or deleted), via a tree diff that skips equal subtrees. */
   changedPaths(fromCommit: string, toCommit: string): Promise<string[]>;
   /** commitsBetween lists commits reachable from `to` but not from `from`, oldest first (for check --each-commit later). */

@@ -329,6 +329,8 @@ const SCENARIOS: Scenario[] = [
     want: [
       { code: 'ForceReplaceRefused', object: 'ConfigMap/default/settings', file: 'cfg.yaml', line: 1, field: 'metadata.annotations["mflux.dev/force"]' },
       { code: 'ForceReplaceRefused', object: 'ConfigMap/default/other', file: 'b.yaml', line: 1, field: 'metadata.annotations["mflux.dev/replace"]' },
+      // An annotation must be a string: the API server refuses the YAML boolean on decode as well.
+      { code: 'BadRequest', object: 'ConfigMap/default/settings', file: 'cfg.yaml', line: 1 },
     ],
   },
   {

@@ -77,10 +77,11 @@ function counting(source: GitSource) {
       counts.listings++;
       return source.listManifests(c, onFile);
     },
-    readBlobs: (oids) => {
+    readBlobs: (oids) => source.readBlobs(oids),
+    readBlobBytes: (oids) => {
       counts.blobCalls++;
       counts.blobs += oids.length;
-      return source.readBlobs(oids);
+      return source.readBlobBytes(oids);
     },
     changedPaths: (a, b) => source.changedPaths(a, b),
     commitsBetween: (a, b) => source.commitsBetween(a, b),
@@ -225,9 +226,9 @@ describe('readDesired: the worker thread and the in-thread path', () => {
     const missing = (await real.listManifests(first)).find((f) => f.path === 'apps/app-200/deploy.yaml')!.oid;
     const failing: GitSource = {
       ...source,
-      readBlobs: async (oids) => {
+      readBlobBytes: async (oids) => {
         if (oids.includes(missing)) throw new Error('blob went missing');
-        return source.readBlobs(oids);
+        return source.readBlobBytes(oids);
       },
     };
     for (const [mod, workerParsesAll] of [

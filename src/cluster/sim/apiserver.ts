@@ -16,7 +16,7 @@ import {
   resourceName,
   toRFC3339,
 } from '../../core/index.js';
-import { applyDefaults, validateDeploymentUpdate, validateObject } from '../../manifests/index.js';
+import { MAX_REQUEST_BYTES, applyDefaults, decodeError, validateDeploymentUpdate, validateObject, validateSecretData } from '../../manifests/index.js';
 import type { IdSource } from './ids.js';
 
 /** BatchContext lets a dry run see the namespaces and CRDs of the batch being applied. */
@@ -46,6 +46,11 @@ export const INITIAL_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 
 
 /** GENERATE_NAME_ATTEMPTS is how many names a generateName create draws before giving up (upstream: 8 in total). */
 export const GENERATE_NAME_ATTEMPTS = 8;
+
+/** requestBytes is the size of an object's JSON body in bytes, what the API server's request limit counts. */
+function requestBytes(obj: KubeObject): number {
+  return Buffer.byteLength(JSON.stringify(obj), 'utf8');
+}
 
 /** ApiServer is the in-memory object store with API-server semantics. */
 export class ApiServer {
@@ -130,13 +135,19 @@ export class ApiServer {
       throw new MfluxError('InvalidManifest', 'object is missing apiVersion, kind or metadata');
     }
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
-    // The simulated cluster keeps keyed digests of Secret values, never the values themselves.
+    const subject = objectRef(input.kind, info.namespaced ? input.metadata.namespace || 'default' : undefined, input.metadata.name ?? '');
+    // What a real API server refuses before it validates: a body over its request limit, then what does not decode into the Go type.
+    if (requestBytes(input) > MAX_REQUEST_BYTES) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
+    const undecodable = decodeError(input);
+    if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
+    // Secret data is checked as submitted: the simulated cluster keeps keyed digests of Secret values, never the values themselves.
+    const secretErrs = input.kind === 'Secret' && input.apiVersion === 'v1' ? validateSecretData(input) : [];
     const obj = applyDefaults(this.secrets.redact(input));
     obj.metadata = { ...obj.metadata };
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;
     const existing = obj.metadata.name ? this.objects.get(objKey(obj)) : undefined;
-    const errs = existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj, info.nameRule);
+    const errs = [...(existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj, info.nameRule)), ...secretErrs];
     if (errs.length > 0) throw new InvalidObjectError(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name ?? ''));
     if (info.namespaced && !this.objects.has(keyOf('Namespace', undefined, obj.metadata.namespace!)) && !batch?.namespaces.has(obj.metadata.namespace!)) {
       throw new MfluxError('NotFound', `namespaces "${obj.metadata.namespace}" not found`, {
