@@ -2,7 +2,7 @@
  * applyPlan — the only code that writes to a cluster on the GitOps path — and waitForRollouts,
  * a kstatus-like health wait driven by the clock.
  */
-import { type Clock, type KubeObject } from '../core/index.js';
+import { type Clock, type KubeObject, type ObjectRef } from '../core/index.js';
 import type { ApplyResult, ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
 import { sortForApply } from '../manifests/index.js';
@@ -38,14 +38,14 @@ export async function pruneObjects(client: ClusterClient, entries: PlanEntry[]):
 
 /** RolloutTarget names a Deployment to wait for. */
 export interface RolloutTarget {
-  ref: string;
+  ref: ObjectRef;
   namespace: string;
   name: string;
 }
 
 /** RolloutOutcome is how one rollout ended. */
 export interface RolloutOutcome {
-  ref: string;
+  ref: ObjectRef;
   ok: boolean;
   /** reason: done, ProgressDeadlineExceeded, Timeout, Stalled (no more progress possible), NotFound, Interrupted (the wait was aborted). */
   reason: 'done' | 'ProgressDeadlineExceeded' | 'Timeout' | 'Stalled' | 'NotFound' | 'Interrupted';

@@ -14,7 +14,7 @@ import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts } from '../apply/index.js';
 import { type SourceMemo, type PreparedPlan, fingerprint, newSourceMemo, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
-import type { GitSource, Revision } from '../source/index.js';
+import type { GitSource, GitRevision } from '../source/index.js';
 import { RolloutMeter } from './measure.js';
 import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, SEVERITY_ORDER, verdictOf } from './report.js';
 
@@ -71,7 +71,7 @@ function finding(severity: Finding['severity'], r: Pick<Reason, 'code' | 'object
   return { severity, code: r.code, object, file: r.file ?? null, line: r.line ?? null, message: r.message };
 }
 
-function withCommit(f: Finding, rev: Revision, what: string): Finding {
+function withCommit(f: Finding, rev: GitRevision, what: string): Finding {
   return { ...f, commit: rev.commit, message: `${what} ${shortSha(rev.commit)} "${rev.subject}": ${f.message}` };
 }
 
@@ -115,7 +115,7 @@ async function prepare(c: Cluster, source: GitSource, commit: string, policy: Po
  * seeded with whatever can be applied (files that parse, first definitions, objects the API server
  * takes); its problems come back as info findings, so a PR that repairs base can still be checked.
  */
-async function seed(o: CheckOptions, base: Revision, phase: (p: CheckPhase) => void): Promise<{ cluster: Cluster; findings: Finding[] }> {
+async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) => void): Promise<{ cluster: Cluster; findings: Finding[] }> {
   const c: Cluster = { ...o.newCluster(), inventory: new Map(), memo: newSourceMemo(), origins: new Map() };
   const note = (f: Finding) => withCommit({ ...f, severity: 'info', message: f.code === 'ForceReplaceRefused' ? f.message : `${f.message} (not seeded)` }, base, 'base');
   const prepared = await prepare(c, o.base, base.commit, undefined);

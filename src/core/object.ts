@@ -42,8 +42,15 @@ export function isNamespaced(kind: string, kinds: KindLookup = BUILTIN_KINDS): b
   return kinds.isNamespaced(kind);
 }
 
-/** objectRef writes an object's identity as "Kind/namespace/name" (cluster-scoped: "Kind/name"). */
-export function objectRef(kind: string, namespace: string | undefined, name: string): string {
+/**
+ * ObjectRef is an object reference, "Kind/namespace/name" (cluster-scoped: "Kind/name"). Fields
+ * named `ref` on plan entries, rollouts and findings hold one; a Git ref (branch, tag, SHA) is
+ * only ever `GitRevision.ref` or the `--ref` flag.
+ */
+export type ObjectRef = string;
+
+/** objectRef writes an object's identity as an ObjectRef. */
+export function objectRef(kind: string, namespace: string | undefined, name: string): ObjectRef {
   return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
 }
 

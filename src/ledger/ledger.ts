@@ -18,8 +18,8 @@ export type Outcome = 'Applied' | 'NoChange' | 'Blocked' | 'Invalid' | 'Failed' 
 /** TERMINAL_OUTCOMES are judgements of a commit itself: retrying the same commit cannot change them, only a new commit can. */
 export const TERMINAL_OUTCOMES: readonly Outcome[] = ['Blocked', 'Invalid', 'RolloutFailed'];
 
-/** Change is one object's part in a pass (Secrets already masked). */
-export interface Change {
+/** LedgerChange is one object's part in a pass (Secrets already masked). */
+export interface LedgerChange {
   object: string;
   action: PlanAction;
   patch: Operation[];
@@ -57,7 +57,7 @@ export interface PassStart {
 export interface PassFinish {
   outcome: Outcome;
   reasons: Reason[];
-  changes: Change[];
+  changes: LedgerChange[];
   deployments: DeploymentRecord[];
   finishedWall: number;
   finishedCluster: number;
@@ -73,7 +73,7 @@ export interface PassRecord extends PassStart {
   /** outcome is undefined while the pass runs (or if it was interrupted). */
   outcome?: Outcome;
   reasons: Reason[];
-  changes: Change[];
+  changes: LedgerChange[];
   /** rollbackTo is the revision a rollback commit restored (see DeploymentRecord.rollbackTo), if the pass applied one. */
   rollbackTo?: number;
 }

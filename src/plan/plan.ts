@@ -4,7 +4,7 @@
  * cluster, no clock, no I/O — `check` renders the same Plan that `reconcile` applies.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { BUILTIN_KINDS, type KindLookup, type KubeObject, KindRegistry, SECRET_MASK, cloneObject, maskSecret, maskSecretValue, objectRef } from '../core/index.js';
+import { BUILTIN_KINDS, type KindLookup, type KubeObject, type ObjectRef, KindRegistry, SECRET_MASK, cloneObject, maskSecret, maskSecretValue, objectRef } from '../core/index.js';
 import { applyDefaults, type Origin } from '../manifests/index.js';
 
 /** PlanAction is what happens to one object. */
@@ -22,7 +22,8 @@ export interface Reason {
 
 /** PlanEntry is one object's fate. `applied` is the object to write (never printed); `patch` is masked for Secrets. */
 export interface PlanEntry {
-  ref: string;
+  /** ref is the entry's object reference (not a Git ref). */
+  ref: ObjectRef;
   kind: string;
   namespace?: string;
   name: string;

@@ -10,13 +10,13 @@ import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, computePlan, guardPlan, kindsFor, refOfObject } from '../plan/index.js';
 import { type RolloutOutcome } from '../apply/index.js';
 import { type DeploymentRecord, type Ledger, rollbackTarget } from '../ledger/index.js';
-import { type GitSource, type Revision, parseRevision } from '../source/index.js';
+import { type GitSource, type GitRevision, parseRevision } from '../source/index.js';
 import { type SourceMemo, fingerprint } from './memo.js';
 import { readDesired } from './read.js';
 
 /** ProgressEvent is something a pass reports while it runs (for live output). */
 export type ProgressEvent =
-  | { type: 'resolved'; revision: Revision; warnings: string[] }
+  | { type: 'resolved'; revision: GitRevision; warnings: string[] }
   | { type: 'read'; files: number; reread: number; objects: number }
   | { type: 'planned'; plan: Plan }
   | { type: 'applied'; ref: string; action: string }
@@ -212,10 +212,10 @@ export async function planObjects(o: {
 const SUPERSEDED_LIMIT = 100;
 
 /** recordSuperseded writes the commits after the last attempted one and before `head` as Superseded passes. */
-export async function recordSuperseded(o: { source: GitSource; name: string; url: string; ledger: Ledger; wallNow: () => number; clusterNow: number }, lastAttempted: string | undefined, head: Revision): Promise<void> {
+export async function recordSuperseded(o: { source: GitSource; name: string; url: string; ledger: Ledger; wallNow: () => number; clusterNow: number }, lastAttempted: string | undefined, head: GitRevision): Promise<void> {
   const from = lastAttempted ? parseRevision(lastAttempted)?.commit : undefined;
   if (!from || from === head.commit) return;
-  let between: Revision[];
+  let between: GitRevision[];
   try {
     between = (await o.source.commitsBetween(from, head.commit)).filter((c) => c.commit !== head.commit);
   } catch {
@@ -233,7 +233,7 @@ export async function recordSuperseded(o: { source: GitSource; name: string; url
 }
 
 /** formatRevisionLike writes another commit's revision in the head's form (`main@sha1:<sha>`). */
-function formatRevisionLike(head: Revision, commit: string): string {
+function formatRevisionLike(head: GitRevision, commit: string): string {
   return head.revision.replace(head.commit, commit);
 }
 

@@ -10,8 +10,8 @@ import type { ClusterClient } from '../cluster/client.js';
 import { rolloutStatus } from '../cluster/rollout-status.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, planChanges, refOfObject } from '../plan/index.js';
 import { applyPlan, pruneObjects, waitForRollouts, type AppliedEntry } from '../apply/index.js';
-import { type Change, type DeploymentRecord, type Ledger, type Outcome } from '../ledger/index.js';
-import type { GitSource, Revision } from '../source/index.js';
+import { type LedgerChange, type DeploymentRecord, type Ledger, type Outcome } from '../ledger/index.js';
+import type { GitSource, GitRevision } from '../source/index.js';
 import { type SourceMemo, fingerprint, forgetSync, newSourceMemo, stillInSync } from './memo.js';
 import { type PreparedPlan, type ProgressEvent, deploymentRecords, preparePlan, recordSuperseded, rolloutFailures, shortSha } from './phases.js';
 
@@ -61,7 +61,7 @@ export interface PassHooks {
   /** quietInSync skips the ledger for a pass that finds nothing to do on the no-new-commit fast path (one row per interval would bury the history). */
   quietInSync?: boolean;
   /** resolved is the head when the caller has resolved the source already (the daemon does, to decide whether to run). */
-  resolved?: { revision: Revision; warnings: string[] };
+  resolved?: { revision: GitRevision; warnings: string[] };
 }
 
 /** ReconcileOptions is one pass's input: the world, the source, the rules and the caller's hooks. */
@@ -87,9 +87,9 @@ export interface ReconcileResult {
   reason: string;
   retryable: boolean;
   requeueAfter?: number;
-  revision?: Revision;
+  revision?: GitRevision;
   reasons: Reason[];
-  changes: Change[];
+  changes: LedgerChange[];
   rollouts: RolloutSummary[];
   warnings: string[];
   passId?: number;
@@ -107,12 +107,12 @@ type Finish = Partial<ReconcileResult> & { deployments?: DeploymentRecord[]; inv
  */
 class PassRecord {
   readonly id: number;
-  readonly base = { reasons: [] as Reason[], changes: [] as Change[], rollouts: [] as RolloutSummary[], warnings: [] as string[], impacts: [] as Impact[] };
+  readonly base = { reasons: [] as Reason[], changes: [] as LedgerChange[], rollouts: [] as RolloutSummary[], warnings: [] as string[], impacts: [] as Impact[] };
 
   constructor(
     private readonly o: ReconcileOptions,
     private readonly memo: SourceMemo,
-    readonly revision: Revision,
+    readonly revision: GitRevision,
     warnings: string[],
   ) {
     this.base.warnings.push(...warnings);
@@ -187,7 +187,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
 // ---- the phases as the pass uses them --------------------------------------------------------
 
 /** resolve finds the commit to reconcile (or takes the caller's); a failure here is recorded nowhere — there is no commit to record. */
-async function resolve(o: ReconcileOptions): Promise<{ revision: Revision; warnings: string[] } | { failed: ReconcileResult }> {
+async function resolve(o: ReconcileOptions): Promise<{ revision: GitRevision; warnings: string[] } | { failed: ReconcileResult }> {
   try {
     const r = o.hooks?.resolved ?? (await o.source.git.resolve(o.world.ledger.sourceState(o.source.name).lastAppliedCommit));
     o.hooks?.onProgress?.({ type: 'resolved', revision: r.revision, warnings: r.warnings });
@@ -200,13 +200,13 @@ async function resolve(o: ReconcileOptions): Promise<{ revision: Revision; warni
 }
 
 /** stampFor is what a pass writes on the Deployments it changes: the commit as change-cause, and the Git revision. */
-export function stampFor(revision: Revision): Stamp {
+export function stampFor(revision: GitRevision): Stamp {
   const cause = `${revision.subject} (${shortSha(revision.commit)})`;
   return (m) => (m.kind === 'Deployment' ? { [CHANGE_CAUSE]: cause, [MFLUX_REVISION]: revision.revision } : undefined);
 }
 
 /** plan reads, renders, checks, plans and guards the commit against the live cluster (phases.ts preparePlan). */
-function plan(o: ReconcileOptions, memo: SourceMemo, revision: Revision): Promise<PreparedPlan> {
+function plan(o: ReconcileOptions, memo: SourceMemo, revision: GitRevision): Promise<PreparedPlan> {
   const { world, source } = o;
   return preparePlan({
     source: source.git,
@@ -237,7 +237,7 @@ function newInventory(client: ClusterClient, prepared: PreparedPlan): InventoryC
 }
 
 /** remember records what is now in sync; after writes the live objects are read again (their generation moved). */
-async function remember(client: ClusterClient, memo: SourceMemo, revision: Revision, prepared: PreparedPlan, fresh: boolean): Promise<void> {
+async function remember(client: ClusterClient, memo: SourceMemo, revision: GitRevision, prepared: PreparedPlan, fresh: boolean): Promise<void> {
   const { objects, kinds, live, oidOf } = prepared;
   memo.synced.clear();
   memo.syncedCommit = revision.commit;
@@ -281,7 +281,7 @@ async function confirmHealth(o: ReconcileOptions, record: PassRecord, memo: Sour
  * preconditions fail: Conflict), the commit is planned again against the cluster as it is now and
  * applied once more; a second Conflict ends the pass (retryable).
  */
-async function apply(o: ReconcileOptions, memo: SourceMemo, revision: Revision, prepared: PreparedPlan): Promise<{ prepared: PreparedPlan; applied: AppliedEntry[] } | { conflict: MfluxError; prepared: PreparedPlan }> {
+async function apply(o: ReconcileOptions, memo: SourceMemo, revision: GitRevision, prepared: PreparedPlan): Promise<{ prepared: PreparedPlan; applied: AppliedEntry[] } | { conflict: MfluxError; prepared: PreparedPlan }> {
   let current = prepared;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -325,10 +325,10 @@ async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo,
   return record.finish('Applied', `applied ${record.revision.revision}`, { plan: p, changes, rollouts, deployments: records, inventory }); // record
 }
 
-function alreadyApplied(revision: Revision): string {
+function alreadyApplied(revision: GitRevision): string {
   return `${revision.revision} is already applied`;
 }
 
-function interrupted(what: string, revision: Revision): string {
+function interrupted(what: string, revision: GitRevision): string {
   return `interrupted ${what} ${revision.revision}; what was applied stays applied and the next pass continues`;
 }

@@ -1,5 +1,5 @@
 /** source: Git via isomorphic-git — local repositories read in place, http(s) remotes cloned and fetched. */
-export type { Credentials, SourceOptions, Revision, TreeFile, GitSource } from './types.js';
+export type { Credentials, SourceOptions, GitRevision, TreeFile, GitSource } from './types.js';
 export { credentialsFrom, scrub, splitUrlCredentials, isRemoteUrl } from './credentials.js';
 export { openSource } from './git-source.js';
 export { formatRevision, parseRevision, isShaLike, type RefKind } from './revision.js';

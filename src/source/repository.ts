@@ -12,7 +12,7 @@ import { MfluxError, isMfluxError } from '../core/errors.js';
 import { CachingFs, type SourceFs } from './cachefs.js';
 import { formatRevision, isShaLike, type RefKind } from './revision.js';
 import { TreeReader, type GitContext } from './tree.js';
-import type { GitSource, Revision, TreeFile } from './types.js';
+import type { GitSource, GitRevision, TreeFile } from './types.js';
 
 const READ_CONCURRENCY = 8;
 
@@ -82,7 +82,7 @@ export abstract class RepositoryReader implements GitSource {
 
   // ---- resolve -------------------------------------------------------------------------------
 
-  async resolve(previousCommit?: string): Promise<{ revision: Revision; warnings: string[] }> {
+  async resolve(previousCommit?: string): Promise<{ revision: GitRevision; warnings: string[] }> {
     this.startSession();
     const { commit, kind, ref } = await this.resolveRef();
     this.kind = kind;
@@ -237,7 +237,7 @@ export abstract class RepositoryReader implements GitSource {
     if (this.resolvedRef === undefined && this.ref === undefined) this.resolvedRef = await this.headBranch();
   }
 
-  private describe(c: CommitInfo): Revision {
+  private describe(c: CommitInfo): GitRevision {
     // Before the first resolve the kind is guessed from the ref's shape.
     const ref = this.resolvedRef ?? this.ref ?? 'HEAD';
     const kind = this.kind ?? (isShaLike(ref) ? 'sha' : 'branch');
@@ -287,7 +287,7 @@ export abstract class RepositoryReader implements GitSource {
     return this.withRetry(() => this.tree.changed(a, b, this.pathSegs, [fromCommit, toCommit]), `trees of ${fromCommit}..${toCommit}`);
   }
 
-  async readCommit(commit: string): Promise<Revision> {
+  async readCommit(commit: string): Promise<GitRevision> {
     await this.learnRefName();
     return this.describe(await this.commitInfo(commit));
   }
@@ -297,7 +297,7 @@ export abstract class RepositoryReader implements GitSource {
    * (interesting), newest committer time first, until only uninteresting ones are left to walk;
    * the commits painted interesting only are returned parents-first (oldest first).
    */
-  async commitsBetween(from: string, to: string): Promise<Revision[]> {
+  async commitsBetween(from: string, to: string): Promise<GitRevision[]> {
     const UNINTERESTING = 1;
     const INTERESTING = 2;
     await this.learnRefName();
@@ -334,7 +334,7 @@ export abstract class RepositoryReader implements GitSource {
     }
     const wanted = (oid: string) => flags.get(oid) === INTERESTING;
     // Parents before children: iterative post-order from `to`.
-    const out: Revision[] = [];
+    const out: GitRevision[] = [];
     const done = new Set<string>();
     const stack: { oid: string; i: number }[] = wanted(toOid) ? [{ oid: toOid, i: 0 }] : [];
     while (stack.length) {

@@ -24,8 +24,8 @@ export interface SourceOptions {
   fs?: typeof import('node:fs');
 }
 
-/** Revision describes one commit as reached through a ref. */
-export interface Revision {
+/** GitRevision describes one commit as reached through a ref (a Git revision; not a workload revision number). */
+export interface GitRevision {
   /** ref is the ref it was reached through: as configured (branch, tag or SHA), or the branch HEAD named when none was. */
   ref: string;
   /** commit is the full 40-hex commit SHA. */
@@ -50,7 +50,7 @@ export interface TreeFile {
 /** GitSource reads one repository at one ref and path. */
 export interface GitSource {
   /** resolve fetches (remote) and resolves --ref to a commit. Also returns warnings (e.g. force-push detected: previous commit not an ancestor). */
-  resolve(previousCommit?: string): Promise<{ revision: Revision; warnings: string[] }>;
+  resolve(previousCommit?: string): Promise<{ revision: GitRevision; warnings: string[] }>;
   /**
    * listManifests lists .yaml/.yml/.json files under the path at a commit, following in-repo
    * symlinks (PathEscape for escaping ones). `onFile` hears of each file as soon as the walk finds
@@ -65,9 +65,9 @@ export interface GitSource {
   /** changedPaths lists manifest paths under the path that differ between two commits (added, modified or deleted), via a tree diff that skips equal subtrees. */
   changedPaths(fromCommit: string, toCommit: string): Promise<string[]>;
   /** commitsBetween lists commits reachable from `to` but not from `from`, oldest first (for check --each-commit later). */
-  commitsBetween(from: string, to: string): Promise<Revision[]>;
+  commitsBetween(from: string, to: string): Promise<GitRevision[]>;
   /** readCommit describes one commit. */
-  readCommit(commit: string): Promise<Revision>;
+  readCommit(commit: string): Promise<GitRevision>;
   /** localGitDir is the object store of a local repository (what a watcher watches); undefined for a remote. */
   readonly localGitDir?: string;
 }

@@ -9,8 +9,8 @@
 import type { KubeObject } from '../../core/index.js';
 import type { ClusterSession } from '../session.js';
 
-/** Change is one watch event in the history. */
-export interface Change {
+/** WatchEvent is one watch event in the history. */
+export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   obj: KubeObject;
 }
@@ -20,7 +20,7 @@ interface Entry {
   seq: number;
   /** rv is the store's resourceVersion when the snapshot that produced these changes was taken. */
   rv: number;
-  changes: Change[];
+  changes: WatchEvent[];
 }
 
 type Snapshot = Map<string, { obj: KubeObject; stamp: string }>;
@@ -51,7 +51,7 @@ export class History {
   observe(s: ClusterSession): number {
     const rv = s.sim.api.resourceVersion;
     const next = snapshotOf(s);
-    const changes: Change[] = [];
+    const changes: WatchEvent[] = [];
     if (this.last) {
       for (const [k, v] of next) {
         const old = this.last.get(k);
@@ -59,7 +59,7 @@ export class History {
         else if (old.stamp !== v.stamp) changes.push({ type: 'MODIFIED', obj: v.obj });
       }
       for (const [k, v] of this.last) if (!next.has(k)) changes.push({ type: 'DELETED', obj: v.obj });
-      const order = (c: Change) => Number(c.obj.metadata.resourceVersion ?? rv);
+      const order = (c: WatchEvent) => Number(c.obj.metadata.resourceVersion ?? rv);
       changes.sort((a, b) => order(a) - order(b));
     } else {
       this.firstRv = rv;
@@ -92,8 +92,8 @@ export class History {
   }
 
   /** since returns the changes recorded from cursor on. */
-  since(cursor: number): Change[] {
-    const out: Change[] = [];
+  since(cursor: number): WatchEvent[] {
+    const out: WatchEvent[] = [];
     for (const e of this.entries) if (e.seq >= cursor) out.push(...e.changes);
     return out;
   }
