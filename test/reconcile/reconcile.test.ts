@@ -23,7 +23,6 @@ function allObjects(state: string): Promise<Record<string, string>> {
 
 describe('the fixtures-repo story, one commit at a time', () => {
   const dir = tempDir();
-  const state = path.join(dir, 'state');
   let commits: { folder: string; sha: string; subject: string }[] = [];
   let repo = '';
 
@@ -34,9 +33,20 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  // The story's passes in order: commits 0–2, commit 2 again, then 3–6 (commit 5's image never starts).
+  const STORY: [number, ...string[]][] = [[0], [1], [2], [2], [3], [4], [5, '--fail-images', '*:broken', '--timeout', '15m'], [6]];
+  let states = 0;
+  /** storyState makes a fresh state dir holding the first `steps` passes of the story: every test builds its own cluster. */
+  const storyState = async (steps: number): Promise<string> => {
+    const st = path.join(dir, `state-${++states}`);
+    for (const [i, ...extra] of STORY.slice(0, steps)) await mflux(st, 'reconcile', '--repo', repo, '--ref', commits[i]!.sha, '-o', 'json', ...extra);
+    return st;
+  };
+  let state = '';
   const reconcile = (i: number, ...extra: string[]) => mflux(state, 'reconcile', '--repo', repo, '--ref', commits[i]!.sha, '-o', 'json', ...extra);
 
   test('v1 → v2 → v1 maps the three commits to revisions 1, 2, 3', async () => {
+    state = await storyState(0);
     expect(commits).toHaveLength(7);
     for (const i of [0, 1, 2]) {
       const r = await reconcile(i);
@@ -51,6 +61,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
 
   test('re-reconciling the same commit writes nothing (NoChange, every resourceVersion kept)', async () => {
+    state = await storyState(3);
     const before = await allObjects(state);
     const r = await reconcile(2);
     expect(r.code).toBe(0);
@@ -59,6 +70,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
 
   test('a replicas-only commit keeps the revision and gets its own history row', async () => {
+    state = await storyState(4);
     const r = await reconcile(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'Applied', rollouts: [{ object: 'Deployment/default/front', revision: 3, ok: true }] });
     const patch = JSON.parse(r.stdout).changes.find((c: any) => c.object === 'Deployment/default/front').patch;
@@ -72,6 +84,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
 
   test('a strategy-only commit applies without a new revision; a broken image is RolloutFailed; the fix applies', async () => {
+    state = await storyState(5);
     let r = await reconcile(4);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'Applied', rollouts: [{ revision: 3, ok: true }] });
     r = await reconcile(5, '--fail-images', '*:broken', '--timeout', '15m');
@@ -87,6 +100,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
 
   test('history deployment/front: one row per applied commit, full commit SHAs and revisions', async () => {
+    state = await storyState(STORY.length);
     const r = await mflux(state, 'history', 'deployment/front', '-o', 'json');
     const items = JSON.parse(r.stdout).items;
     expect(items.map((i: any) => i.revision)).toEqual([1, 2, 3, 3, 3, 4, 5]);
@@ -99,6 +113,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
 
   test('rollout history shows the commits as change-cause', async () => {
+    state = await storyState(STORY.length);
     const r = await mflux(state, 'rollout', 'history', 'deployment/front');
     expect(r.stdout).toContain(`5         ${commits[6]!.subject} (${commits[6]!.sha.slice(0, 7)})`);
     const d = JSON.parse((await mflux(state, 'get', 'deploy', 'front', '-o', 'json')).stdout);
@@ -106,6 +121,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
   });
 
   test('history lists every pass with its outcome', async () => {
+    state = await storyState(STORY.length);
     const r = await mflux(state, 'history', '-o', 'json');
     const outcomes = JSON.parse(r.stdout).items.map((p: any) => p.outcome);
     expect(outcomes).toEqual(['Applied', 'Applied', 'Applied', 'NoChange', 'Applied', 'Applied', 'RolloutFailed', 'Applied']);
@@ -113,29 +129,35 @@ describe('the fixtures-repo story, one commit at a time', () => {
 });
 
 describe('invalid commits, diff, prune and secrets', () => {
-  const dir = tempDir();
-  const repo = path.join(dir, 'repo');
-  const state = path.join(dir, 'state');
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const root = tempDir();
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const cm = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
   const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  password: hunter2-very-secret\n';
+  let repo = '';
+  let state = '';
+  let made = 0;
   const commit = (msg: string) => {
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '-m', msg);
     return git(repo, 'rev-parse', 'HEAD');
   };
-
-  beforeAll(() => {
+  /** fresh gives each test its own repository and state dir; `applied` also commits and reconciles the first commit (two ConfigMaps and a Secret). */
+  const fresh = async (applied: boolean) => {
+    const dir = path.join(root, `case-${++made}`);
+    repo = path.join(dir, 'repo');
+    state = path.join(dir, 'state');
     fs.mkdirSync(repo, { recursive: true });
     git(repo, 'init', '-q', '-b', 'main');
-  });
-
-  test('diff exits 1 with a YAML diff before the first reconcile, 0 after it', async () => {
     writeManifest(repo, 'a.yaml', cm('a', '1'));
     writeManifest(repo, 'b.yaml', cm('b', '1'));
     writeManifest(repo, 'secret.yaml', secret);
     commit('first');
+    if (applied) expect((await mflux(state, 'reconcile', '--repo', repo)).code).toBe(0);
+  };
+
+  test('diff exits 1 with a YAML diff before the first reconcile, 0 after it', async () => {
+    await fresh(false);
     let r = await mflux(state, 'diff', '--repo', repo);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('+++ git/ConfigMap/default/a');
@@ -148,6 +170,7 @@ describe('invalid commits, diff, prune and secrets', () => {
   });
 
   test('a commit with broken YAML is Invalid, changes nothing, and the next good commit applies', async () => {
+    await fresh(true);
     const before = await allObjects(state);
     writeManifest(repo, 'a.yaml', cm('a', '2'));
     writeManifest(repo, 'b.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  a: b: c\n');
@@ -167,6 +190,7 @@ describe('invalid commits, diff, prune and secrets', () => {
   });
 
   test('an object removed from Git is pruned after the apply', async () => {
+    await fresh(true);
     fs.rmSync(path.join(repo, 'b.yaml'));
     commit('drop b');
     const r = await mflux(state, 'reconcile', '--repo', repo);
@@ -177,6 +201,7 @@ describe('invalid commits, diff, prune and secrets', () => {
   });
 
   test('the Secret value appears in no output and nowhere in the state dir', async () => {
+    await fresh(true);
     writeManifest(repo, 'secret.yaml', secret.replace('hunter2-very-secret', 'hunter3-even-more-secret'));
     commit('rotate');
     const outs = [
