@@ -5,3 +5,4 @@ export * from './validation.js';
 export * from './names.js';
 export * from './parse.js';
 export * from './limits.js';
+export { SelectorError, parseLabelSelector } from './selectors.js';
