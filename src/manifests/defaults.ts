@@ -59,6 +59,10 @@ export function applyDefaults(input: KubeObject): KubeObject {
     defaultPodSpec(spec.template?.spec);
   } else if (kind === 'Pod' && obj.apiVersion === 'v1') {
     defaultPodSpec((obj.spec ??= {}));
+  } else if (kind === 'StatefulSet' && obj.apiVersion === 'apps/v1') {
+    defaultStatefulSet((obj.spec ??= {}));
+  } else if (kind === 'DaemonSet' && obj.apiVersion === 'apps/v1') {
+    defaultDaemonSet((obj.spec ??= {}));
   } else if ((kind === 'StatefulSet' || kind === 'DaemonSet' || kind === 'Job') && obj.spec?.template?.spec) {
     defaultPodSpec(obj.spec.template.spec);
   } else if (kind === 'Service' && obj.apiVersion === 'v1') {
@@ -99,4 +103,47 @@ export function defaultJobSpec(spec: any): void {
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
   spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+}
+
+/**
+ * defaultStatefulSet is SetDefaults_StatefulSet (apps/v1, 1.31, MaxUnavailableStatefulSet off):
+ * an unset updateStrategy type becomes RollingUpdate *with* `rollingUpdate: {partition: 0}` — so
+ * kubectl's status viewer reports "partitioned roll out complete" — while an explicit
+ * `type: RollingUpdate` without rollingUpdate stays without it. Mutates.
+ */
+export function defaultStatefulSet(spec: any): void {
+  spec.replicas ??= 1;
+  spec.podManagementPolicy ??= 'OrderedReady';
+  spec.updateStrategy ??= {};
+  if (!spec.updateStrategy.type) {
+    spec.updateStrategy.type = 'RollingUpdate';
+    spec.updateStrategy.rollingUpdate ??= {};
+  }
+  if (spec.updateStrategy.type === 'RollingUpdate' && spec.updateStrategy.rollingUpdate) spec.updateStrategy.rollingUpdate.partition ??= 0;
+  spec.revisionHistoryLimit ??= 10;
+  spec.persistentVolumeClaimRetentionPolicy ??= {};
+  spec.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
+  spec.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
+  for (const t of spec.volumeClaimTemplates ?? []) {
+    if (!t || typeof t !== 'object') continue;
+    t.apiVersion ??= 'v1';
+    t.kind ??= 'PersistentVolumeClaim';
+    t.spec ??= {};
+    t.spec.volumeMode ??= 'Filesystem';
+    t.status ??= { phase: 'Pending' };
+  }
+  defaultPodSpec(spec.template?.spec);
+}
+
+/** defaultDaemonSet is SetDefaults_DaemonSet (apps/v1): RollingUpdate with maxUnavailable 1 and maxSurge 0, revisionHistoryLimit 10. Mutates. */
+export function defaultDaemonSet(spec: any): void {
+  spec.updateStrategy ??= {};
+  spec.updateStrategy.type ??= 'RollingUpdate';
+  if (spec.updateStrategy.type === 'RollingUpdate') {
+    spec.updateStrategy.rollingUpdate ??= {};
+    spec.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
+    spec.updateStrategy.rollingUpdate.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= 10;
+  defaultPodSpec(spec.template?.spec);
 }

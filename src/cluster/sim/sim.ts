@@ -20,6 +20,10 @@ import { syncJob } from './controllers/job/controller.js';
 import { syncTTL } from './controllers/job/ttl.js';
 import { syncCronJob } from './controllers/cronjob/controller.js';
 import { syncReplicaSet } from './controllers/replicaset.js';
+import { syncStatefulSet } from './controllers/statefulset/controller.js';
+import { syncDaemonSet } from './controllers/daemon/controller.js';
+import { ensureNodes, nodeIP, pickNode } from './controllers/nodes.js';
+import { syncClaim } from './controllers/volume/binder.js';
 import { EventLog } from './events.js';
 import { type Timer, TimerHeap } from './heap.js';
 import { IdSource, fnv1a32 } from './ids.js';
@@ -40,6 +44,8 @@ export interface SimKnobs {
   podCompleteAfterMs: number;
   /** crashImages: globs; containers with a matching image start and exit 1 (Error, CrashLoopBackOff). */
   crashImages: string[];
+  /** nodes: how many simulated nodes the cluster has (default 3); DaemonSets run a pod on each. */
+  nodes: number;
 }
 
 /** DEFAULT_KNOBS are the defaults DESIGN.md prescribes. */
@@ -51,6 +57,7 @@ export const DEFAULT_KNOBS: SimKnobs = {
   eventWording: 'article',
   podCompleteAfterMs: 10_000,
   crashImages: [],
+  nodes: 3,
 };
 
 /** SavedState is what a simulation loads from (and saves to) the state store. */
@@ -66,7 +73,7 @@ export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids
 /** MAX_STEPS_PER_INSTANT bounds a fixed-point run, so a controller bug cannot hang the program. */
 const MAX_STEPS_PER_INSTANT = 5_000_000;
 
-type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl'; key: string };
+type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'pvc'; key: string };
 
 /** Simulation wires the API server, the controllers, the event log and the timers together. */
 export class Simulation {
@@ -84,6 +91,8 @@ export class Simulation {
   private readonly failRes: RegExp[];
   private readonly crashRes: RegExp[];
   private readonly ctx: ControllerContext;
+  /** podsPerNode counts active bound pods per node, for the scheduler's spreading. */
+  private readonly podsPerNode = new Map<string, number>();
 
   /** secrets digests Secret values with the state dir's key (a random one for a cluster without a state dir). */
   readonly secrets: SecretDigester;
@@ -111,7 +120,9 @@ export class Simulation {
       requeueAt: (controller, key, at) => this.schedule({ at, action: controller, key }),
       eventWording: this.knobs.eventWording,
     };
+    for (const p of this.api.list('Pod')) this.countPod(p, 1);
     this.api.watch((type, obj, old) => this.onChange(type, obj, old));
+    ensureNodes(this.api, this.knobs.nodes, toRFC3339(this.clock.now()));
     for (const t of JSON.parse(saved?.meta[META_KEYS.timers] ?? '[]') as Timer[]) this.schedule(t);
     // A restarted controller manager resyncs everything it manages, as informers do on start.
     for (const rs of this.api.list('ReplicaSet')) {
@@ -121,6 +132,9 @@ export class Simulation {
     for (const d of this.api.list('Deployment')) this.enqueue('deployment', objKey(d));
     for (const j of this.api.list('Job')) this.enqueue('job', objKey(j));
     for (const cj of this.api.list('CronJob')) this.enqueue('cronjob', objKey(cj));
+    for (const s of this.api.list('StatefulSet')) this.enqueue('statefulset', objKey(s));
+    for (const d of this.api.list('DaemonSet')) this.enqueue('daemonset', objKey(d));
+    for (const c of this.api.list('PersistentVolumeClaim')) if (c.status?.phase !== 'Bound') this.enqueue('pvc', objKey(c));
     for (const p of this.api.list('Pod')) {
       if (!p.spec?.nodeName) this.enqueue('kubelet', objKey(p));
       if (p.metadata.deletionTimestamp) this.schedule({ at: Date.parse(p.metadata.deletionTimestamp), action: 'pod-gone', key: objKey(p) });
@@ -144,9 +158,37 @@ export class Simulation {
     else this.orphanRSs.set(key, rs);
   }
 
+  /** countPod adds (sign 1) or removes (-1) a pod's place on its node. */
+  private countPod(p: KubeObject | undefined, sign: 1 | -1): void {
+    const n = p?.spec?.nodeName;
+    if (!n || p.metadata.deletionTimestamp || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return;
+    this.podsPerNode.set(n, (this.podsPerNode.get(n) ?? 0) + sign);
+  }
+
   /** onChange is the informer side: every stored change enqueues the controllers that care. */
   private onChange(type: string, obj: KubeObject, old: KubeObject | undefined): void {
     const owner = (o: KubeObject | undefined) => o?.metadata.ownerReferences?.find((r) => r.controller);
+    if (obj.kind === 'Pod') {
+      if (type !== 'ADDED') this.countPod(old, -1);
+      if (type !== 'DELETED') this.countPod(obj, 1);
+    }
+    switch (obj.kind) {
+      case 'StatefulSet':
+      case 'DaemonSet':
+        this.enqueue(obj.kind === 'StatefulSet' ? 'statefulset' : 'daemonset', objKey(obj));
+        break;
+      case 'PersistentVolumeClaim':
+        if (type !== 'DELETED' && obj.status?.phase !== 'Bound') this.enqueue('pvc', objKey(obj));
+        break;
+      case 'StorageClass':
+        if (type !== 'DELETED') for (const c of this.api.list('PersistentVolumeClaim')) if (c.status?.phase !== 'Bound') this.enqueue('pvc', objKey(c));
+        break;
+      case 'Node':
+        // A node coming or going changes where daemons run, and may let a pending pod be scheduled.
+        for (const d of this.api.list('DaemonSet')) this.enqueue('daemonset', objKey(d));
+        if (type !== 'DELETED') for (const p of this.api.list('Pod')) if (!p.spec?.nodeName && !p.metadata.deletionTimestamp) this.enqueue('kubelet', objKey(p));
+        break;
+    }
     switch (obj.kind) {
       case 'Deployment':
         this.enqueue('deployment', objKey(obj));
@@ -175,6 +217,8 @@ export class Simulation {
       case 'Pod': {
         const o = owner(obj);
         if (o?.kind === 'Job') this.enqueue('job', keyOf('Job', obj.metadata.namespace, o.name));
+        if (o?.kind === 'StatefulSet') this.enqueue('statefulset', keyOf('StatefulSet', obj.metadata.namespace, o.name));
+        else if (o?.kind === 'DaemonSet') this.enqueue('daemonset', keyOf('DaemonSet', obj.metadata.namespace, o.name));
         if (o?.kind === 'ReplicaSet') {
           this.enqueue('replicaset', keyOf('ReplicaSet', obj.metadata.namespace, o.name));
           if (type === 'DELETED') {
@@ -231,10 +275,21 @@ export class Simulation {
       case 'ttl':
         syncTTL(this.ctx, ns, name);
         break;
+      case 'statefulset':
+        syncStatefulSet(this.ctx, ns, name, this.knobs.podTerminateAfterMs);
+        break;
+      case 'daemonset':
+        syncDaemonSet(this.ctx, ns, name, this.knobs.podTerminateAfterMs);
+        break;
+      case 'pvc':
+        syncClaim(this.ctx, ns, name);
+        break;
       case 'kubelet': {
         const pod = this.api.get('Pod', ns, name);
         if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) break;
-        bindPod(this.ctx, pod, this.ids);
+        const node = pickNode(this.api, pod, (n) => this.podsPerNode.get(n) ?? 0);
+        if (!node) break;
+        bindPod(this.ctx, pod, this.ids, { name: node.metadata.name, ip: nodeIP(node) ?? '' });
         const jitter = this.knobs.podReadyJitterMs > 0 ? fnv1a32(pod.metadata.name) % (this.knobs.podReadyJitterMs + 1) : 0;
         this.schedule({ at: this.clock.now() + this.knobs.podReadyAfterMs + jitter, action: 'pod-start', key: w.key, fails: imageFails(pod, this.failRes) });
         break;
@@ -250,6 +305,8 @@ export class Simulation {
       case 'job':
       case 'cronjob':
       case 'ttl':
+      case 'statefulset':
+      case 'daemonset':
         this.enqueue(t.action, t.key);
         break;
       case 'pod-start': {

@@ -8,6 +8,9 @@ import type { ApiServer } from '../apiserver.js';
  */
 export type EventWording = 'article' | 'v1.28' | 'v1.32';
 
+/** RequeueController names the controllers that can ask for a later sync. */
+export type RequeueController = 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset';
+
 /** ControllerContext is the world a controller sync sees. */
 export interface ControllerContext {
   api: ApiServer;
@@ -18,6 +21,6 @@ export interface ControllerContext {
   /** record emits an Event about an object. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void;
   /** requeueAt asks for another sync of `key` by `controller` at cluster time `at`. */
-  requeueAt(controller: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl', key: string, at: number): void;
+  requeueAt(controller: RequeueController, key: string, at: number): void;
   eventWording: EventWording;
 }

@@ -31,17 +31,17 @@ function cond(type: string, status: string, at: string): any {
   return { type, status, lastProbeTime: null, lastTransitionTime: at };
 }
 
-/** bindPod schedules a new pod onto the node and reports it Pending with containers being created. */
-export function bindPod(ctx: ControllerContext, pod: KubeObject, ids: IdSource): KubeObject {
+/** bindPod schedules a new pod onto a node (by default the first one) and reports it Pending with containers being created. */
+export function bindPod(ctx: ControllerContext, pod: KubeObject, ids: IdSource, node: { name: string; ip: string } = { name: NODE_NAME, ip: NODE_IP }): KubeObject {
   const now = ctx.nowStr();
   const containers = (pod.spec?.containers ?? []) as any[];
   return ctx.api.writeDirect({
     ...pod,
-    spec: { ...pod.spec, nodeName: NODE_NAME },
+    spec: { ...pod.spec, nodeName: node.name },
     status: {
       phase: 'Pending',
       conditions: [cond('PodReadyToStartContainers', 'False', now), cond('Initialized', 'True', now), cond('Ready', 'False', now), cond('ContainersReady', 'False', now), cond('PodScheduled', 'True', now)],
-      hostIP: NODE_IP,
+      hostIP: node.ip,
       podIP: ids.podIP(),
       startTime: now,
       qosClass: 'BestEffort',
