@@ -1,4 +1,4 @@
-/** kubectl's rollout status rules for a Deployment (polymorphichelpers/rollout_status.go), as a pure function. */
+/** kubectl's rollout status rules for a Deployment, StatefulSet and DaemonSet, and its Job wait (polymorphichelpers/rollout_status.go), as pure functions. */
 import type { KubeObject } from '../core/index.js';
 
 /** RolloutState is what one look at a Deployment says about its rollout. */
@@ -58,4 +58,68 @@ export function jobStatus(job: KubeObject): JobState {
   const done = `${st.succeeded ?? 0}/${want ?? 1}`;
   if (cond('Complete')) return { state: 'complete', message: `job "${name}" completed: ${done} pods succeeded` };
   return { state: 'running', message: `Waiting for job "${name}" to complete: ${done} pods succeeded, ${st.active ?? 0} active, ${st.failed ?? 0} failed...` };
+}
+
+/**
+ * statefulSetRolloutStatus is kubectl's StatefulSetStatusViewer: only RollingUpdate has a status
+ * (OnDelete fails with kubectl's error), then spec observed, then `Waiting for N pods to be
+ * ready...`, then — when rollingUpdate is set, as the API server defaults it for an unset type —
+ * the partition lines, else the revision lines. Example: 5 replicas, partition 2, 3 updated →
+ * `partitioned roll out complete: 3 new pods have been updated...`.
+ */
+export function statefulSetRolloutStatus(sts: KubeObject): RolloutState {
+  const st = sts.status ?? {};
+  const strategy = sts.spec?.updateStrategy ?? {};
+  if ((strategy.type ?? 'RollingUpdate') !== 'RollingUpdate') {
+    return { message: 'rollout status is only available for RollingUpdate strategy type', done: false, failed: true };
+  }
+  const wait = (message: string): RolloutState => ({ message, done: false, failed: false });
+  if (!st.observedGeneration || (sts.metadata.generation ?? 0) > st.observedGeneration) return wait('Waiting for statefulset spec update to be observed...');
+  const replicas: number | undefined = sts.spec?.replicas;
+  if (replicas !== undefined && (st.readyReplicas ?? 0) < replicas) return wait(`Waiting for ${replicas - (st.readyReplicas ?? 0)} pods to be ready...`);
+  const ru = strategy.rollingUpdate;
+  if (ru) {
+    const partition: number | undefined = ru.partition;
+    if (replicas !== undefined && partition !== undefined && (st.updatedReplicas ?? 0) < replicas - partition) {
+      return wait(`Waiting for partitioned roll out to finish: ${st.updatedReplicas ?? 0} out of ${replicas - partition} new pods have been updated...`);
+    }
+    return { message: `partitioned roll out complete: ${st.updatedReplicas ?? 0} new pods have been updated...`, done: true, failed: false };
+  }
+  if (st.updateRevision !== st.currentRevision) {
+    return wait(`waiting for statefulset rolling update to complete ${st.updatedReplicas ?? 0} pods at revision ${st.updateRevision}...`);
+  }
+  return { message: `statefulset rolling update complete ${st.currentReplicas ?? 0} pods at revision ${st.currentRevision}...`, done: true, failed: false };
+}
+
+/**
+ * daemonSetRolloutStatus is kubectl's DaemonSetStatusViewer: RollingUpdate only, spec observed,
+ * then every desired node updated, then every one available. Example: 3 nodes, 1 updated →
+ * `Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated...`.
+ */
+export function daemonSetRolloutStatus(ds: KubeObject): RolloutState {
+  const st = ds.status ?? {};
+  const name = ds.metadata.name;
+  if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') {
+    return { message: 'rollout status is only available for RollingUpdate strategy type', done: false, failed: true };
+  }
+  if ((ds.metadata.generation ?? 0) > (st.observedGeneration ?? 0)) return { message: 'Waiting for daemon set spec update to be observed...', done: false, failed: false };
+  const desired = st.desiredNumberScheduled ?? 0;
+  const wait = (m: string): RolloutState => ({ message: `Waiting for daemon set "${name}" rollout to finish: ${m}`, done: false, failed: false });
+  if ((st.updatedNumberScheduled ?? 0) < desired) return wait(`${st.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...`);
+  if ((st.numberAvailable ?? 0) < desired) return wait(`${st.numberAvailable ?? 0} of ${desired} updated pods are available...`);
+  return { message: `daemon set "${name}" successfully rolled out`, done: true, failed: false };
+}
+
+/** workloadRolloutStatus dispatches on kind: Deployment, StatefulSet or DaemonSet (undefined for other kinds). */
+export function workloadRolloutStatus(obj: KubeObject): RolloutState | undefined {
+  switch (obj.kind) {
+    case 'Deployment':
+      return rolloutStatus(obj);
+    case 'StatefulSet':
+      return statefulSetRolloutStatus(obj);
+    case 'DaemonSet':
+      return daemonSetRolloutStatus(obj);
+    default:
+      return undefined;
+  }
 }

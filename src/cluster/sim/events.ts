@@ -28,8 +28,23 @@ export class EventLog {
     this.nextSeq = initial.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
   }
 
+  private readonly occurrenceListeners: ((event: KubeEvent) => void)[] = [];
+
+  /** onOccurrence registers a listener called for every occurrence, a repeat folded into a count included (a watch on events sees those too). */
+  onOccurrence(listener: (event: KubeEvent) => void): void {
+    this.occurrenceListeners.push(listener);
+  }
+
   /** record adds an event about `obj` at cluster time `now`. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): void {
+    this.recordOnce(obj, type, reason, message, component, now);
+    if (this.occurrenceListeners.length > 0) {
+      const last = this.byKey.get(aggKey({ involvedObject: { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid }, type, reason, message, source: { component } } as any));
+      if (last) for (const l of this.occurrenceListeners) l(last.event);
+    }
+  }
+
+  private recordOnce(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): void {
     const ts = toRFC3339(now);
     const involvedObject = {
       kind: obj.kind,
