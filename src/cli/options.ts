@@ -20,6 +20,7 @@ export interface SimFlagOptions {
   podTerminateAfter?: string;
   podCompleteAfter?: string;
   crashImages?: string[];
+  nodes?: string;
 }
 
 /** durationFlag parses a duration flag or throws a Usage error naming it. */
@@ -61,11 +62,22 @@ export function knobsOf(o: SimFlagOptions): Partial<SimKnobs> {
   if (jitter !== undefined) k.podReadyJitterMs = jitter;
   const term = durationFlag('pod-terminate-after', o.podTerminateAfter);
   if (term !== undefined) k.podTerminateAfterMs = term;
+  if (o.nodes !== undefined) k.nodes = nodesFlag(o.nodes);
   if (o.failImages && o.failImages.length > 0) k.failImages = o.failImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   const complete = durationFlag('pod-complete-after', o.podCompleteAfter);
   if (complete !== undefined) k.podCompleteAfterMs = complete;
   if (o.crashImages && o.crashImages.length > 0) k.crashImages = o.crashImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return k;
+}
+
+/** MAX_NODES bounds the nodes knob (a simulated cluster, not a real one). */
+export const MAX_NODES = 1000;
+
+/** nodesFlag parses --nodes: a whole number from 1 to MAX_NODES, else a Usage error naming the flag. */
+export function nodesFlag(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_NODES) throw new MfluxError('Usage', `invalid value for --nodes: "${value}" (use a whole number from 1 to ${MAX_NODES})`);
+  return n;
 }
 
 /** PolicyFlags are the guard's policy as flags. */

@@ -40,7 +40,8 @@ function simOptions(cmd: Command): Command {
     .option('--fail-images <glob>', 'pods whose image matches never become Ready (repeatable)', collect)
     .option('--pod-terminate-after <duration>', 'graceful termination time of deleted pods (default 0s)')
     .option('--pod-complete-after <duration>', 'run time of a run-to-completion (Job) pod after it started (default 10s)')
-    .option('--crash-images <glob>', 'containers whose image matches start and exit 1: Error, CrashLoopBackOff (repeatable)', collect);
+    .option('--crash-images <glob>', 'containers whose image matches start and exit 1: Error, CrashLoopBackOff (repeatable)', collect)
+    .option('--nodes <n>', 'number of simulated nodes, kept for later commands (default 3); DaemonSets run one pod per node');
 }
 
 /** buildProgram wires every command to its function; `io` receives the output. */
@@ -75,10 +76,10 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .action(async (resource, name, o) => setExit(await describeCommand(resource, name, o, io)));
 
-  const rollout = program.command('rollout').description('rollout status and history of a Deployment');
+  const rollout = program.command('rollout').description('rollout status and history of a Deployment, StatefulSet or DaemonSet');
   simOptions(stateOptions(rollout.command('status')))
     .description('follow a rollout until it finishes (lets cluster time pass)')
-    .argument('<deployment/NAME>')
+    .argument('<kind/NAME>', 'deployment/NAME, statefulset/NAME or daemonset/NAME')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-w, --watch [bool]', 'keep following until done (--watch=false: print once)', (v) => v !== 'false', true)
     .option('--revision <n>', 'fail unless this is the running revision')
@@ -86,7 +87,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .action(async (arg, o) => setExit(await rolloutStatusCommand(arg, o, io)));
   stateOptions(rollout.command('history'))
     .description('list revisions (or show one with --revision)')
-    .argument('<deployment/NAME>')
+    .argument('<kind/NAME>', 'deployment/NAME, statefulset/NAME or daemonset/NAME')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('--revision <n>', 'show the pod template of one revision')
     .action(async (arg, o) => setExit(await rolloutHistoryCommand(arg, o, io)));

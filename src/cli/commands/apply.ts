@@ -80,6 +80,10 @@ export async function applyCommand(opts: ApplyOptions, io: IO): Promise<number> 
       const r = client.applySync(p.object);
       io.out(`${resourceArg(r.object.kind, r.object.apiVersion, r.object.metadata.name)} ${r.action}\n`);
       if (r.object.kind === 'Deployment') watches.push({ namespace: r.object.metadata.namespace!, name: r.object.metadata.name });
+      // An OnDelete StatefulSet/DaemonSet has no rollout status (kubectl refuses), so it is not followed.
+      else if ((r.object.kind === 'StatefulSet' || r.object.kind === 'DaemonSet') && r.object.spec?.updateStrategy?.type !== 'OnDelete') {
+        watches.push({ namespace: r.object.metadata.namespace!, name: r.object.metadata.name, kind: r.object.kind });
+      }
     }
     if (opts.wait === false || watches.length === 0) return EXIT.ok;
     const result = await watchRollouts(session, watches, timeoutMs, io);

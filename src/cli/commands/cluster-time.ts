@@ -1,11 +1,11 @@
 /** Commands that let cluster time pass: `rollout status` (until the rollout ends) and `advance` (by a duration). */
 import { MfluxError, RealClock, formatDuration, isMfluxError, toRFC3339 } from '../../core/index.js';
-import { rolloutStatus } from '../../cluster/rollout-status.js';
+import { workloadRolloutStatus } from '../../cluster/rollout-status.js';
 import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, type SimFlagOptions, durationFlag, sessionOf } from '../options.js';
 import { ClusterSession, runInSession } from '../session.js';
-import { notFound, parseDeploymentArg } from './view.js';
-import { reportWatch, watchRollouts } from './watch.js';
+import { notFound, parseWorkloadArg } from './view.js';
+import { kindWord, reportWatch, watchRollouts } from './watch.js';
 
 /** RolloutStatusOptions are `mflux rollout status`'s flags. */
 export interface RolloutStatusOptions extends CommonOptions, SimFlagOptions {
@@ -24,15 +24,16 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
   if (opts.watch !== false && lockedByAnother(opts)) return followSaved(arg, opts, io);
   const sessionOpts = () => sessionOf(opts, opts.watch === false ? 'read' : 'write');
   return runInSession(sessionOpts, io, async (session) => {
-    const name = parseDeploymentArg(arg);
+    const { kind, name } = parseWorkloadArg(arg);
     const ns = opts.namespace ?? 'default';
     const timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
-    const d = session.sim.api.get('Deployment', ns, name);
+    const d = session.sim.api.get(kind, ns, name);
     if (!d) {
-      io.err(notFound('Deployment', name));
+      io.err(notFound(kind, name));
       return EXIT.bad;
     }
-    if (opts.revision !== undefined) {
+    // kubectl checks --revision for Deployments only; the other viewers ignore it.
+    if (opts.revision !== undefined && kind === 'Deployment') {
       const running = d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '';
       if (running !== opts.revision) {
         io.err(`error: desired revision (${opts.revision}) is different from the running revision (${running})\n`);
@@ -40,7 +41,7 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
       }
     }
     if (opts.watch === false) {
-      const s = rolloutStatus(d);
+      const s = workloadRolloutStatus(d)!;
       if (s.failed) {
         io.err(`error: ${s.message}\n`);
         return EXIT.bad;
@@ -48,7 +49,7 @@ export async function rolloutStatusCommand(arg: string, opts: RolloutStatusOptio
       io.out(`${s.message}\n`);
       return EXIT.ok;
     }
-    const result = await watchRollouts(session, [{ namespace: ns, name }], timeoutMs, io);
+    const result = await watchRollouts(session, [{ namespace: ns, name, kind }], timeoutMs, io);
     return reportWatch(session.sim, result, timeoutMs, io);
   });
 }
@@ -72,7 +73,7 @@ const FOLLOW_POLL_MS = 250;
  * the rollout ends — in real time, as kubectl through `mflux serve` would see it.
  */
 async function followSaved(arg: string, opts: RolloutStatusOptions, io: IO): Promise<number> {
-  const name = parseDeploymentArg(arg);
+  const { kind, name } = parseWorkloadArg(arg);
   const ns = opts.namespace ?? 'default';
   const timeoutMs = durationFlag('timeout', opts.timeout ?? '0')!;
   const clock = new RealClock();
@@ -81,19 +82,19 @@ async function followSaved(arg: string, opts: RolloutStatusOptions, io: IO): Pro
   for (;;) {
     let code: number | undefined;
     const run = await runInSession(() => sessionOf(opts, 'read'), io, (session) => {
-      const d = session.sim.api.get('Deployment', ns, name);
+      const d = session.sim.api.get(kind, ns, name);
       if (!d) {
-        io.err(notFound('Deployment', name));
+        io.err(notFound(kind, name));
         return (code = EXIT.bad);
       }
-      if (opts.revision !== undefined && last === '') {
+      if (opts.revision !== undefined && last === '' && kind === 'Deployment') {
         const running = d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '';
         if (running !== opts.revision) {
           io.err(`error: desired revision (${opts.revision}) is different from the running revision (${running})\n`);
           return (code = EXIT.bad);
         }
       }
-      const s = rolloutStatus(d);
+      const s = workloadRolloutStatus(d)!;
       if (s.failed) {
         io.err(`error: ${s.message}\n`);
         return (code = EXIT.bad);
@@ -106,7 +107,7 @@ async function followSaved(arg: string, opts: RolloutStatusOptions, io: IO): Pro
     if (run !== EXIT.ok) return run;
     if (code !== undefined) return code;
     if (clock.now() >= deadline) {
-      io.err(`error: timed out waiting for deployment "${name}" after ${formatDuration(timeoutMs)}: ${last}\n`);
+      io.err(`error: timed out waiting for ${kindWord(kind)} "${name}" after ${formatDuration(timeoutMs)}: ${last}\n`);
       return EXIT.bad;
     }
     await clock.sleepUntil(Math.min(clock.now() + FOLLOW_POLL_MS, deadline));

@@ -1,6 +1,6 @@
 /** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
 import { BUILTIN_KINDS, type KindInfo, type KindLookup, type KubeObject, MfluxError, maskSecret, resourceName } from '../../core/index.js';
-import { describeDeployment, describeGeneric, describeJob, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
+import { describeDaemonSet, describeDeployment, describeGeneric, describeJob, describeStatefulSet, formatRevisionHistory, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { toYAML } from '../../plan/index.js';
 import { type CommonOptions, sessionOf } from '../options.js';
@@ -129,6 +129,16 @@ export function ownedReplicaSets(s: ClusterSession, d: KubeObject): KubeObject[]
   return s.sim.api.ownedBy(d.metadata.uid!, 'ReplicaSet').filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
 }
 
+/** ownedPods returns the pods an object controls (a StatefulSet's or DaemonSet's). */
+export function ownedPods(s: ClusterSession, owner: KubeObject): KubeObject[] {
+  return s.sim.api.ownedBy(owner.metadata.uid!, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === owner.metadata.uid));
+}
+
+/** ownedRevisions returns the ControllerRevisions an object controls. */
+export function ownedRevisions(s: ClusterSession, owner: KubeObject): KubeObject[] {
+  return s.sim.api.ownedBy(owner.metadata.uid!, 'ControllerRevision').filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === owner.metadata.uid));
+}
+
 /** describeCommand prints `kubectl describe` for one object (Deployments in full). */
 export async function describeCommand(resource: string, name: string, opts: GetOptions, io: IO): Promise<number> {
   try {
@@ -151,6 +161,8 @@ export async function describeCommand(resource: string, name: string, opts: GetO
       const dopts = { now, tzOffsetMinutes: displayZoneMinutes(now) };
       if (kind === 'Deployment') io.out(describeDeployment(obj, ownedReplicaSets(s, obj), events, dopts));
       else if (kind === 'Job') io.out(describeJob(obj, events, dopts));
+      else if (kind === 'StatefulSet') io.out(describeStatefulSet(obj, ownedPods(s, obj), events, dopts));
+      else if (kind === 'DaemonSet') io.out(describeDaemonSet(obj, ownedPods(s, obj), events, dopts));
       else io.out(describeGeneric(maskSecret(obj), events, dopts));
       return EXIT.ok;
     });
@@ -168,20 +180,37 @@ export function parseDeploymentArg(arg: string): string {
   return m[2]!;
 }
 
-/** rolloutHistoryCommand prints `kubectl rollout history deployment/NAME [--revision N]`. */
+/** WorkloadArg is a parsed `KIND/NAME` for the rollout commands. */
+export interface WorkloadArg {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
+  name: string;
+}
+
+/** parseWorkloadArg reads "deployment/NAME", "statefulset/NAME" or "daemonset/NAME" (any of kubectl's words for them: deploy, sts, ds, statefulsets.apps, …). */
+export function parseWorkloadArg(arg: string): WorkloadArg {
+  const m = /^([A-Za-z.]+)\/(.+)$/.exec(arg);
+  const kind = m ? resolveKind(m[1]!) : undefined;
+  if (!m || (kind !== 'Deployment' && kind !== 'StatefulSet' && kind !== 'DaemonSet')) {
+    throw new MfluxError('Usage', `expected deployment/NAME, statefulset/NAME or daemonset/NAME, got "${arg}" (only these kinds have rollouts)`);
+  }
+  return { kind, name: m[2]! };
+}
+
+/** rolloutHistoryCommand prints `kubectl rollout history deployment/NAME|statefulset/NAME|daemonset/NAME [--revision N]`. */
 export async function rolloutHistoryCommand(arg: string, opts: GetOptions & { revision?: string }, io: IO): Promise<number> {
   try {
-    const name = parseDeploymentArg(arg);
+    const { kind, name } = parseWorkloadArg(arg);
     return runInSession(() => sessionOf(opts, 'read'), io, (s) => {
-      const d = s.sim.api.get('Deployment', opts.namespace ?? 'default', name);
+      const d = s.sim.api.get(kind, opts.namespace ?? 'default', name);
       if (!d) {
-        io.err(notFound('Deployment', name));
+        io.err(notFound(kind, name));
         return EXIT.bad;
       }
       const revision = opts.revision !== undefined ? Number.parseInt(opts.revision, 10) : undefined;
       if (revision !== undefined && !Number.isFinite(revision)) throw new MfluxError('Usage', `invalid --revision "${opts.revision}"`);
       try {
-        io.out(formatRolloutHistory(d, ownedReplicaSets(s, d), revision));
+        if (kind === 'Deployment') io.out(formatRolloutHistory(d, ownedReplicaSets(s, d), revision));
+        else io.out(formatRevisionHistory(`${kind.toLowerCase()}.apps/${name}`, ownedRevisions(s, d), revision));
       } catch (err) {
         io.err(`error: ${(err as Error).message}\n`);
         return EXIT.bad;

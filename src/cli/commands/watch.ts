@@ -1,14 +1,33 @@
 /** Driving the simulation until rollouts finish, printing kubectl rollout status lines as they change. */
 import { formatDuration } from '../../core/index.js';
-import { rolloutStatus } from '../../cluster/rollout-status.js';
+import { type RolloutState, workloadRolloutStatus } from '../../cluster/rollout-status.js';
 import type { Simulation } from '../../cluster/sim/sim.js';
 import type { IO } from '../io.js';
 import type { ClusterSession } from '../session.js';
 
-/** RolloutWatch is a Deployment to follow. */
+/** WorkloadKind is a kind with a rollout status. */
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+/** RolloutWatch is a workload to follow (a Deployment unless `kind` says otherwise). */
 export interface RolloutWatch {
   namespace: string;
   name: string;
+  kind?: WorkloadKind;
+}
+
+/** WORKLOAD_KINDS lists the kinds `rollout status` follows. */
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
+
+/** kindWord is how kubectl's messages name a kind: deployment, statefulset, daemon set. */
+export function kindWord(kind: WorkloadKind | undefined): string {
+  return kind === 'DaemonSet' ? 'daemon set' : (kind ?? 'Deployment').toLowerCase();
+}
+
+/** watchState is the rollout status of one watched workload (failed when it is gone). */
+export function watchState(sim: Simulation, w: RolloutWatch): RolloutState {
+  const kind = w.kind ?? 'Deployment';
+  const obj = sim.api.get(kind, w.namespace, w.name);
+  return (obj && workloadRolloutStatus(obj)) || { message: `${kindWord(kind)} "${w.name}" not found`, done: false, failed: true };
 }
 
 /** WatchResult says how each followed rollout ended. */
@@ -27,14 +46,11 @@ export interface WatchResult {
 export async function watchRollouts(session: ClusterSession, watches: RolloutWatch[], timeoutMs: number, io: IO): Promise<WatchResult> {
   const { sim } = session;
   const last = new Map<string, string>();
-  const state = (w: RolloutWatch) => {
-    const d = sim.api.get('Deployment', w.namespace, w.name);
-    return d ? rolloutStatus(d) : { message: `deployment "${w.name}" not found`, done: false, failed: true };
-  };
+  const state = (w: RolloutWatch) => watchState(sim, w);
   const show = () => {
     for (const w of watches) {
       const s = state(w);
-      const k = `${w.namespace}/${w.name}`;
+      const k = `${w.kind ?? 'Deployment'}/${w.namespace}/${w.name}`;
       if (last.get(k) === s.message || s.failed) continue;
       last.set(k, s.message);
       io.out(`${s.message}\n`);
@@ -60,14 +76,14 @@ export async function watchRollouts(session: ClusterSession, watches: RolloutWat
 
 /** reportWatch prints failures the way kubectl does and returns the exit code (0 all done, 1 otherwise). */
 export function reportWatch(sim: Simulation, r: WatchResult, timeoutMs: number, io: IO): number {
-  for (const w of r.failed) io.err(`error: deployment "${w.name}" exceeded its progress deadline\n`);
+  for (const w of r.failed) io.err(`error: ${watchState(sim, w).message}\n`);
   for (const w of r.stuck) {
-    const d = sim.api.get('Deployment', w.namespace, w.name);
-    const msg = d ? rolloutStatus(d).message : '';
+    const msg = watchState(sim, w).message;
+    const subject = `${kindWord(w.kind)} "${w.name}"`;
     io.err(
       timeoutMs > 0
-        ? `error: timed out waiting for deployment "${w.name}" after ${formatDuration(timeoutMs)} of cluster time: ${msg}\n`
-        : `error: deployment "${w.name}" can make no further progress (no progress deadline set): ${msg}\n`,
+        ? `error: timed out waiting for ${subject} after ${formatDuration(timeoutMs)} of cluster time: ${msg}\n`
+        : `error: ${subject} can make no further progress${(w.kind ?? 'Deployment') === 'Deployment' ? ' (no progress deadline set)' : ''}: ${msg}\n`,
     );
   }
   return r.failed.length + r.stuck.length > 0 ? 1 : 0;

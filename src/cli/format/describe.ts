@@ -15,7 +15,7 @@
 import type { KubeEvent, KubeObject } from '../../core/object.js';
 import { parseRFC3339 } from '../../core/clock.js';
 import { age, GO_ZERO_TIME_RFC1123Z, humanDuration, rfc1123z } from './duration.js';
-import { selectorString } from './labels.js';
+import { formatLabels, selectorString } from './labels.js';
 import { DESCRIBE_TABWRITER, tabwrite } from './tabwriter.js';
 import { byCreation, findNewReplicaSet } from '../../cluster/sim/controllers/deployment/util.js';
 
@@ -411,6 +411,111 @@ export function describeDeployment(d: KubeObject, rss: KubeObject[], events: Kub
     w.write(0, `OldReplicaSets:\t${replicaSetsText(findOldReplicaSets(d, rss))}\n`);
     w.write(0, `NewReplicaSet:\t${replicaSetsText(fresh ? [fresh] : [])}\n`);
   }
+  writeEvents(w, events, opts.now);
+  return tabwrite(w.toString(), DESCRIBE_TABWRITER);
+}
+
+/** PodCounts is getPodStatusForController's tally of a controller's pods by phase (Pending counts as Waiting). */
+export interface PodCounts {
+  running: number;
+  waiting: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** podCounts tallies pods by phase for "Pods Status:". */
+export function podCounts(pods: KubeObject[]): PodCounts {
+  const c: PodCounts = { running: 0, waiting: 0, succeeded: 0, failed: 0 };
+  for (const p of pods) {
+    const phase = p.status?.phase ?? 'Pending';
+    if (phase === 'Running') c.running++;
+    else if (phase === 'Pending') c.waiting++;
+    else if (phase === 'Succeeded') c.succeeded++;
+    else if (phase === 'Failed') c.failed++;
+  }
+  return c;
+}
+
+const podsStatusLine = (c: PodCounts): string => `Pods Status:\t${c.running} Running / ${c.waiting} Waiting / ${c.succeeded} Succeeded / ${c.failed} Failed\n`;
+
+/** printIndentedMap is printLabelsMultilineWithIndent with initial indent "  " and inner indent a tab. */
+function printIndentedMap(w: PrefixWriter, title: string, m: Record<string, string> | undefined | null, sep: string): void {
+  w.write(0, `  ${title}:\t`);
+  const keys = sortedKeys(m);
+  if (keys.length === 0) {
+    w.writeLine('<none>');
+    return;
+  }
+  keys.forEach((k, i) => {
+    if (i !== 0) w.write(0, '  \t');
+    w.write(0, `${k}${sep}${m![k]}\n`);
+  });
+}
+
+/** goSlice prints a []string as Go's %s does: "[a b]". */
+const goSlice = (v: unknown): string => `[${((v as string[] | undefined) ?? []).join(' ')}]`;
+
+/**
+ * describeStatefulSet renders `kubectl describe statefulset` (describe.go describeStatefulSet):
+ * "Replicas:  3 desired | 3 total", "Update Strategy:  RollingUpdate" with "  Partition:  0" when
+ * rollingUpdate is set, the pod template, "Volume Claims:" from volumeClaimTemplates, and events.
+ */
+export function describeStatefulSet(sts: KubeObject, pods: KubeObject[], events: KubeEvent[], opts: DescribeOptions): string {
+  const tz = opts.tzOffsetMinutes ?? 0;
+  const spec = sts.spec ?? {};
+  const w = new PrefixWriter();
+  w.write(0, `Name:\t${sts.metadata.name}\n`);
+  w.write(0, `Namespace:\t${sts.metadata.namespace ?? ''}\n`);
+  w.write(0, `CreationTimestamp:\t${creationText(sts, tz)}\n`);
+  w.write(0, `Selector:\t${selectorString(spec.selector)}\n`);
+  printLabelsMultiline(w, 'Labels', sts.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', sts.metadata.annotations);
+  w.write(0, `Replicas:\t${spec.replicas ?? 1} desired | ${sts.status?.replicas ?? 0} total\n`);
+  w.write(0, `Update Strategy:\t${spec.updateStrategy?.type ?? ''}\n`);
+  const ru = spec.updateStrategy?.rollingUpdate;
+  if (ru && ru.partition !== undefined) {
+    w.write(1, `Partition:\t${ru.partition}\n`);
+    if (ru.maxUnavailable !== undefined) w.write(1, `MaxUnavailable:\t${ru.maxUnavailable}\n`);
+  }
+  w.write(0, podsStatusLine(podCounts(pods)));
+  writePodTemplate(w, spec.template);
+  const claims: any[] = spec.volumeClaimTemplates ?? [];
+  if (claims.length === 0) w.write(0, 'Volume Claims:\t<none>\n');
+  else {
+    w.write(0, 'Volume Claims:\n');
+    for (const c of claims) {
+      w.write(1, `Name:\t${c.metadata?.name ?? ''}\n`);
+      w.write(1, `StorageClass:\t${c.spec?.storageClassName ?? c.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? ''}\n`);
+      printIndentedMap(w, 'Labels', c.metadata?.labels, '=');
+      printIndentedMap(w, 'Annotations', c.metadata?.annotations, '=');
+      w.write(1, `Capacity:\t${c.spec?.resources?.requests?.storage ?? '<default>'}\n`);
+      w.write(1, `Access Modes:\t${goSlice(c.spec?.accessModes)}\n`);
+    }
+  }
+  writeEvents(w, events, opts.now);
+  return tabwrite(w.toString(), DESCRIBE_TABWRITER);
+}
+
+/**
+ * describeDaemonSet renders `kubectl describe daemonset` (describe.go describeDaemonSet): selector,
+ * node selector, the five node counts from status, pod phases, the pod template and events.
+ */
+export function describeDaemonSet(ds: KubeObject, pods: KubeObject[], events: KubeEvent[], opts: DescribeOptions): string {
+  const spec = ds.spec ?? {};
+  const st = ds.status ?? {};
+  const w = new PrefixWriter();
+  w.write(0, `Name:\t${ds.metadata.name}\n`);
+  w.write(0, `Selector:\t${selectorString(spec.selector)}\n`);
+  w.write(0, `Node-Selector:\t${formatLabels(spec.template?.spec?.nodeSelector)}\n`);
+  printLabelsMultiline(w, 'Labels', ds.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', ds.metadata.annotations);
+  w.write(0, `Desired Number of Nodes Scheduled: ${st.desiredNumberScheduled ?? 0}\n`);
+  w.write(0, `Current Number of Nodes Scheduled: ${st.currentNumberScheduled ?? 0}\n`);
+  w.write(0, `Number of Nodes Scheduled with Up-to-date Pods: ${st.updatedNumberScheduled ?? 0}\n`);
+  w.write(0, `Number of Nodes Scheduled with Available Pods: ${st.numberAvailable ?? 0}\n`);
+  w.write(0, `Number of Nodes Misscheduled: ${st.numberMisscheduled ?? 0}\n`);
+  w.write(0, podsStatusLine(podCounts(pods)));
+  writePodTemplate(w, spec.template);
   writeEvents(w, events, opts.now);
   return tabwrite(w.toString(), DESCRIBE_TABWRITER);
 }

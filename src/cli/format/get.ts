@@ -337,6 +337,104 @@ const STATEFULSET_COLUMNS: Column[] = [
   ...containersColumns((o) => o.spec?.template?.spec),
 ];
 
+// printControllerRevision: CONTROLLER is "<kind>.<group>/<name>" of the controller owner ("<none>" without one).
+const CONTROLLERREVISION_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  {
+    header: 'CONTROLLER',
+    cell: (o) => {
+      const ref = (o.metadata.ownerReferences ?? []).find((r: any) => r.controller);
+      if (!ref) return '<none>';
+      const group = String(ref.apiVersion ?? '').includes('/') ? String(ref.apiVersion).split('/')[0] : '';
+      return `${String(ref.kind).toLowerCase()}${group ? `.${group}` : ''}/${ref.name}`;
+    },
+  },
+  { header: 'REVISION', cell: (o) => String(o.revision ?? 0) },
+  { header: 'AGE', cell: ageOf },
+];
+
+/** nodeStatus is printNode's STATUS: Ready/NotReady/Unknown from the Ready condition, plus ",SchedulingDisabled" when cordoned. */
+function nodeStatus(o: any): string {
+  const ready = (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  const parts = [ready ? (ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown'];
+  if (o.spec?.unschedulable) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+/** nodeRoles is findNodeRoles: node-role.kubernetes.io/<role> label suffixes and kubernetes.io/role values, sorted. */
+function nodeRoles(o: any): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries((o.metadata?.labels ?? {}) as Record<string, string>)) {
+    if (k.startsWith('node-role.kubernetes.io/')) roles.add(k.slice('node-role.kubernetes.io/'.length));
+    else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return roles.size ? [...roles].sort().join(',') : '<none>';
+}
+
+const nodeAddress = (o: any, type: string): string => (o.status?.addresses ?? []).find((a: any) => a.type === type)?.address ?? '<none>';
+
+const NODE_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'STATUS', cell: nodeStatus },
+  { header: 'ROLES', cell: nodeRoles },
+  { header: 'AGE', cell: ageOf },
+  { header: 'VERSION', cell: (o) => o.status?.nodeInfo?.kubeletVersion ?? '' },
+  { header: 'INTERNAL-IP', wide: true, cell: (o) => nodeAddress(o, 'InternalIP') },
+  { header: 'EXTERNAL-IP', wide: true, cell: (o) => nodeAddress(o, 'ExternalIP') },
+  { header: 'OS-IMAGE', wide: true, cell: (o) => o.status?.nodeInfo?.osImage || '<unknown>' },
+  { header: 'KERNEL-VERSION', wide: true, cell: (o) => o.status?.nodeInfo?.kernelVersion || '<unknown>' },
+  { header: 'CONTAINER-RUNTIME', wide: true, cell: (o) => o.status?.nodeInfo?.containerRuntimeVersion || '<unknown>' },
+];
+
+/** accessModes is GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order, comma-joined. */
+function accessModes(modes: string[] | undefined): string {
+  const short: [string, string][] = [
+    ['ReadWriteOnce', 'RWO'],
+    ['ReadOnlyMany', 'ROX'],
+    ['ReadWriteMany', 'RWX'],
+    ['ReadWriteOncePod', 'RWOP'],
+  ];
+  return short.filter(([m]) => (modes ?? []).includes(m)).map(([, s]) => s).join(',');
+}
+
+const claimClass = (o: any): string => o.spec?.storageClassName ?? o.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
+
+// printPersistentVolumeClaim: capacity and access modes only once bound to a volume.
+const PVC_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'STATUS', cell: (o) => (o.metadata.deletionTimestamp ? 'Terminating' : o.status?.phase ?? '') },
+  { header: 'VOLUME', cell: (o) => o.spec?.volumeName ?? '' },
+  { header: 'CAPACITY', cell: (o) => (o.spec?.volumeName ? o.status?.capacity?.storage ?? '' : '') },
+  { header: 'ACCESS MODES', cell: (o) => (o.spec?.volumeName ? accessModes(o.status?.accessModes) : '') },
+  { header: 'STORAGECLASS', cell: claimClass },
+  { header: 'VOLUMEATTRIBUTESCLASS', cell: (o) => o.spec?.volumeAttributesClassName || '<unset>' },
+  { header: 'AGE', cell: ageOf },
+  { header: 'VOLUMEMODE', wide: true, cell: (o) => o.spec?.volumeMode ?? '<unset>' },
+];
+
+const PV_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'CAPACITY', cell: (o) => o.spec?.capacity?.storage ?? '' },
+  { header: 'ACCESS MODES', cell: (o) => accessModes(o.spec?.accessModes) },
+  { header: 'RECLAIM POLICY', cell: (o) => o.spec?.persistentVolumeReclaimPolicy ?? '' },
+  { header: 'STATUS', cell: (o) => (o.metadata.deletionTimestamp ? 'Terminating' : o.status?.phase ?? '') },
+  { header: 'CLAIM', cell: (o) => (o.spec?.claimRef ? `${o.spec.claimRef.namespace}/${o.spec.claimRef.name}` : '') },
+  { header: 'STORAGECLASS', cell: (o) => o.spec?.storageClassName ?? '' },
+  { header: 'VOLUMEATTRIBUTESCLASS', cell: (o) => o.spec?.volumeAttributesClassName || '<unset>' },
+  { header: 'REASON', cell: (o) => o.status?.reason ?? '' },
+  { header: 'AGE', cell: ageOf },
+  { header: 'VOLUMEMODE', wide: true, cell: (o) => o.spec?.volumeMode ?? '<unset>' },
+];
+
+const STORAGECLASS_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => (o.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' ? `${o.metadata.name} (default)` : o.metadata.name) },
+  { header: 'PROVISIONER', cell: (o) => o.provisioner ?? '' },
+  { header: 'RECLAIMPOLICY', cell: (o) => o.reclaimPolicy ?? 'Delete' },
+  { header: 'VOLUMEBINDINGMODE', cell: (o) => o.volumeBindingMode ?? 'Immediate' },
+  { header: 'ALLOWVOLUMEEXPANSION', cell: (o) => String(o.allowVolumeExpansion ?? false) },
+  { header: 'AGE', cell: ageOf },
+];
+
 const hasCondition = (o: any, type: string): boolean => (o.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True');
 
 /** jobStatus is printJob's STATUS: the first of Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet that holds, else Running. */
@@ -455,6 +553,16 @@ function columnsFor(kind: string, wide: boolean): Column[] {
       return CRONJOB_COLUMNS;
     case 'HorizontalPodAutoscaler':
       return HPA_COLUMNS;
+    case 'ControllerRevision':
+      return CONTROLLERREVISION_COLUMNS;
+    case 'Node':
+      return NODE_COLUMNS;
+    case 'PersistentVolumeClaim':
+      return PVC_COLUMNS;
+    case 'PersistentVolume':
+      return PV_COLUMNS;
+    case 'StorageClass':
+      return STORAGECLASS_COLUMNS;
     default:
       return DEFAULT_COLUMNS;
   }

@@ -5,7 +5,11 @@ export { humanDuration, age, rfc1123z, GO_ZERO_TIME_RFC1123Z } from './duration.
 export { selectorString, formatLabelSelector, formatLabels, type LabelSelector } from './labels.js';
 export { formatTable, tableColumns, noResourcesMessage, resolveKind, podSummary, eventObject, type TableOptions, type TableColumn, type PodSummary } from './get.js';
 export {
+  describeDaemonSet,
   describeDeployment,
+  describeStatefulSet,
+  podCounts,
+  type PodCounts,
   describeGeneric,
   describeJob,
   describePodTemplate,
@@ -15,5 +19,5 @@ export {
   smartLabelFor,
   type DescribeOptions,
 } from './describe.js';
-export { formatRolloutHistory, rsRevision } from './rollout.js';
+export { formatRevisionHistory, formatRolloutHistory, rsRevision } from './rollout.js';
 export { toList, type KubeList } from './list.js';

@@ -59,3 +59,25 @@ export function formatRolloutHistory(d: KubeObject, rss: KubeObject[], revision?
   for (const r of revisions) body += `${r}\t${history.get(r)?.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION] || '<none>'}\n`;
   return header(`\n${tabwrite(body, DESCRIBE_TABWRITER)}`);
 }
+
+/**
+ * formatRevisionHistory renders `kubectl rollout history statefulset/<n>|daemonset/<n>` from the
+ * ControllerRevisions the object owns (history.go printHistory): `resource` is the name printer's
+ * "statefulset.apps/web"; change-cause comes from each revision's annotations (copied from the set
+ * when the revision was made). With `revision`, the pod template that revision's patch restores.
+ */
+export function formatRevisionHistory(resource: string, revisions: KubeObject[], revision?: number): string {
+  const history = new Map<number, KubeObject>();
+  for (const r of revisions) history.set(typeof r.revision === 'number' ? r.revision : 0, r);
+  const header = (operation: string): string => `${resource} ${operation}\n`;
+  if (history.size === 0) return header('\nNo rollout history found.');
+  if (revision !== undefined && revision > 0) {
+    const r = history.get(revision);
+    if (!r) throw new Error('unable to find the specified revision');
+    const { $patch: _p, ...template } = ((r.data as any)?.spec?.template ?? {}) as Record<string, unknown>;
+    return header(`with revision #${revision}\n${describePodTemplate(template)}`);
+  }
+  let body = 'REVISION\tCHANGE-CAUSE\n';
+  for (const n of [...history.keys()].sort((a, b) => a - b)) body += `${n}\t${history.get(n)!.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION] || '<none>'}\n`;
+  return header(`\n${tabwrite(body, DESCRIBE_TABWRITER)}`);
+}
