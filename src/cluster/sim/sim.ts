@@ -186,7 +186,12 @@ export class Simulation {
       case 'Node':
         // A node coming or going changes where daemons run, and may let a pending pod be scheduled.
         for (const d of this.api.list('DaemonSet')) this.enqueue('daemonset', objKey(d));
-        if (type !== 'DELETED') for (const p of this.api.list('Pod')) if (!p.spec?.nodeName && !p.metadata.deletionTimestamp) this.enqueue('kubelet', objKey(p));
+        if (type !== 'DELETED') {
+          for (const p of this.api.list('Pod')) if (!p.spec?.nodeName && !p.metadata.deletionTimestamp) this.enqueue('kubelet', objKey(p));
+        } else {
+          // The pod garbage collector removes pods bound to a node that is gone (gcOrphaned); their controllers replace them.
+          for (const p of this.api.list('Pod')) if (p.spec?.nodeName === obj.metadata.name) this.api.delete('Pod', p.metadata.namespace, p.metadata.name);
+        }
         break;
     }
     switch (obj.kind) {
