@@ -187,7 +187,7 @@ export class ApiServer {
    * does (RetryGenerateName): 10,000 pods of one ReplicaSet share 27^5 suffixes, so a collision is
    * expected now and then and must never fail the request.
    */
-  create(input: KubeObject): KubeObject {
+  create(input: KubeObject, opts: { uid?: string } = {}): KubeObject {
     const generated = !input.metadata?.name && Boolean(input.metadata?.generateName);
     let prepared: ReturnType<ApiServer['prepare']>;
     for (let attempt = 1; ; attempt++) {
@@ -203,7 +203,8 @@ export class ApiServer {
     }
     const { obj, info } = prepared;
     const now = toRFC3339(this.clock.now());
-    obj.metadata.uid = this.ids.uid();
+    // A given uid (simulated nodes) leaves the id sequence, and so every generated name, as it was.
+    obj.metadata.uid = opts.uid ?? this.ids.uid();
     obj.metadata.creationTimestamp = now;
     obj.metadata.resourceVersion = String(++this.rv);
     delete obj.metadata.deletionTimestamp;

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../../core/index.js';
 import type { ApiServer } from '../apiserver.js';
+import { fnv1a32 } from '../ids.js';
 
 /** NODE_PREFIX is the first node's name; later ones append their 1-based index (mflux-sim-node2). */
 export const NODE_PREFIX = 'mflux-sim-node';
@@ -23,6 +24,20 @@ export function simNodeName(i: number): string {
 /** simNodeIP is the i-th node's InternalIP (the first keeps 172.18.0.2, as the single node had). */
 export function simNodeIP(i: number): string {
   return `172.18.0.${i + 2}`;
+}
+
+/**
+ * nodeUID is a simulated node's uid, derived from its name rather than drawn from the id
+ * sequence, so adding nodes does not shift the names and uids of everything created after.
+ * Example: mflux-sim-node → "6d666c78-…" shaped like a v4 UUID, the same in every cluster.
+ */
+export function nodeUID(name: string): string {
+  const h = (s: string) => fnv1a32(s).toString(16).padStart(8, '0');
+  const a = h(name);
+  const b = h(`${name}/1`);
+  const c = h(`${name}/2`);
+  const d = h(`${name}/3`);
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-8${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }
 
 /** nodeIP returns a node's InternalIP, if it reports one. */
@@ -86,7 +101,7 @@ export function ensureNodes(api: ApiServer, count: number, at: string): boolean 
         },
       },
       spec: { podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`] },
-    });
+    }, { uid: nodeUID(name) });
     api.updateStatus('Node', undefined, name, nodeStatus(name, simNodeIP(i), at));
     changed = true;
   }
