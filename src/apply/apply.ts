@@ -4,7 +4,8 @@
  */
 import { type Clock, type KubeObject, type ObjectRef } from '../core/index.js';
 import type { ApplyResult, ClusterClient } from '../cluster/client.js';
-import { rolloutStatus } from '../cluster/rollout-status.js';
+import { AWAITED_KINDS, objectHealth } from '../cluster/rollout-status.js';
+import { BUILTIN_KINDS } from '../core/index.js';
 import { sortForApply } from '../manifests/index.js';
 import type { PlanEntry } from '../plan/index.js';
 
@@ -36,9 +37,15 @@ export async function pruneObjects(client: ClusterClient, entries: PlanEntry[]):
   return out;
 }
 
-/** RolloutTarget names a Deployment to wait for. */
+/** awaited tells whether a pass waits for objects of a kind after applying them: workloads, Pods, Jobs, claims, and custom resources (by their Ready condition or observedGeneration). */
+export function awaited(kind: string): boolean {
+  return AWAITED_KINDS.has(kind) || !BUILTIN_KINDS.kindInfo(kind);
+}
+
+/** RolloutTarget names an object to wait for (kind defaults to Deployment). */
 export interface RolloutTarget {
   ref: ObjectRef;
+  kind?: string;
   namespace: string;
   name: string;
 }
@@ -47,8 +54,8 @@ export interface RolloutTarget {
 export interface RolloutOutcome {
   ref: ObjectRef;
   ok: boolean;
-  /** reason: done, ProgressDeadlineExceeded, Timeout, Stalled (no more progress possible), NotFound, Interrupted (the wait was aborted). */
-  reason: 'done' | 'ProgressDeadlineExceeded' | 'Timeout' | 'Stalled' | 'NotFound' | 'Interrupted';
+  /** reason: done, ProgressDeadlineExceeded, a failure the object reports (BackoffLimitExceeded, PodFailed, …), Timeout, Stalled (no more progress possible), NotFound, Interrupted (the wait was aborted). */
+  reason: string;
   message: string;
   /** finishedAt is the cluster time the rollout finished or failed. */
   finishedAt: number;
@@ -56,10 +63,11 @@ export interface RolloutOutcome {
 }
 
 /**
- * waitForRollouts follows Deployments until each is rolled out (observed generation, every
- * replica updated and available, no old replicas) or failed (ProgressDeadlineExceeded), or until
- * `timeoutMs` of cluster time (0: no limit). `onProgress` gets each new `kubectl rollout status`
- * line. On a simulated cluster the clock jumps to the cluster's next self-driven change.
+ * waitForRollouts follows objects until each is healthy (objectHealth: a Deployment, StatefulSet or
+ * DaemonSet rolled out, a Job complete, a claim bound, …) or failed (a Deployment past its progress
+ * deadline, a Job past its backoff limit or deadline, a failed Pod), or until `timeoutMs` of cluster
+ * time (0: no limit). `onProgress` gets each new status line (kubectl's `rollout status` wording
+ * for workloads). On a simulated cluster the clock jumps to the cluster's next self-driven change.
  * `onTick` runs at every wake, after the targets were looked at and before time moves on — on a
  * simulated cluster that is every instant at which anything changed, so a caller can sample the
  * whole rollout (`check` measures peak pods and minimum availability this way). An aborted
@@ -80,17 +88,18 @@ export async function waitForRollouts(
   for (;;) {
     for (const t of targets) {
       if (results.has(t.ref)) continue;
-      const d = await client.get('Deployment', t.namespace, t.name);
+      const kind = t.kind ?? 'Deployment';
+      const d = await client.get(kind, t.namespace, t.name);
       if (!d) {
-        results.set(t.ref, { ref: t.ref, ok: false, reason: 'NotFound', message: `deployment "${t.name}" not found`, finishedAt: clock.now() });
+        results.set(t.ref, { ref: t.ref, ok: false, reason: 'NotFound', message: `${kind.toLowerCase()} "${t.name}" not found`, finishedAt: clock.now() });
         continue;
       }
-      const s = rolloutStatus(d);
-      if (last.get(t.ref) !== s.message) {
-        last.set(t.ref, s.message);
-        onProgress?.(t.ref, s.message);
+      const h = objectHealth(d);
+      if (last.get(t.ref) !== h.message) {
+        last.set(t.ref, h.message);
+        onProgress?.(t.ref, h.message);
       }
-      if (s.done || s.failed) results.set(t.ref, { ref: t.ref, ok: s.done, reason: s.done ? 'done' : 'ProgressDeadlineExceeded', message: s.message, finishedAt: clock.now(), object: d });
+      if (h.status !== 'InProgress') results.set(t.ref, { ref: t.ref, ok: h.status === 'Current', reason: h.status === 'Current' ? 'done' : h.reason ?? 'Failed', message: h.message, finishedAt: clock.now(), object: d });
     }
     await onTick?.();
     const pending = targets.filter((t) => !results.has(t.ref));

@@ -123,3 +123,78 @@ export function workloadRolloutStatus(obj: KubeObject): RolloutState | undefined
       return undefined;
   }
 }
+
+/** HealthStatus is kstatus's reading of an object: Current (reconciled and healthy), InProgress, or Failed. */
+export type HealthStatus = 'Current' | 'InProgress' | 'Failed';
+
+/** Health is one look at an object's health, with the line to show. */
+export interface Health {
+  status: HealthStatus;
+  message: string;
+  /** reason names a failure: ProgressDeadlineExceeded, BackoffLimitExceeded, … */
+  reason?: string;
+}
+
+const current = (message: string): Health => ({ status: 'Current', message });
+const inProgress = (message: string): Health => ({ status: 'InProgress', message });
+
+/**
+ * objectHealth is the one health rule of every kind (kstatus-like), for reconcile's wait, rollout
+ * status, the daemon and the check: workloads by kubectl's rollout status (an OnDelete workload
+ * has no rollout to wait for), ReplicaSets by ready replicas, Pods by Ready (or Succeeded), Jobs by
+ * their Complete/Failed conditions, claims by Bound, custom resources by a Ready condition or
+ * else observedGeneration. Everything else is Current as soon as it is stored.
+ */
+export function objectHealth(obj: KubeObject): Health {
+  const name = `${obj.kind}/${obj.metadata.name}`;
+  const st = obj.status ?? {};
+  switch (obj.kind) {
+    case 'Deployment': {
+      const s = rolloutStatus(obj);
+      return { status: s.done ? 'Current' : s.failed ? 'Failed' : 'InProgress', message: s.message, ...(s.failed ? { reason: 'ProgressDeadlineExceeded' } : {}) };
+    }
+    case 'StatefulSet':
+    case 'DaemonSet': {
+      if ((obj.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'OnDelete') {
+        return (obj.metadata.generation ?? 0) > (st.observedGeneration ?? 0) ? inProgress(`Waiting for ${obj.kind.toLowerCase()} spec update to be observed...`) : current(`${name}: OnDelete: pods take the new template when they are deleted`);
+      }
+      const s = workloadRolloutStatus(obj)!;
+      return { status: s.done ? 'Current' : 'InProgress', message: s.message };
+    }
+    case 'ReplicaSet': {
+      const want = obj.spec?.replicas ?? 1;
+      if ((obj.metadata.generation ?? 0) > (st.observedGeneration ?? 0)) return inProgress(`${name}: waiting for the spec to be observed`);
+      return (st.readyReplicas ?? 0) >= want ? current(`${name}: ${want} replicas ready`) : inProgress(`${name}: ${st.readyReplicas ?? 0} of ${want} replicas ready`);
+    }
+    case 'Pod': {
+      if (st.phase === 'Succeeded') return current(`${name}: succeeded`);
+      if (st.phase === 'Failed') return { status: 'Failed', message: `${name}: failed`, reason: 'PodFailed' };
+      const ready = (st.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+      return ready ? current(`${name}: ready`) : inProgress(`${name}: not ready (${st.phase ?? 'Pending'})`);
+    }
+    case 'Job': {
+      const s = jobStatus(obj);
+      if (s.state === 'failed') {
+        const failed = (st.conditions ?? []).find((c: any) => c.type === 'Failed' && c.status === 'True');
+        return { status: 'Failed', message: s.message, reason: failed?.reason ?? 'JobFailed' };
+      }
+      return { status: s.state === 'complete' ? 'Current' : 'InProgress', message: s.message };
+    }
+    case 'PersistentVolumeClaim':
+      return st.phase === 'Bound' ? current(`${name}: bound`) : inProgress(`${name}: ${st.phase ?? 'Pending'}, waiting to be bound`);
+    default: {
+      if (!obj.status) return current(`${name}: stored`);
+      const ready = (st.conditions ?? []).find((c: any) => c.type === 'Ready');
+      if (ready) return ready.status === 'True' ? current(`${name}: Ready`) : ready.reason === 'Failed' || ready.status === 'False' && /fail/i.test(String(ready.reason ?? '')) ? { status: 'Failed', message: `${name}: ${ready.reason}: ${ready.message ?? ''}`, reason: String(ready.reason) } : inProgress(`${name}: not Ready${ready.reason ? ` (${ready.reason})` : ''}`);
+      if (st.observedGeneration !== undefined && (obj.metadata.generation ?? 0) > st.observedGeneration) return inProgress(`${name}: waiting for generation ${obj.metadata.generation} to be observed`);
+      return current(`${name}: stored`);
+    }
+  }
+}
+
+/**
+ * AWAITED_KINDS are the kinds whose health a pass waits for after applying them. A claim is
+ * reported (objectHealth) but not awaited: one with no StorageClass, or a WaitForFirstConsumer
+ * class, stays Pending until a pod uses it, and that is not a failed commit.
+ */
+export const AWAITED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'Job']);

@@ -7,9 +7,9 @@
  */
 import { type Clock, type KubeObject, MfluxError, isMfluxError } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
-import { rolloutStatus } from '../cluster/rollout-status.js';
+import { objectHealth } from '../cluster/rollout-status.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, planChanges, refOfObject } from '../plan/index.js';
-import { applyPlan, pruneObjects, waitForRollouts, type AppliedEntry } from '../apply/index.js';
+import { applyPlan, awaited, pruneObjects, waitForRollouts, type AppliedEntry } from '../apply/index.js';
 import { type LedgerChange, type DeploymentRecord, type Ledger, type Outcome } from '../ledger/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
 import { type SourceMemo, fingerprint, forgetSync, newSourceMemo, stillInSync } from './memo.js';
@@ -253,7 +253,7 @@ async function remember(client: ClusterClient, memo: SourceMemo, revision: GitRe
 function waitFor(o: ReconcileOptions, record: PassRecord, entries: PlanEntry[]) {
   return waitForRollouts(
     o.world.client,
-    entries.map((e) => ({ ref: e.ref, namespace: e.namespace ?? 'default', name: e.name })),
+    entries.map((e) => ({ ref: e.ref, kind: e.kind, namespace: e.namespace ?? 'default', name: e.name })),
     o.world.clock,
     o.rules.timeoutMs,
     (ref, message) => o.hooks?.onProgress?.({ type: 'rollout', ref, message }),
@@ -266,7 +266,7 @@ function waitFor(o: ReconcileOptions, record: PassRecord, entries: PlanEntry[]) 
 async function confirmHealth(o: ReconcileOptions, record: PassRecord, memo: SourceMemo, prepared: PreparedPlan): Promise<ReconcileResult> {
   const { plan: p } = prepared;
   const inventory = newInventory(o.world.client, prepared);
-  const unhealthy = p.entries.filter((e) => e.kind === 'Deployment' && e.live && !rolloutStatus(e.live).done);
+  const unhealthy = p.entries.filter((e) => awaited(e.kind) && e.live && objectHealth(e.live).status !== 'Current');
   if (unhealthy.length > 0) {
     const reasons = rolloutFailures(await waitFor(o, record, unhealthy));
     if (reasons.some((r) => r.code === 'Interrupted')) return record.finish('Interrupted', interrupted('waiting for the rollouts of', record.revision), { plan: p, reasons, inventory });
@@ -307,14 +307,19 @@ async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo,
   const changes = planChanges(p);
   const inventory = newInventory(client, prepared);
   const deployments = p.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
+  // Every changed object whose health means something is awaited: workloads, Jobs, claims, custom resources.
+  const watched = p.entries.filter((e) => awaited(e.kind) && (e.action === 'create' || e.action === 'update'));
   // Safe point: the commit is applied. Its revisions and the new inventory are stored with the
   // cluster, so even a process killed during the rollout leaves commit → revision behind.
   const provisional = await deploymentRecords(client, deployments, new Map(), record.revision.subject);
   record.save(() => ledger.recordApplied(record.id, provisional, inventory.upserts));
-  const outcomes = await waitFor(o, record, deployments); //                  await
+  const outcomes = await waitFor(o, record, watched); //                      await
   const byRef = new Map(outcomes.map((r) => [r.ref, r]));
   const records = await deploymentRecords(client, deployments, byRef, record.revision.subject);
-  const rollouts: RolloutSummary[] = deployments.map((e, i) => ({ object: e.ref, revision: records[i]!.revision, replicaSet: records[i]!.replicaSet, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message }));
+  const rollouts: RolloutSummary[] = [
+    ...deployments.map((e, i) => ({ object: e.ref, revision: records[i]!.revision, replicaSet: records[i]!.replicaSet, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),
+    ...watched.filter((e) => e.kind !== 'Deployment').map((e) => ({ object: e.ref, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),
+  ];
   const failReasons = rolloutFailures(outcomes);
   const kept = { upserts: inventory.upserts, deletes: [] };
   if (failReasons.some((r) => r.code === 'Interrupted')) return record.finish('Interrupted', interrupted('the rollouts of', record.revision), { plan: p, changes, rollouts, reasons: failReasons, deployments: records, inventory: kept });

@@ -126,7 +126,7 @@ export function resultJSON(r: ReconcileResult): object {
     impacts: r.impacts ?? [],
     warnings: r.warnings,
     changes: r.changes,
-    rollouts: r.rollouts.map((x) => ({ object: x.object, revision: x.revision, replicaSet: x.replicaSet, ok: x.ok })),
+    rollouts: r.rollouts.map((x) => ({ object: x.object, revision: x.revision, replicaSet: x.replicaSet, ok: x.ok, message: x.message })),
   };
 }
 
@@ -171,7 +171,7 @@ export async function reconcileCommand(f: ReconcileFlags, io: IO): Promise<numbe
     } else {
       for (const w of result.warnings) io.err(`warning: ${w}\n`);
       for (const r of result.reasons) io.err(`error: ${r.message} [${r.code}]\n`);
-      const rolled = result.rollouts.map((x) => `${x.object} → revision ${x.revision ?? '?'}${x.replicaSet ? ` (${x.replicaSet})` : ''}${x.ok ? '' : result.outcome === 'Interrupted' ? ' (interrupted)' : ' FAILED'}`);
+      const rolled = result.rollouts.map((x) => `${x.object}${x.revision !== undefined ? ` → revision ${x.revision}` : x.object.startsWith('Deployment/') ? ' → revision ?' : `: ${x.message}`}${x.replicaSet ? ` (${x.replicaSet})` : ''}${x.ok ? '' : result.outcome === 'Interrupted' ? ' (interrupted)' : ' FAILED'}`);
       io.out(`${result.outcome}: ${result.reason}${rolled.length ? `\n  ${rolled.join('\n  ')}` : ''}\n`);
     }
     return exitFor(result);
