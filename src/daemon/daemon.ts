@@ -8,16 +8,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, type Logger, isMfluxError, toRFC3339 } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
-import { rolloutStatus } from '../cluster/rollout-status.js';
+import { objectHealth, rolloutStatus } from '../cluster/rollout-status.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonMetrics } from './metrics.js';
 import { statusPage } from './page.js';
-import type { DeploymentStatus, SourceStatus, StatusDocument } from './status.js';
+import type { DeploymentStatus, SourceStatus, StatusDocument, WorkloadStatus } from './status.js';
 import { SourceRunner } from './scheduler.js';
 import { MAX_WEBHOOK_BODY, verifyWebhook } from './webhook.js';
 
-export type { DeploymentStatus, SourceStatus, StatusDocument } from './status.js';
+export type { DeploymentStatus, SourceStatus, StatusDocument, WorkloadStatus } from './status.js';
 
 /** STOP_GRACE_MS bounds how long stop() waits for running passes to reach a safe point (SIGTERM must exit within 10 s). */
 export const STOP_GRACE_MS = 7000;
@@ -209,6 +209,15 @@ export class Daemon {
           available: d.status?.availableReplicas ?? 0,
         });
       }
+      const workloads: WorkloadStatus[] = [];
+      for (const kind of ['StatefulSet', 'DaemonSet', 'Job']) {
+        for (const ref of ledger.inventoryRefs(r.cfg.name, kind)) {
+          const [, namespace, name] = ref.split('/') as [string, string, string];
+          const o = await client.get(kind, namespace, name);
+          const h = o ? objectHealth(o) : undefined;
+          workloads.push(h ? { object: ref, state: h.status, message: h.message } : { object: ref, state: 'Missing', message: `${kind.toLowerCase()} "${name}" not found` });
+        }
+      }
       const outcome = r.lastError ? 'Failed' : r.lastResult?.outcome ?? last?.outcome ?? null;
       const reasons = r.lastError ? [r.lastError] : r.lastResult?.reasons ?? last?.reasons ?? [];
       sources.push({
@@ -231,6 +240,7 @@ export class Daemon {
         lastRunAt: r.lastRunAt !== undefined ? toRFC3339(r.lastRunAt) : null,
         lastDurationMs: r.lastDurationMs ?? null,
         deployments,
+        workloads,
       });
     }
     return { ready: this.ready, time: toRFC3339(this.o.wallNow()), sources };

@@ -7,7 +7,10 @@ const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.ch
 export function statusPage(doc: StatusDocument): string {
   const rows = doc.sources
     .map((s) => {
-      const deps = s.deployments.map((d) => `<li class="${esc(d.state)}">${esc(d.object)}${d.revision !== undefined ? ` rev ${d.revision}` : ''}: ${esc(d.message)} (${d.available}/${d.replicas} available)</li>`).join('');
+      const deps = [
+        ...s.deployments.map((d) => `<li class="${esc(d.state)}">${esc(d.object)}${d.revision !== undefined ? ` rev ${d.revision}` : ''}: ${esc(d.message)} (${d.available}/${d.replicas} available)</li>`),
+        ...(s.workloads ?? []).map((w) => `<li class="${esc(w.state)}">${esc(w.object)}: ${esc(w.message)}</li>`),
+      ].join('');
       const reasons = s.reasons.map((r) => `<li>${esc(r.code)}: ${esc(r.message)}</li>`).join('');
       return `<tr><td><b>${esc(s.name)}</b><br><small>${esc(s.url)} ${esc(s.ref)} ${esc(s.path)}</small></td>
 <td class="${esc(s.outcome)}">${esc(s.outcome ?? '—')}${s.running ? ' (running)' : ''}${s.waiting ? `<br><small>${esc(s.waiting)}</small>` : ''}${reasons ? `<ul>${reasons}</ul>` : ''}</td>

@@ -1,5 +1,12 @@
 /** The shapes of GET /status, shared by the daemon that builds them and the page that shows them. */
 
+/** WorkloadStatus is a StatefulSet, DaemonSet or Job as /status shows it: its health (objectHealth) and status line. */
+export interface WorkloadStatus {
+  object: string;
+  state: 'Current' | 'InProgress' | 'Failed' | 'Missing';
+  message: string;
+}
+
 /** DeploymentStatus is one Deployment's rollout as /status shows it. */
 export interface DeploymentStatus {
   object: string;
@@ -34,6 +41,8 @@ export interface SourceStatus {
   lastRunAt: string | null;
   lastDurationMs: number | null;
   deployments: DeploymentStatus[];
+  /** workloads are the source's other awaited objects (StatefulSets, DaemonSets, Jobs) with their health. */
+  workloads: WorkloadStatus[];
 }
 
 /** StatusDocument is the whole of GET /status. */

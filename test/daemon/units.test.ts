@@ -61,6 +61,7 @@ describe('status page', () => {
           lastRunAt: null,
           lastDurationMs: null,
           deployments: [],
+          workloads: [{ object: 'Job/default/<b>', state: 'Current', message: 'job "<b>" completed: 1/1 pods succeeded' }],
         },
       ],
     });
@@ -68,5 +69,7 @@ describe('status page', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(html).toContain('not ready');
+    // Workloads other than Deployments are listed with their health, escaped like everything else.
+    expect(html).toContain('<li class="Current">Job/default/&#60;b&#62;: job &#34;&#60;b&#62;&#34; completed: 1/1 pods succeeded</li>');
   });
 });
