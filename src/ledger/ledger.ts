@@ -27,6 +27,8 @@ export interface LedgerChange {
 
 /** DeploymentRecord is what one pass did to one Deployment. */
 export interface DeploymentRecord {
+  /** kind is Deployment (revision = deployment.kubernetes.io/revision, replicaSet = its ReplicaSet), StatefulSet or DaemonSet (revision = the ControllerRevision's number, replicaSet = its name); default Deployment. */
+  kind?: string;
   namespace: string;
   name: string;
   action: PlanAction;
@@ -124,10 +126,10 @@ function rowToPass(r: any): PassRecord {
 function writeDeployments(db: Database, passId: number, deployments: DeploymentRecord[]): void {
   db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(passId);
   const ins = db.prepare(
-    `INSERT INTO pass_deployments (pass_id, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO pass_deployments (pass_id, kind, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const d of deployments) ins.run(passId, d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
+  for (const d of deployments) ins.run(passId, d.kind ?? 'Deployment', d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
 }
 
 /** upsertInventory records the manifests a source now owns. */
@@ -283,8 +285,8 @@ export class Ledger {
     return (rows as any[]).map(rowToPass);
   }
 
-  /** deploymentHistory lists every pass that applied a change to one Deployment, oldest first. */
-  deploymentHistory(namespace: string, name: string): DeploymentHistoryRow[] {
+  /** deploymentHistory lists every pass that applied a change to one workload (a Deployment unless `kind` says otherwise), oldest first. */
+  deploymentHistory(namespace: string, name: string, kind = 'Deployment'): DeploymentHistoryRow[] {
     const db = this.db();
     if (!db) return [];
     const rows = db
@@ -292,9 +294,9 @@ export class Ledger {
         `SELECT p.*, s.url, d.namespace AS d_namespace, d.name AS d_name, d.action AS d_action, d.revision AS d_revision,
                 d.replica_set AS d_replica_set, d.pod_template_hash AS d_hash, d.finished_cluster AS d_finished, d.ok AS d_ok, d.rollback_to AS rollback_to
          FROM pass_deployments d JOIN passes p ON p.id = d.pass_id LEFT JOIN sources s ON s.name = p.source
-         WHERE d.namespace = ? AND d.name = ? AND d.action IN ('create', 'update') ORDER BY p.id`,
+         WHERE d.kind = ? AND d.namespace = ? AND d.name = ? AND d.action IN ('create', 'update') ORDER BY p.id`,
       )
-      .all(namespace, name) as any[];
+      .all(kind, namespace, name) as any[];
     return rows.map((r) => ({
       namespace: r.d_namespace,
       name: r.d_name,

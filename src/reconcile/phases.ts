@@ -79,6 +79,37 @@ export async function deploymentRecords(client: ClusterClient, entries: PlanEntr
   return out;
 }
 
+/**
+ * revisionRecords reads what a pass did to each StatefulSet and DaemonSet: the ControllerRevision
+ * that holds the template just applied (the newest the workload owns) and its number — the
+ * workload's counterpart of a Deployment's revision and ReplicaSet.
+ */
+export async function revisionRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>): Promise<DeploymentRecord[]> {
+  const byOwner = new Map<string, KubeObject[]>();
+  for (const ns of new Set(entries.map((e) => e.namespace ?? 'default'))) {
+    for (const cr of await client.list('ControllerRevision', { namespace: ns })) {
+      const owner = cr.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+      if (owner) byOwner.set(owner, [...(byOwner.get(owner) ?? []), cr]);
+    }
+  }
+  const out: DeploymentRecord[] = [];
+  for (const entry of entries) {
+    const ns = entry.namespace ?? 'default';
+    const rollout = rollouts.get(entry.ref);
+    const w = await client.get(entry.kind, ns, entry.name);
+    const rec: DeploymentRecord = { kind: entry.kind, namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+    const newest = (byOwner.get(w?.metadata.uid ?? '') ?? []).reduce<KubeObject | undefined>((a, b) => (!a || Number((b as { revision?: number }).revision ?? 0) > Number((a as { revision?: number }).revision ?? 0) ? b : a), undefined);
+    if (newest) {
+      rec.revision = Number((newest as { revision?: number }).revision ?? 0);
+      rec.replicaSet = newest.metadata.name;
+      rec.podTemplateHash = newest.metadata.labels?.['controller-revision-hash'];
+    }
+    if (rollout?.ok) rec.finishedCluster = rollout.finishedAt;
+    out.push(rec);
+  }
+  return out;
+}
+
 /** rolloutFailures turns rollouts that did not finish into reasons (ProgressDeadlineExceeded, Timeout, Stalled, NotFound). */
 export function rolloutFailures(outcomes: RolloutOutcome[]): Reason[] {
   return outcomes.filter((r) => !r.ok).map((f) => ({ code: f.reason, object: f.ref, message: `${f.ref}: ${f.message}` }));

@@ -13,7 +13,7 @@ import { applyPlan, awaited, pruneObjects, waitForRollouts, type AppliedEntry } 
 import { type LedgerChange, type DeploymentRecord, type Ledger, type Outcome } from '../ledger/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
 import { type SourceMemo, fingerprint, forgetSync, newSourceMemo, stillInSync } from './memo.js';
-import { type PreparedPlan, type ProgressEvent, deploymentRecords, preparePlan, recordSuperseded, rolloutFailures, shortSha } from './phases.js';
+import { type PreparedPlan, type ProgressEvent, deploymentRecords, preparePlan, recordSuperseded, revisionRecords, rolloutFailures, shortSha } from './phases.js';
 
 /** CHANGE_CAUSE and MFLUX_REVISION are what mflux stamps on Deployments it changes, so rollout history shows commits. */
 export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
@@ -316,18 +316,20 @@ async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo,
   const outcomes = await waitFor(o, record, watched); //                      await
   const byRef = new Map(outcomes.map((r) => [r.ref, r]));
   const records = await deploymentRecords(client, deployments, byRef, record.revision.subject);
+  const revisioned = p.entries.filter((e) => (e.kind === 'StatefulSet' || e.kind === 'DaemonSet') && (e.action === 'create' || e.action === 'update'));
+  const workloadRecords = await revisionRecords(client, revisioned, byRef);
   const rollouts: RolloutSummary[] = [
     ...deployments.map((e, i) => ({ object: e.ref, revision: records[i]!.revision, replicaSet: records[i]!.replicaSet, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),
-    ...watched.filter((e) => e.kind !== 'Deployment').map((e) => ({ object: e.ref, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),
+    ...watched.filter((e) => e.kind !== 'Deployment').map((e) => ({ object: e.ref, revision: workloadRecords.find((w) => w.kind === e.kind && w.name === e.name && w.namespace === (e.namespace ?? 'default'))?.revision, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),
   ];
   const failReasons = rolloutFailures(outcomes);
   const kept = { upserts: inventory.upserts, deletes: [] };
-  if (failReasons.some((r) => r.code === 'Interrupted')) return record.finish('Interrupted', interrupted('the rollouts of', record.revision), { plan: p, changes, rollouts, reasons: failReasons, deployments: records, inventory: kept });
+  if (failReasons.some((r) => r.code === 'Interrupted')) return record.finish('Interrupted', interrupted('the rollouts of', record.revision), { plan: p, changes, rollouts, reasons: failReasons, deployments: [...records, ...workloadRecords], inventory: kept });
   // What was applied stays applied (the cluster keeps serving from the old ReplicaSet); prune waits for a healthy pass.
-  if (failReasons.length > 0) return record.finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), { plan: p, changes, rollouts, reasons: failReasons, deployments: records, inventory: kept });
+  if (failReasons.length > 0) return record.finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), { plan: p, changes, rollouts, reasons: failReasons, deployments: [...records, ...workloadRecords], inventory: kept });
   for (const ref of await pruneObjects(client, p.entries)) o.hooks?.onProgress?.({ type: 'pruned', ref }); //  prune
   await remember(client, memo, record.revision, prepared, true);
-  return record.finish('Applied', `applied ${record.revision.revision}`, { plan: p, changes, rollouts, deployments: records, inventory }); // record
+  return record.finish('Applied', `applied ${record.revision.revision}`, { plan: p, changes, rollouts, deployments: [...records, ...workloadRecords], inventory }); // record
 }
 
 function alreadyApplied(revision: GitRevision): string {

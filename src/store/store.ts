@@ -99,6 +99,8 @@ export const MIGRATIONS: readonly string[] = [
      WHERE json_extract(applied, '$.kind') = 'Secret' AND json_type(applied, '$.data') = 'object';
    UPDATE inventory SET applied = json_set(applied, '$.stringData', json((SELECT json_group_object(key, '${LEGACY_DIGEST}') FROM json_each(inventory.applied, '$.stringData'))))
      WHERE json_extract(applied, '$.kind') = 'Secret' AND json_type(applied, '$.stringData') = 'object';`,
+  // 6: the ledger records StatefulSets and DaemonSets (ControllerRevision numbers) beside Deployments.
+  `ALTER TABLE pass_deployments ADD COLUMN kind TEXT NOT NULL DEFAULT 'Deployment';`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */

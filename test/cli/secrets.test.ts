@@ -162,6 +162,8 @@ describe('a state dir from before keyed digests', () => {
     for (const [table, col, where] of [['objects', 'json', "kind = 'Secret'"], ['inventory', 'applied', "ref LIKE 'Secret/%'"]] as const) {
       db.prepare(`UPDATE ${table} SET ${col} = json_set(${col}, '$.stringData.password', ?) WHERE ${where}`).run(legacy);
     }
+    // Schema version 4 had no kind column in pass_deployments (migration 6 adds it).
+    db.exec('ALTER TABLE pass_deployments DROP COLUMN kind');
     db.pragma('user_version = 4');
     db.close();
     fs.rmSync(path.join(repo.state, SECRET_KEY_FILE));
@@ -185,7 +187,7 @@ describe('a state dir from before keyed digests', () => {
     const key = fs.readFileSync(path.join(repo.state, SECRET_KEY_FILE));
     expect(storedSecret(repo.state).stringData.password).toBe(hmac(key, PASSWORD));
     const raw = new Database(path.join(repo.state, DB_FILE), { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(5);
+    expect(raw.pragma('user_version', { simple: true })).toBe(6);
     raw.close();
     expect(fs.readFileSync(path.join(repo.state, DB_FILE)).includes(Buffer.from(legacy))).toBe(false);
   }, 60_000);

@@ -90,6 +90,27 @@ describe('reconcile waits for every kind it changed', () => {
   });
 });
 
+describe('the ledger maps commits to StatefulSet and DaemonSet revisions too', () => {
+  test('history statefulset/NAME lists each applied commit with its ControllerRevision number and name', async () => {
+    const repo = new TestRepo('mflux-health-');
+    const c1 = repo.write({ 'db.yaml': sts('db:1'), 'agent.yaml': ds }).commit('db v1');
+    expect((await mflux(repo.state, 'reconcile', '--repo', repo.dir)).code).toBe(0);
+    const c2 = repo.write({ 'db.yaml': sts('db:2') }).commit('db v2');
+    const r = await mflux(repo.state, 'reconcile', '--repo', repo.dir, '-o', 'json');
+    expect(JSON.parse(r.stdout).rollouts).toEqual([expect.objectContaining({ object: 'StatefulSet/default/db', revision: 2, ok: true })]);
+    const h = JSON.parse((await mflux(repo.state, 'history', 'statefulset/db', '-o', 'json')).stdout).items;
+    expect(h.map((i: { revision: number; commit: string }) => [i.revision, i.commit])).toEqual([
+      [1, c1],
+      [2, c2],
+    ]);
+    const revisions = JSON.parse((await mflux(repo.state, 'get', 'controllerrevisions', '-o', 'json')).stdout).items.filter((cr: { metadata: { name: string } }) => cr.metadata.name.startsWith('db-'));
+    expect(revisions.map((cr: { metadata: { name: string } }) => cr.metadata.name).sort()).toEqual(h.map((i: { replicaSet: string }) => i.replicaSet).sort());
+    const text = await mflux(repo.state, 'history', 'ds/agent');
+    expect(text.stdout.split('\n')[0]).toMatch(/^REVISION\s+COMMIT\s+SUBJECT\s+OUTCOME\s+CONTROLLERREVISION\s+APPLIED$/);
+    expect(text.stdout).toMatch(new RegExp(`\\n1\\s+${c1.slice(0, 7)}\\s+db v1\\s+Applied\\s+agent-[0-9a-z]+\\s`));
+  });
+});
+
 describe('objectHealth', () => {
   const obj = (kind: string, status: unknown, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind, metadata: { name: 'x', generation: 1 }, status, ...extra }) as never;
   test('kinds without a rollout are healthy once stored; claims when bound; custom resources by Ready or observedGeneration', () => {

@@ -10,7 +10,7 @@ import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, type PolicyFlags, type SimFlagOptions, durationFlag, policyOf, sessionOf, stateDirOf } from '../options.js';
 import { runInSession } from '../session.js';
 import { stopOnSignals } from '../signals.js';
-import { parseDeploymentArg } from './view.js';
+import { parseWorkloadArg } from './view.js';
 
 /** SourceFlags pick the repository, ref, path and credentials. */
 export interface SourceFlags {
@@ -249,9 +249,9 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
     const ledger = new Ledger(session.store);
     const json = f.output === 'json';
     if (target) {
-      const name = parseDeploymentArg(target);
+      const { kind, name } = parseWorkloadArg(target);
       const ns = f.namespace ?? 'default';
-      const rows = ledger.deploymentHistory(ns, name);
+      const rows = ledger.deploymentHistory(ns, name, kind);
       if (json) {
         io.out(
           `${JSON.stringify(
@@ -278,12 +278,12 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
         return EXIT.ok;
       }
       if (rows.length === 0) {
-        io.err(`No history found for deployment "${name}" in namespace "${ns}".\n`);
+        io.err(`No history found for ${kind.toLowerCase()} "${name}" in namespace "${ns}".\n`);
         return EXIT.ok;
       }
       io.out(
         tabulate(
-          [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', 'REPLICASET', 'APPLIED']].concat(
+          [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', kind === 'Deployment' ? 'REPLICASET' : 'CONTROLLERREVISION', 'APPLIED']].concat(
             rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, outcomeText(r.pass.outcome, r.rollbackTo), r.replicaSet ?? '<none>', toRFC3339(r.pass.startedCluster)]),
           ),
         ),
