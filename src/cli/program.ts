@@ -5,6 +5,7 @@ import { advanceCommand, rolloutStatusCommand } from './commands/cluster-time.js
 import { describeCommand, getCommand, rolloutHistoryCommand } from './commands/view.js';
 import { diffCommand, historyCommand, reconcileCommand } from './commands/gitops.js';
 import { checkCommand } from './commands/check.js';
+import { buildCommand } from './commands/build.js';
 import { rollbackCommand, traceCommand } from './commands/rollback.js';
 import { kubeconfigCommand, serveCommand } from './commands/serve.js';
 import { DEFAULT_CONFIG, configCheckCommand, configSchemaCommand, daemonCommand } from './commands/daemon.js';
@@ -117,6 +118,11 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .description('show what reconcile would change, without applying (exit 0 none, 1 differences)')
     .option('-o, --output <format>', 'text (unified YAML diff) | json (RFC 6902 patches)', 'text')
     .action(async (o) => setExit(await diffCommand(o, io)));
+
+  stateOptions(sourceOptions(program.command('build')))
+    .description('print the objects a pass would apply, rendered (kustomize build, or the plain files) in apply order; Secret values masked (exit 0, 1 invalid input, 2 error)')
+    .option('-o, --output <format>', 'yaml | json', 'yaml')
+    .action(async (o) => setExit(await buildCommand(o, io)));
 
   stateOptions(program.command('history'))
     .description('the ledger: every reconcile pass, or every commit applied to one Deployment')

@@ -1,5 +1,5 @@
 /** Parsing manifest files into objects that remember where they came from (file:line). */
-import { load } from 'js-yaml';
+import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 // Straight to the two core files it needs: parse-worker loads this file, and core/index would bring in the logger.
 import { type ErrorCode, MfluxError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
@@ -16,6 +16,14 @@ export interface ManifestFile {
 export interface Origin {
   file: string;
   line: number;
+  /** kustomizations, for a rendered object, are the kustomization files that changed or generated it, innermost first. */
+  kustomizations?: string[];
+}
+
+/** formatOrigin writes an origin as `file:line`, plus the kustomization that last changed it (`overlays/prod/kustomization.yaml patched base/web.yaml:1`). */
+export function formatOrigin(o: Origin): string {
+  const k = o.kustomizations?.length ? o.kustomizations[o.kustomizations.length - 1] : undefined;
+  return k ? `${k} patched ${o.file}:${o.line}` : `${o.file}:${o.line}`;
 }
 
 /** ParsedObject is a manifest object plus its origin. */
@@ -103,6 +111,11 @@ function firstContentLine(doc: { text: string; line: number }): number {
   return doc.line;
 }
 
+/** hasContent tells whether a document's text has a line that is neither blank nor a comment. */
+function hasContent(t: string): boolean {
+  return /^[ \t]*[^\s#]/m.test(t);
+}
+
 function isEmptyDoc(v: unknown): boolean {
   return v === null || v === undefined;
 }
@@ -153,9 +166,11 @@ export function decodeManifest(file: ManifestFile, issues: ManifestIssue[]): str
     issues.push({ code: 'ManifestTooLarge', file: file.path, line: 1, message: `the file is larger than the limit of ${formatBytes(MAX_FILE_BYTES)} per manifest file` });
     return undefined;
   }
-  if (typeof c === 'string') return c;
+  // A byte-order mark is not content: left in, it hides a leading `---` from the document split.
+  if (typeof c === 'string') return c.charCodeAt(0) === 0xfeff ? c.slice(1) : c;
   try {
-    return utf8.decode(c);
+    const text = utf8.decode(c);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch {
     const at = Math.max(0, invalidUtf8At(c));
     const { line, column } = lineColumnAt(c, at);
@@ -194,8 +209,11 @@ export function documentLimitIssue(value: unknown, text: string): { code: Manife
   return undefined;
 }
 
-/** YAML_LOAD_LIMITS are the js-yaml options every manifest load uses: nesting and alias counts bounded while parsing. */
-export const YAML_LOAD_LIMITS = { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES } as const;
+/** YAML_SCHEMA is the core schema plus merge keys (`<<: *anchor`), which Kubernetes' YAML reader accepts and real repositories use. */
+const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+
+/** YAML_LOAD_LIMITS are the js-yaml options every manifest load uses: nesting and alias counts bounded while parsing, merge keys understood. */
+export const YAML_LOAD_LIMITS = { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES, schema: YAML_SCHEMA } as const;
 
 /** yamlLimitIssue turns js-yaml's limit errors into their codes and our messages (undefined: a plain syntax error). */
 export function yamlLimitIssue(err: unknown): { code: ManifestIssueCode; message: string } | undefined {
@@ -211,12 +229,28 @@ function checkLimits(value: unknown, text: string, file: string, line: number, i
   return !issue;
 }
 
+/** isList tells whether a document is a list to unpack: `List` or any typed `*List` (ConfigMapList, RoleList, …) with `items`, as kubectl accepts. */
 function isList(value: unknown): boolean {
-  return Boolean(value && typeof value === 'object' && !Array.isArray(value) && (value as any).kind === 'List' && Array.isArray((value as any).items));
+  return Boolean(value && typeof value === 'object' && !Array.isArray(value) && typeof (value as any).kind === 'string' && (value as any).kind.endsWith('List') && Array.isArray((value as any).items));
 }
 
-/** parseManifestFile parses one file (YAML multi-document or JSON; a "List" is unpacked) into objects with origins. */
-export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): ParsedObject[] {
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return Boolean(v && typeof v === 'object' && !Array.isArray(v));
+}
+
+/** looksKubernetes tells whether a document claims to be a Kubernetes object: it names an apiVersion or a kind. */
+function looksKubernetes(v: unknown): boolean {
+  return isMapping(v) && ('apiVersion' in v || 'kind' in v);
+}
+
+/**
+ * parseManifestFile parses one file (YAML multi-document or JSON; a `List` or `*List` is unpacked)
+ * into objects with origins. A file that parses but whose documents name neither an apiVersion nor
+ * a kind (a Helm values file, a CI workflow) holds no Kubernetes object: it gives nothing, and a
+ * note naming it goes to `notes` when given.
+ */
+export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[], notes?: string[]): ParsedObject[] {
+  const start = issues.length;
   const content = decodeManifest(file, issues);
   if (content === undefined) return [];
   const text = { path: file.path, content };
@@ -227,6 +261,8 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): 
     // Most files hold one document: parse them whole, without splitting and re-joining lines.
     const single = !/(^|\n)(---|\.\.\.)(\s|$)/.test(content);
     for (const doc of single ? [{ text: content, line: 1 }] : splitDocuments(content)) {
+      // Empty and comment-only documents (before a leading `---`, after a trailing one) are nothing; js-yaml 5 throws on them.
+      if (!hasContent(doc.text)) continue;
       try {
         const value = load(doc.text, YAML_LOAD_LIMITS);
         if (isEmptyDoc(value)) continue;
@@ -242,6 +278,11 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[]): 
     }
   }
   const out: ParsedObject[] = [];
+  // A file with a syntax error may still be a manifest: only a clean parse can show it is none.
+  if (values.length > 0 && issues.length === start && !values.some((v) => looksKubernetes(v.value))) {
+    notes?.push(`${file.path}: skipped: no Kubernetes object in it (no document has an apiVersion or a kind)`);
+    return out;
+  }
   for (const { value, line } of values) {
     if (isList(value)) {
       for (const item of (value as any).items) checkObject(item, { file: file.path, line }, issues, out);

@@ -4,3 +4,4 @@ export * from './memo.js';
 export * from './read.js';
 export * from './rollback.js';
 export * from './trace.js';
+export * from './render.js';

@@ -7,10 +7,11 @@ import type { KubeObject } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
 import type { TreeFile } from '../source/index.js';
+import type { RenderCache } from '../render/index.js';
 
 /** SourceMemo keeps parsed files by path and blob id across passes (unchanged files are neither read nor parsed again) and the sync bookkeeping of the last pass. */
 export interface SourceMemo {
-  files: Map<string, { oid: string; objects: ParsedObject[]; issues: ManifestIssue[] }>;
+  files: Map<string, { oid: string; objects: ParsedObject[]; issues: ManifestIssue[]; notes?: string[] }>;
   commit?: string;
   listing?: TreeFile[];
   /**
@@ -21,6 +22,8 @@ export interface SourceMemo {
   synced: Map<string, { kind: string; namespace?: string; name: string; oid: string; fp: string }>;
   /** valid holds the paths whose objects passed the API server's validation and have not changed since. */
   valid: Set<string>;
+  /** render keeps the kustomize builds of folders with the versions of what they read (render.ts), so a pass re-renders only what changed. */
+  render?: RenderCache;
   /** syncedCommit is the commit the last successful pass (Applied or NoChange) left the cluster at. */
   syncedCommit?: string;
 }

@@ -18,7 +18,7 @@ export interface ParseRequest {
 /** ParseReply answers a ParseRequest: one result per file, in order — or an error, and the main thread parses that chunk itself. */
 export interface ParseReply {
   id: number;
-  results?: { objects: ParsedObject[]; issues: ManifestIssue[] }[];
+  results?: { objects: ParsedObject[]; issues: ManifestIssue[]; notes: string[] }[];
   error?: string;
 }
 
@@ -31,8 +31,9 @@ if (port) {
     try {
       const results = req.files.map((f) => {
         const issues: ManifestIssue[] = [];
-        const objects = parseManifestFile(f, issues);
-        return { objects, issues };
+        const notes: string[] = [];
+        const objects = parseManifestFile(f, issues, notes);
+        return { objects, issues, notes };
       });
       reply = { id: req.id, results };
     } catch (err) {

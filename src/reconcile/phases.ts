@@ -4,7 +4,7 @@
  * preparePlan), apply the plan's patches, await the rollouts, prune, and the ledger records that
  * go with them. reconcile.ts strings them together; diff, check and apply -f call the same ones.
  */
-import { type KindLookup, type KubeObject } from '../core/index.js';
+import { type KindLookup, type KubeObject, MfluxError } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, computePlan, guardPlan, kindsFor, refOfObject } from '../plan/index.js';
@@ -12,7 +12,7 @@ import { type RolloutOutcome } from '../apply/index.js';
 import { type DeploymentRecord, type Ledger, rollbackTarget } from '../ledger/index.js';
 import { type GitSource, type GitRevision, parseRevision } from '../source/index.js';
 import { type SourceMemo, fingerprint } from './memo.js';
-import { readDesired } from './read.js';
+import { RENDER_CODES, renderDesired } from './render.js';
 
 /** ProgressEvent is something a pass reports while it runs (for live output). */
 export type ProgressEvent =
@@ -135,6 +135,14 @@ export interface PreparedPlan {
   oidOf: (p: ParsedObject) => string;
   /** kinds is the kind registry the plan used: built-ins plus the cluster's and the commit's CRDs. */
   kinds: KindLookup;
+  /** warnings name the files the read skipped (no Kubernetes object in them). */
+  warnings: string[];
+}
+
+/** splitSubject cuts a `file:line[:col]` subject into file and line (undefined when it has no line). */
+function splitSubject(subject: string | undefined): [string | undefined, number | undefined] {
+  const m = subject ? /^(.*?):(\d+)(?::\d+)?$/.exec(subject) : null;
+  return m ? [m[1], Number(m[2])] : [subject, undefined];
 }
 
 /** kindsOf is the registry for planning objects against a cluster: built-ins, the cluster's CRDs and the objects' own CRDs. */
@@ -163,22 +171,31 @@ export async function preparePlan(o: {
   owners?: (refs: string[]) => Map<string, string>;
 }): Promise<PreparedPlan> {
   const { memo: cache, inventory } = o;
-  const { objects, issues, reread } = await readDesired(o.source, o.commit, cache);
-  o.onProgress?.({ type: 'read', files: cache.listing?.length ?? 0, reread, objects: objects.length });
-  const oidOf = (p: ParsedObject) => cache.files.get(p.origin.file)?.oid ?? '';
+  let state: Awaited<ReturnType<typeof renderDesired>>;
+  try {
+    state = await renderDesired(o.source, o.commit, cache);
+  } catch (err) {
+    // A kustomization that cannot be built is a bad commit, reported at its file:line; nothing is applied.
+    if (!(err instanceof MfluxError) || !RENDER_CODES.has(err.code)) throw err;
+    const [file, line] = splitSubject(err.subject);
+    const reasons: Reason[] = [{ code: err.code, object: err.subject ?? o.commit, file, line, message: err.message }];
+    return { objects: [], reasons, blocked: false, impacts: [], plan: EMPTY_PLAN, inventory, live: new Map(), oidOf: () => '', kinds: await kindsOf(o.client, []), warnings: [] };
+  }
+  const { objects, issues, reread, oidOf, validKey, warnings } = state;
+  o.onProgress?.({ type: 'read', files: state.files, reread, objects: objects.length });
   const kinds = await kindsOf(o.client, objects);
   const syntax: Reason[] = [...issues.map(issueReason), ...findDuplicates(objects, kinds)];
-  if (syntax.length > 0) return { objects, reasons: syntax, blocked: false, impacts: [], plan: EMPTY_PLAN, inventory, live: new Map(), oidOf, kinds };
+  if (syntax.length > 0) return { objects, reasons: syntax, blocked: false, impacts: [], plan: EMPTY_PLAN, inventory, live: new Map(), oidOf, kinds, warnings };
   // Only objects from files that changed (or failed before) are dry-run; the rest are context.
-  const validate = [...objects.keys()].filter((i) => !cache.valid.has(objects[i]!.origin.file));
+  const validate = [...objects.keys()].filter((i) => !cache.valid.has(validKey(objects[i]!)));
   const inSync = (ref: string, p: ParsedObject, l: KubeObject) => {
     const seen = cache.synced.get(ref);
     return Boolean(seen && inventory.has(ref) && seen.oid === oidOf(p) && seen.fp === fingerprint(l));
   };
   const owners = o.owners?.(objects.map((p) => refOfObject(p.object, kinds)));
   const planned = await planObjects({ objects, client: o.client, inventory, policy: o.policy, validate, inSync, owners, kinds, stamp: o.stamp });
-  if (planned.invalid === 0) for (const i of validate) cache.valid.add(objects[i]!.origin.file);
-  return { ...planned, objects, inventory, oidOf };
+  if (planned.invalid === 0) for (const i of validate) cache.valid.add(validKey(objects[i]!));
+  return { ...planned, objects, inventory, oidOf, warnings };
 }
 
 /**

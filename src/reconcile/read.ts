@@ -43,11 +43,13 @@ export interface ReadDesiredOptions {
 export interface DesiredState {
   objects: ParsedObject[];
   issues: ManifestIssue[];
+  /** warnings name the files skipped because they hold no Kubernetes object. */
+  warnings: string[];
   /** reread counts the files read and parsed in this call (the rest came from the cache). */
   reread: number;
 }
 
-type Parsed = { objects: ParsedObject[]; issues: ManifestIssue[] };
+type Parsed = { objects: ParsedObject[]; issues: ManifestIssue[]; notes: string[] };
 // Blobs are read as bytes and decoded by the parser (strict UTF-8, size-limited), here or in the worker.
 
 /** readDesired lists the manifests at a commit and parses them, reusing the cache for every (path, blob) seen before. */
@@ -70,7 +72,7 @@ export async function readDesired(source: GitSource, commit: string, cache: Sour
     opts.onParsed?.({ files: stale.length, inWorker: batch.inWorker });
     for (let i = 0; i < stale.length; i++) {
       const f = stale[i]!;
-      cache.files.set(f.path, { oid: f.oid, objects: parsed[i]!.objects, issues: parsed[i]!.issues });
+      cache.files.set(f.path, { oid: f.oid, objects: parsed[i]!.objects, issues: parsed[i]!.issues, notes: parsed[i]!.notes });
       cache.valid.delete(f.path);
     }
     const present = new Set(listing.map((f) => f.path));
@@ -83,12 +85,14 @@ export async function readDesired(source: GitSource, commit: string, cache: Sour
     cache.listing = listing;
     const objects: ParsedObject[] = [];
     const issues: ManifestIssue[] = [];
+    const warnings: string[] = [];
     for (const f of listing) {
       const c = cache.files.get(f.path)!;
       for (const o of c.objects) objects.push(o);
       for (const i of c.issues) issues.push(i);
+      if (c.notes) warnings.push(...c.notes);
     }
-    return { objects, issues, reread: stale.length };
+    return { objects, issues, warnings, reread: stale.length };
   } finally {
     batch.close();
   }
@@ -96,8 +100,9 @@ export async function readDesired(source: GitSource, commit: string, cache: Sour
 
 function parseOne(file: ManifestFile): Parsed {
   const issues: ManifestIssue[] = [];
-  const objects = parseManifestFile(file, issues);
-  return { objects, issues };
+  const notes: string[] = [];
+  const objects = parseManifestFile(file, issues, notes);
+  return { objects, issues, notes };
 }
 
 /** workerScript is the compiled worker next to this file, or null when there is none (sources run as .ts). */

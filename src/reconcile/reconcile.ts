@@ -164,6 +164,7 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
   try {
     if (inSync) return record.finish('NoChange', alreadyApplied(revision));
     let prepared = await plan(o, memo, revision); //                            render → parse/validate → plan → guard
+    record.base.warnings.push(...prepared.warnings);
     record.base.impacts.push(...prepared.impacts);
     record.base.warnings.push(...prepared.impacts.map((i) => `${i.code}: ${i.message}`));
     if (prepared.reasons.length > 0) return judged(o, record, prepared);

@@ -25,7 +25,7 @@ import {
 import { nameSuffixHash } from './hash.js';
 import { matchesSelector } from './selector.js';
 import { strategicMerge } from './smp.js';
-import type { RenderedDocument, TreeEntry, TreeReader } from './types.js';
+import type { RenderOptions, RenderedDocument, TreeEntry, TreeReader } from './types.js';
 import { parseYamlDocuments, parseYamlValue } from './yaml.js';
 
 type Json = any;
@@ -219,10 +219,26 @@ function lineOf(k: KFile, field: string, needle?: string): number {
 class Build {
   private readonly lists = new Map<string, Promise<TreeEntry[] | null>>();
   private readonly stack: string[] = [];
+  /** trackers collect the inputs (f:file, d:folder) each folder build in progress reads. */
+  private readonly trackers: Set<string>[] = [];
+  readonly warnings: string[] = [];
 
-  constructor(private readonly reader: TreeReader) {}
+  constructor(
+    private readonly reader: TreeReader,
+    private readonly opts: RenderOptions = {},
+  ) {}
+
+  private touch(key: string): void {
+    for (const t of this.trackers) t.add(key);
+  }
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.opts.onWarning?.(message);
+  }
 
   list(dir: string): Promise<TreeEntry[] | null> {
+    this.touch(`d:${dir}`);
     let p = this.lists.get(dir);
     if (!p) {
       p = Promise.resolve()
@@ -241,6 +257,7 @@ class Build {
   }
 
   async readBytes(path: string): Promise<Uint8Array> {
+    this.touch(`f:${path}`);
     const v = await this.reader.readFile(path);
     return typeof v === 'string' ? new TextEncoder().encode(v) : v;
   }
@@ -287,8 +304,48 @@ class Build {
 
   // ---------- accumulation ----------
 
-  /** buildDir builds a folder: its kustomization, or Flux's generated one when it has none. */
+  /**
+   * buildDir builds a folder: its kustomization, or Flux's generated one when it has none. A
+   * folder built on its own (not a component, which works on its parent's objects) is taken from
+   * the cache when every input it read last time still has the same version.
+   */
   async buildDir(dir: string, isComponent: boolean, ra: Res[], from?: KFile): Promise<Res[]> {
+    const cache = this.opts.cache;
+    const stat = this.reader.stat?.bind(this.reader);
+    if (isComponent || !cache || !stat) return this.buildDirNow(dir, isComponent, ra, from);
+    const hit = cache.get(dir);
+    if (hit && !this.stack.includes(dir)) {
+      let fresh = true;
+      for (const [key, version] of hit.reads) {
+        if ((await stat(key)) !== version) {
+          fresh = false;
+          break;
+        }
+      }
+      if (fresh) {
+        for (const key of hit.reads.keys()) this.touch(key);
+        for (const w of hit.warnings) this.warn(w);
+        if (this.opts.stats) this.opts.stats.reused++;
+        return structuredClone(hit.result) as Res[];
+      }
+    }
+    const reads = new Set<string>();
+    const firstWarning = this.warnings.length;
+    this.trackers.push(reads);
+    let res: Res[];
+    try {
+      res = await this.buildDirNow(dir, isComponent, ra, from);
+    } finally {
+      this.trackers.splice(this.trackers.indexOf(reads), 1);
+    }
+    if (this.opts.stats) this.opts.stats.built++;
+    const versions = new Map<string, string | undefined>();
+    for (const key of reads) versions.set(key, await stat(key));
+    cache.set(dir, { reads: versions, result: structuredClone(res), warnings: this.warnings.slice(firstWarning) });
+    return res;
+  }
+
+  private async buildDirNow(dir: string, isComponent: boolean, ra: Res[], from?: KFile): Promise<Res[]> {
     const kpath = await this.findKustomization(dir);
     if (this.stack.includes(dir)) {
       const cycle = [...this.stack.slice(this.stack.indexOf(dir)), dir].map((d) => d || '.').join(' -> ');
@@ -321,7 +378,7 @@ class Build {
           if (await this.findKustomization(p)) appendAll(ra, await this.buildDir(p, false, [], undefined), p);
           else await walk(p);
         } else if (/\.ya?ml$/.test(e.name)) {
-          appendAll(ra, await this.readResources(p), p);
+          appendAll(ra, await this.readResources(p, true), p);
         }
       }
     };
@@ -329,9 +386,15 @@ class Build {
     return ra;
   }
 
-  async readResources(file: string): Promise<Res[]> {
+  /** readResources reads the objects of a file; `skipForeign` (Flux's generated rule) skips, with a warning, a file whose documents name neither apiVersion nor kind. */
+  async readResources(file: string, skipForeign = false): Promise<Res[]> {
     const text = await this.readText(file);
     const out: Res[] = [];
+    const docs = parseYamlDocuments(text, file);
+    if (skipForeign && docs.length > 0 && !docs.some((d) => isMap(d.value) && ('apiVersion' in d.value || 'kind' in d.value))) {
+      this.warn(`${file}: skipped: no Kubernetes object in it (no document has an apiVersion or a kind)`);
+      return out;
+    }
     const add = (value: Json, line: number) => {
       if (!isMap(value)) throw new MfluxError('KustomizeError', 'a resource must be a YAML mapping with apiVersion, kind and metadata.name', { subject: `${file}:${line}` });
       if (typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value) {
@@ -343,7 +406,7 @@ class Build {
       }
       out.push(newRes(value, file, line));
     };
-    for (const doc of parseYamlDocuments(text, file)) add(doc.value, doc.line);
+    for (const doc of docs) add(doc.value, doc.line);
     return out;
   }
 
@@ -629,12 +692,20 @@ function newRes(obj: Json, file: string, line: number): Res {
   return { obj, file, line, kusts: [], prev: [], prefixes: [], suffixes: [], needsHash: false, behavior: 'create' };
 }
 
+function idKey(id: Id): string {
+  return `${id.group}|${id.version}|${id.kind}|${id.name}|${effNs(id)}`;
+}
+
 function appendAll(ra: Res[], more: Res[], subject: string): void {
+  // One set per call, not a scan per object: a top-level kustomization gathers thousands.
+  const seen = new Set(ra.map((x) => idKey(curId(x))));
   for (const r of more) {
     const id = curId(r);
-    if (ra.some((x) => idEquals(curId(x), id))) {
+    const key = idKey(id);
+    if (seen.has(key)) {
       throw new MfluxError('KustomizeError', `may not add resource with an already registered id: ${idString(id)} (from ${r.file}:${r.line})`, { subject });
     }
+    seen.add(key);
     ra.push(r);
   }
 }
@@ -1234,10 +1305,10 @@ function legacySort(ra: Res[], first = ORDER_FIRST, last = ORDER_LAST): Res[] {
  * or, when it holds no kustomization, as Flux's generated kustomization of every manifest below
  * it — and returns the objects in kustomize's output order, each with its origin.
  */
-export async function renderKustomization(reader: TreeReader, dir: string): Promise<RenderedDocument[]> {
+export async function renderKustomization(reader: TreeReader, dir: string, opts: RenderOptions = {}): Promise<RenderedDocument[]> {
   const root = joinPath(dir);
   if (root === '..' || root.startsWith('../')) throw new MfluxError('PathEscape', `"${dir}" is outside the source root`, { subject: dir });
-  const b = new Build(reader);
+  const b = new Build(reader, opts);
   if ((await b.kindOf(root)) !== 'dir') throw new MfluxError('KustomizeError', `"${dir}" is not a folder in the source`, { subject: dir || '.' });
   let ra = await b.buildDir(root, false, []);
   addHashes(ra);

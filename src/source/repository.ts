@@ -12,7 +12,7 @@ import { MfluxError, isMfluxError } from '../core/errors.js';
 import { CachingFs, type SourceFs } from './cachefs.js';
 import { formatRevision, isShaLike, type RefKind } from './revision.js';
 import { TreeReader, type GitContext } from './tree.js';
-import type { GitSource, GitRevision, TreeFile } from './types.js';
+import type { DirEntry, GitSource, GitRevision, TreeFile } from './types.js';
 
 const READ_CONCURRENCY = 8;
 
@@ -55,6 +55,7 @@ export abstract class RepositoryReader implements GitSource {
   private kind: RefKind | undefined;
   private resolvedRef: string | undefined;
   private knownPacks = new Set<string>();
+  private roots = new Map<string, string>();
 
   constructor(o: RepositoryOptions) {
     this.subject = o.subject;
@@ -219,8 +220,13 @@ export abstract class RepositoryReader implements GitSource {
   }
 
   private async rootTree(sha: string): Promise<string> {
+    // A commit's tree never changes: a render asks for it once per folder it lists.
+    const known = this.roots.get(sha);
+    if (known) return known;
     const oid = await this.commitOid(sha);
     const { commit } = await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`);
+    if (this.roots.size > 1000) this.roots.clear();
+    this.roots.set(sha, commit.tree);
     return commit.tree;
   }
 
@@ -257,6 +263,17 @@ export abstract class RepositoryReader implements GitSource {
   async listManifests(commit: string, onFile?: (f: TreeFile) => void): Promise<TreeFile[]> {
     const root = await this.rootTree(commit);
     return this.withRetry(() => this.tree.list(root, this.pathSegs, commit, onFile), `tree of ${commit}`);
+  }
+
+  get path(): string {
+    return this.pathSegs.join('/');
+  }
+
+  async listDir(commit: string, dir: string): Promise<DirEntry[] | null> {
+    const root = await this.rootTree(commit);
+    const segs = dir.split('/').filter((s) => s !== '' && s !== '.');
+    if (segs.includes('..')) throw new MfluxError('PathEscape', `${dir} leads outside the repository`, { subject: this.subject, details: { path: dir } });
+    return this.withRetry(() => this.tree.dir(root, segs), `tree of ${commit}`);
   }
 
   async readBlobs(oids: string[]): Promise<Map<string, string>> {

@@ -5,7 +5,8 @@
  */
 import git, { type PromiseFsClient } from 'isomorphic-git';
 import { MfluxError } from '../core/errors.js';
-import type { TreeFile } from './types.js';
+import { DEFAULT_RULES, SOURCEIGNORE, type IgnoreRule, isIgnored, parseIgnore } from './ignore.js';
+import type { DirEntry, TreeFile } from './types.js';
 
 /** GitContext is what every isomorphic-git call needs: the fs client, the git directory and the shared object cache. */
 export interface GitContext {
@@ -46,6 +47,14 @@ export function isManifestName(name: string): boolean {
   return /\.(ya?ml|json)$/i.test(name);
 }
 
+/** KUSTOMIZATION_NAME is the one kustomization file name without a manifest extension: listed too, so a change to it is seen. */
+const KUSTOMIZATION_NAME = 'Kustomization';
+
+/** isListedName tells whether a file is part of the listing: a manifest, or a kustomization named `Kustomization`. */
+export function isListedName(name: string): boolean {
+  return isManifestName(name) || name === KUSTOMIZATION_NAME;
+}
+
 /** normalizeRepoPath turns a --path value into posix segments below the root ('' and '.' are the root). */
 export function normalizeRepoPath(p: string, subject: string): string[] {
   const raw = p.replace(/\\/g, '/');
@@ -68,6 +77,7 @@ export class TreeReader {
   private trees = new Map<string, Promise<Tree>>();
   private links = new Map<string, Promise<string>>();
   private linkFree = new Map<string, Promise<boolean>>();
+  private ignores = new Map<string, Promise<IgnoreRule[]>>();
 
   constructor(
     private readonly ctx: GitContext,
@@ -179,42 +189,112 @@ export class TreeReader {
       });
     }
     const out: TreeFile[] = [];
-    await this.walk(root, start.node.oid, path.join('/'), start.segs, new Set(), out, onFile);
+    if (await this.hiddenDir(root, path)) return out;
+    const rules = await this.rulesAt(root, path.slice(0, -1));
+    await this.walk(root, start.node.oid, path.join('/'), start.segs, new Set(), out, onFile, rules);
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private async walk(root: string, tree: string, display: string, real: string[], chain: Set<string>, out: TreeFile[], onFile?: (f: TreeFile) => void): Promise<void> {
+  private async walk(root: string, tree: string, display: string, real: string[], chain: Set<string>, out: TreeFile[], onFile: ((f: TreeFile) => void) | undefined, inherited: IgnoreRule[]): Promise<void> {
     chain.add(tree);
-    for (const e of (await this.entries(tree)).list) {
+    const t = await this.entries(tree);
+    const rules = await this.withOwnIgnore(t, display, inherited);
+    for (const e of t.list) {
       if (e.name === '.git') continue;
       const p = display ? `${display}/${e.name}` : e.name;
+      if (isIgnored(rules, p, e.mode === MODE_TREE)) continue;
       if (e.mode === MODE_TREE) {
-        await this.walk(root, e.oid, p, [...real, e.name], chain, out, onFile);
+        await this.walk(root, e.oid, p, [...real, e.name], chain, out, onFile, rules);
       } else if (e.mode === MODE_GITLINK) {
         continue;
       } else if (e.mode === MODE_LINK) {
         const target = await this.linkTarget(e.oid);
         const r = await this.resolve(root, real, target, p);
         if (!r) {
-          if (isManifestName(e.name)) {
+          if (isListedName(e.name)) {
             throw new MfluxError('NotFound', `symlink ${p} -> ${target} points to nothing`, { subject: this.subject, details: { path: p, target } });
           }
           continue;
         }
         if (r.node.type === 'tree') {
-          if (!chain.has(r.node.oid)) await this.walk(root, r.node.oid, p, r.segs, chain, out, onFile);
-        } else if (r.node.type === 'blob' && isManifestName(e.name)) {
+          if (!chain.has(r.node.oid)) await this.walk(root, r.node.oid, p, r.segs, chain, out, onFile, rules);
+        } else if (r.node.type === 'blob' && isListedName(e.name)) {
           const f = { path: p, oid: r.node.oid };
           out.push(f);
           onFile?.(f);
         }
-      } else if (isManifestName(e.name)) {
+      } else if (isListedName(e.name)) {
         const f = { path: p, oid: e.oid };
         out.push(f);
         onFile?.(f);
       }
     }
     chain.delete(tree);
+  }
+
+  /** withOwnIgnore adds a folder's own .sourceignore (patterns relative to it) to what it inherits. */
+  private async withOwnIgnore(t: Tree, display: string, inherited: IgnoreRule[]): Promise<IgnoreRule[]> {
+    const own = t.byName.get(SOURCEIGNORE);
+    if (!own || own.type !== 'blob') return inherited;
+    return [...inherited, ...parseIgnore(await this.linkTarget(own.oid), display)];
+  }
+
+  /** ignoreBlob is the blob id of the .sourceignore in a folder (undefined when it has none). */
+  private async ignoreBlob(root: string, segs: string[]): Promise<string | undefined> {
+    const d = await this.locate(root, segs);
+    return d ? (await this.entries(d.node.oid)).byName.get(SOURCEIGNORE)?.oid : undefined;
+  }
+
+  /** rulesAt is every ignore rule in force inside the folder `segs`: Flux's defaults, then each .sourceignore from the root down. */
+  rulesAt(root: string, segs: string[]): Promise<IgnoreRule[]> {
+    const key = `${root}:${segs.join('/')}`;
+    let p = this.ignores.get(key);
+    if (!p) {
+      if (this.ignores.size > MEMO_LIMIT) this.ignores.clear();
+      p = (async () => {
+        const inherited = segs.length === 0 ? DEFAULT_RULES : await this.rulesAt(root, segs.slice(0, -1));
+        const d = await this.locate(root, segs);
+        return d ? this.withOwnIgnore(await this.entries(d.node.oid), segs.join('/'), inherited) : inherited;
+      })();
+      p.catch(() => this.ignores.delete(key));
+      this.ignores.set(key, p);
+    }
+    return p;
+  }
+
+  /** hiddenDir tells whether a folder, or one of the folders above it, is excluded by an ignore rule. */
+  private async hiddenDir(root: string, segs: string[]): Promise<boolean> {
+    for (let i = 1; i <= segs.length; i++) {
+      if (isIgnored(await this.rulesAt(root, segs.slice(0, i - 1)), segs.slice(0, i).join('/'), true)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * dir lists one folder at `segs` (following symlinks, PathEscape for escaping ones): each entry's
+   * name, whether it is a file or a folder and its object id. Ignored entries are left out; null
+   * when the folder does not exist, is not a folder, or is ignored.
+   */
+  async dir(root: string, segs: string[]): Promise<DirEntry[] | null> {
+    const d = await this.locate(root, segs);
+    if (!d || (await this.hiddenDir(root, segs))) return null;
+    const display = segs.join('/');
+    const rules = await this.rulesAt(root, segs);
+    const out: DirEntry[] = [];
+    for (const e of (await this.entries(d.node.oid)).list) {
+      if (e.name === '.git' || e.mode === MODE_GITLINK) continue;
+      const p = display ? `${display}/${e.name}` : e.name;
+      let node: { type: NodeType; oid: string } = e;
+      if (e.mode === MODE_LINK) {
+        const r = await this.resolve(root, d.segs, await this.linkTarget(e.oid), p);
+        if (!r) continue;
+        node = r.node;
+      }
+      const type = node.type === 'tree' ? 'dir' : node.type === 'blob' ? 'file' : undefined;
+      if (!type || isIgnored(rules, p, type === 'dir')) continue;
+      out.push({ name: e.name, type, oid: node.oid });
+    }
+    return out;
   }
 
   /** hasLinks tells whether a tree contains a symlink anywhere below it (memoised by tree id). */
@@ -254,6 +334,12 @@ export class TreeReader {
       return [...out].sort();
     }
     const out: string[] = [];
+    // A .sourceignore above the path changes what is listed below it.
+    for (let i = 0; i < path.length; i++) {
+      const at = path.slice(0, i);
+      const [ia, ib] = [await this.ignoreBlob(rootA, at), await this.ignoreBlob(rootB, at)];
+      if (ia !== ib) out.push([...at, SOURCEIGNORE].join('/'));
+    }
     await this.diffTrees(a?.node.oid, b?.node.oid, display, out);
     return out.sort();
   }
@@ -272,8 +358,9 @@ export class TreeReader {
       const subA = x?.mode === MODE_TREE ? x.oid : undefined;
       const subB = y?.mode === MODE_TREE ? y.oid : undefined;
       if (subA || subB) await this.diffTrees(subA, subB, p, out);
-      const blobA = x && x.type === 'blob' && isManifestName(name) ? x.oid : undefined;
-      const blobB = y && y.type === 'blob' && isManifestName(name) ? y.oid : undefined;
+      const listed = isListedName(name) || name === SOURCEIGNORE;
+      const blobA = x && x.type === 'blob' && listed ? x.oid : undefined;
+      const blobB = y && y.type === 'blob' && listed ? y.oid : undefined;
       if ((blobA || blobB) && blobA !== blobB) out.push(p);
     }
   }

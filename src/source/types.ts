@@ -47,6 +47,13 @@ export interface TreeFile {
   oid: string;
 }
 
+/** DirEntry is one entry of a folder at a commit: its name, file or folder, and its object id (a symlink's resolved target). */
+export interface DirEntry {
+  name: string;
+  type: 'file' | 'dir';
+  oid: string;
+}
+
 /** GitSource reads one repository at one ref and path. */
 export interface GitSource {
   /** resolve fetches (remote) and resolves --ref to a commit. Also returns warnings (e.g. force-push detected: previous commit not an ancestor). */
@@ -58,6 +65,14 @@ export interface GitSource {
    * walk is retried).
    */
   listManifests(commit: string, onFile?: (f: TreeFile) => void): Promise<TreeFile[]>;
+  /** path is the folder the manifests are read from (--path), posix and relative to the repository root; '' for the root. */
+  readonly path: string;
+  /**
+   * listDir lists one folder of the repository at a commit (a path relative to the repository
+   * root, '' for the root), with Flux's default exclusions and every .sourceignore applied; null
+   * when there is no such folder. Symlinks are followed inside the repository (PathEscape otherwise).
+   */
+  listDir(commit: string, dir: string): Promise<DirEntry[] | null>;
   /** readBlobs reads blob contents (utf8) for the given oids, efficiently. */
   readBlobs(oids: string[]): Promise<Map<string, string>>;
   /** readBlobBytes reads blob contents as raw bytes, for callers that must refuse what is not UTF-8 rather than decode it lossily. */

@@ -86,6 +86,8 @@ function counting(source: GitSource) {
     changedPaths: (a, b) => source.changedPaths(a, b),
     commitsBetween: (a, b) => source.commitsBetween(a, b),
     readCommit: (c) => source.readCommit(c),
+    path: source.path,
+    listDir: (c, d) => source.listDir(c, d),
   };
   return { source: wrapped, counts };
 }

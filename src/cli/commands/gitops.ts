@@ -44,7 +44,8 @@ export function checkSourceFlags(f: SourceFlags): void {
   if (f.ref !== undefined && f.ref.trim() === '') throw new MfluxError('Usage', `invalid --ref "${f.ref}": must not be empty; name a branch, tag or commit SHA, or leave --ref out to follow the repository's HEAD`);
 }
 
-async function openFromFlags(f: SourceFlags, o: CommonOptions): Promise<GitSource> {
+/** openFromFlags opens the source the flags name (a remote is cloned under the state dir). */
+export async function openFromFlags(f: SourceFlags, o: CommonOptions): Promise<GitSource> {
   if (!f.repo) throw new MfluxError('Usage', 'missing --repo DIR|URL');
   checkSourceFlags(f);
   const repo = isURL(f.repo) ? f.repo : path.resolve(f.repo);
