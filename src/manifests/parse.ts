@@ -279,7 +279,8 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[], n
   }
   const out: ParsedObject[] = [];
   // A file with a syntax error may still be a manifest: only a clean parse can show it is none.
-  if (values.length > 0 && issues.length === start && !values.some((v) => looksKubernetes(v.value))) {
+  // Only mappings: a scalar or a list where a manifest should be is a broken manifest, not some other tool's file.
+  if (values.length > 0 && issues.length === start && values.every((v) => isMapping(v.value) && !looksKubernetes(v.value))) {
     notes?.push(`${file.path}: skipped: no Kubernetes object in it (no document has an apiVersion or a kind)`);
     return out;
   }

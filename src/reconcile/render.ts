@@ -100,7 +100,7 @@ function memoCache(memo: SourceMemo): RenderCache {
  * or has one below it, read file by file otherwise. A render error (a bad kustomization, a missing
  * file, a refused field) throws an MfluxError whose subject is file:line.
  */
-export async function renderDesired(source: GitSource, commit: string, memo: SourceMemo, opts: ReadDesiredOptions = {}): Promise<RenderedState> {
+export async function renderDesired(source: GitSource, commit: string, memo: SourceMemo, opts: ReadDesiredOptions & { keepBuilds?: boolean } = {}): Promise<RenderedState> {
   const top = await source.listDir(commit, source.path);
   if (!hasKustomization(top)) {
     const plain = await readDesired(source, commit, memo, opts);
@@ -110,13 +110,13 @@ export async function renderDesired(source: GitSource, commit: string, memo: Sou
       return { ...plain, rendered: false, oidOf, validKey: (p) => p.origin.file, files: memo.listing?.length ?? 0 };
     }
   }
-  return render(source, commit, memo);
+  return render(source, commit, memo, opts.keepBuilds ?? true);
 }
 
-async function render(source: GitSource, commit: string, memo: SourceMemo): Promise<RenderedState> {
+async function render(source: GitSource, commit: string, memo: SourceMemo, keepBuilds: boolean): Promise<RenderedState> {
   const tree = new GitTree(source, commit);
   const warnings: string[] = [];
-  const docs = await renderKustomization(tree, source.path, { cache: memoCache(memo), onWarning: (w) => warnings.push(w) });
+  const docs = await renderKustomization(tree, source.path, { cache: keepBuilds ? memoCache(memo) : undefined, onWarning: (w) => warnings.push(w) });
   const hashes = new WeakMap<ParsedObject, string>();
   const oidOf = (p: ParsedObject) => {
     let h = hashes.get(p);

@@ -312,7 +312,8 @@ class Build {
   async buildDir(dir: string, isComponent: boolean, ra: Res[], from?: KFile): Promise<Res[]> {
     const cache = this.opts.cache;
     const stat = this.reader.stat?.bind(this.reader);
-    if (isComponent || !cache || !stat) return this.buildDirNow(dir, isComponent, ra, from);
+    // The top folder is not kept: its result is cloned on every use, and a pass at an unchanged tree never renders.
+    if (isComponent || !cache || !stat || this.stack.length === 0) return this.buildDirNow(dir, isComponent, ra, from);
     const hit = cache.get(dir);
     if (hit && !this.stack.includes(dir)) {
       let fresh = true;
@@ -843,9 +844,14 @@ function namespaceTransform(ra: Res[], ns: string, specs: FieldSpec[], unsetOnly
       visitFieldSpec(r.obj, fs.path, fs.create ? () => '' : null, set);
     }
   }
+  const count = new Map<string, number>();
+  for (const r of ra) {
+    const key = idKey(curId(r));
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
   for (const r of ra) {
     const id = curId(r);
-    if (ra.filter((x) => idEquals(curId(x), id)).length !== 1) throw new MfluxError('KustomizeError', `namespace: setting namespace ${ns} makes two objects ${idString(id)}`, { subject });
+    if (count.get(idKey(id)) !== 1) throw new MfluxError('KustomizeError', `namespace: setting namespace ${ns} makes two objects ${idString(id)}`, { subject });
   }
 }
 
@@ -1181,12 +1187,24 @@ function sameEndingSubSlice(a: string[], b: string[]): boolean {
 }
 
 function fixNameReferences(ra: Res[]): void {
+  // Candidates are looked up by a name they once had, not found by scanning every object for every
+  // reference: a top-level kustomization over many overlays holds thousands of both.
+  const byPrevName = new Map<string, Res[]>();
+  for (const r of ra) {
+    for (const name of new Set(r.prev.map((id) => id.name))) {
+      const list = byPrevName.get(name);
+      if (list) list.push(r);
+      else byPrevName.set(name, [r]);
+    }
+  }
   for (const back of NAME_REFERENCES) {
     for (const spec of back.referrers) {
       for (const referrer of ra) {
         if (!gvkSelected(orgId(referrer), spec)) continue;
         const refCur = curId(referrer);
-        const referable = subsetReferable(ra, referrer);
+        const isReferable = referablePredicate(referrer);
+        let all: Res[] | undefined;
+        const named = (name: string) => (byPrevName.get(name) ?? []).filter(isReferable);
         const select = (oldName: string, candidates: Res[], identical: (c: Res[]) => boolean): Res | null => {
           let c = candidates.filter((r) => r.prev.some((id) => id.name === oldName));
           c = c.filter((r) => r.prev.some((id) => gvkSelected(id, back.target)));
@@ -1204,13 +1222,15 @@ function fixNameReferences(ra: Res[]): void {
           throw new MfluxError('KustomizeError', `found multiple possible referrals for ${spec.path}: ${c.map((r) => idString(curId(r))).join(', ')}`, { subject: `${referrer.file}:${referrer.line}` });
         };
         const setScalar = (v: string): string => {
-          const ref = select(v, referable, (c) => c.every((x) => x.obj.metadata.name === c[0]!.obj.metadata.name));
+          const ref = select(v, named(v), (c) => c.every((x) => x.obj.metadata.name === c[0]!.obj.metadata.name));
           return ref ? String(ref.obj.metadata.name) : v;
         };
         const setMapping = (m: Record<string, Json>) => {
           if (m.name === undefined) return;
-          let candidates = referable;
+          let candidates = named(String(m.name));
           if (m.namespace !== undefined) {
+            // Which namespace counts depends on every referable object, not only the same-named ones.
+            const referable = (all ??= ra.filter(isReferable));
             const ns = String(m.namespace);
             const byOrg = referable.filter((r) => effNs(orgId(r)) === ns);
             candidates = byOrg.length ? byOrg : referable.filter((r) => effNs(curId(r)) === ns);
@@ -1238,15 +1258,17 @@ function fixNameReferences(ra: Res[]): void {
   }
 }
 
-function subsetReferable(ra: Res[], referrer: Res): Res[] {
+/** referablePredicate tells which objects a referrer may refer to: cluster-scoped ones, its own namespace's, and for a RoleBinding its subjects' namespaces. */
+function referablePredicate(referrer: Res): (r: Res) => boolean {
   const id = curId(referrer);
-  if (isClusterScoped(id.kind)) return ra;
+  if (isClusterScoped(id.kind)) return () => true;
   const rbNamespaces = new Set<string>();
   if (referrer.obj.kind === 'RoleBinding') for (const s of asArray(referrer.obj.subjects)) if (isMap(s) && s.kind === 'ServiceAccount' && s.namespace) rbNamespaces.add(String(s.namespace));
-  return ra.filter((r) => {
+  const own = effNs(id);
+  return (r) => {
     const c = curId(r);
-    return isClusterScoped(c.kind) || effNs(c) === effNs(id) || rbNamespaces.has(c.namespace);
-  });
+    return isClusterScoped(c.kind) || effNs(c) === own || rbNamespaces.has(c.namespace);
+  };
 }
 
 const ORDER_FIRST = [
@@ -1286,9 +1308,11 @@ function legacySort(ra: Res[], first = ORDER_FIRST, last = ORDER_LAST): Res[] {
   last.forEach((k, i) => rank.set(k, 1 + i));
   const gvkStr = (x: Gvk) => `${x.group || '~G'}_${x.version || '~V'}_${x.kind || '~K'}`;
   const idStr = (x: Id) => `${x.kind || '[noKind]'}.${x.version || '[noVer]'}.${x.group || '[noGrp]'}|${x.namespace || '~X'}|${x.name || '~N'}`;
+  // Ids computed once per object, not twice per comparison.
+  const ids = new Map(ra.map((r) => [r, curId(r)]));
   return [...ra].sort((ra1, rb1) => {
-    const a = curId(ra1);
-    const b = curId(rb1);
+    const a = ids.get(ra1)!;
+    const b = ids.get(rb1)!;
     if (!(a.group === b.group && a.version === b.version && a.kind === b.kind)) {
       const ia = rank.get(a.kind) ?? 0;
       const ib = rank.get(b.kind) ?? 0;

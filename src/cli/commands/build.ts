@@ -28,7 +28,7 @@ export async function buildCommand(f: BuildFlags, io: IO): Promise<number> {
     const source = await openFromFlags(f, f);
     const { revision, warnings } = await source.resolve();
     for (const w of warnings) io.err(`warning: ${w}\n`);
-    const state = await renderDesired(source, revision.commit, newSourceMemo());
+    const state = await renderDesired(source, revision.commit, newSourceMemo(), { keepBuilds: false });
     for (const w of state.warnings) io.err(`warning: ${w}\n`);
     if (state.issues.length > 0) {
       for (const i of state.issues) io.err(`error: ${i.file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}: ${i.message} [${i.code}]\n`);
@@ -37,7 +37,7 @@ export async function buildCommand(f: BuildFlags, io: IO): Promise<number> {
     const kinds = kindsFor(state.objects.map((p) => p.object));
     const objects = sortForApply(state.objects, kinds).map((p) => maskSecret(p.object));
     if (format === 'json') io.out(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
-    else io.out(objects.map((o) => dump(o, { lineWidth: -1, noRefs: true, sortKeys: true, seqNoIndent: true })).join('---\n'));
+    else io.out(objects.map((o) => dump(o, { lineWidth: -1, noRefs: true, sortKeys: true, seqNoIndent: true, quoteStyle: 'double' })).join('---\n'));
     return EXIT.ok;
   } catch (err) {
     if (err instanceof MfluxError && RENDER_CODES.has(err.code)) {

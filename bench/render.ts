@@ -1,0 +1,192 @@
+/**
+ * bench:render — a generated repository of 10,000 objects as 100 overlays over 10 shared bases
+ * (each base: 33 Deployments, 33 Services, 32 ConfigMaps and a configMapGenerator; each overlay:
+ * a namespace, a strategic-merge patch on every Deployment, an images: entry and its own
+ * configMapGenerator), under one top-level kustomization listing every overlay.
+ * Measures, side by side in the same run: a cold `mflux build` of the top-level kustomization
+ * (the built CLI, as a user runs it) and `kubectl kustomize` of the same folder; then in-process
+ * passes as the daemon runs them: the first, one after a one-file change in a shared base, and
+ * one with no new commit. Targets: build ≤ kubectl (ratio ≤ 1); one-file pass ≤ 1 s;
+ * no-new-commit pass ≤ 50 ms; peak RSS ≤ 500 MB.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VirtualClock } from '../src/core/index.js';
+import { Simulation } from '../src/cluster/sim/sim.js';
+import { SimClient } from '../src/cluster/sim/client.js';
+import { StateStore } from '../src/store/index.js';
+import { Ledger } from '../src/ledger/index.js';
+import { newSourceMemo, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
+import { openSource } from '../src/source/index.js';
+import { git } from './repo.js';
+
+const BASES = 10;
+const OVERLAYS = Number(process.env.BENCH_OVERLAYS ?? 100);
+const PAIRS = 33;
+const MAPS = 32;
+
+const pad = (i: number, n = 2) => String(i).padStart(n, '0');
+
+function deployment(i: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-${pad(i)}
+  labels: {app: svc-${pad(i)}}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: svc-${pad(i)}}
+  template:
+    metadata:
+      labels: {app: svc-${pad(i)}}
+    spec:
+      containers:
+      - name: main
+        image: registry.example/svc:1.0.0
+        envFrom:
+        - configMapRef: {name: settings}
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc-${pad(i)}
+spec:
+  selector: {app: svc-${pad(i)}}
+  ports:
+  - port: 80
+    targetPort: 8080
+`;
+}
+
+/** writeRepo writes the bases, the overlays and the top-level kustomization, and commits them. */
+function writeRepo(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  git(dir, 'init', '-q', '-b', 'main');
+  for (let b = 0; b < BASES; b++) {
+    const bd = path.join(dir, 'bases', `base-${pad(b)}`);
+    fs.mkdirSync(bd, { recursive: true });
+    const resources: string[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      fs.writeFileSync(path.join(bd, `svc-${pad(i)}.yaml`), deployment(i));
+      resources.push(`svc-${pad(i)}.yaml`);
+    }
+    for (let i = 0; i < MAPS; i++) {
+      fs.writeFileSync(path.join(bd, `cm-${pad(i)}.yaml`), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${pad(i)}\ndata:\n  base: "${b}"\n  key: value-${i}\n`);
+      resources.push(`cm-${pad(i)}.yaml`);
+    }
+    fs.writeFileSync(path.join(bd, 'settings.env'), `LOG_LEVEL=info\nBASE=${b}\n`);
+    fs.writeFileSync(path.join(bd, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nlabels:\n- pairs: {base: base-${pad(b)}}\nresources:\n${resources.map((r) => `- ${r}`).join('\n')}\nconfigMapGenerator:\n- name: settings\n  envs: [settings.env]\n`);
+  }
+  const overlays: string[] = [];
+  for (let o = 0; o < OVERLAYS; o++) {
+    const od = path.join(dir, 'overlays', `env-${pad(o, 3)}`);
+    fs.mkdirSync(od, { recursive: true });
+    fs.writeFileSync(
+      path.join(od, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: env-${pad(o, 3)}
+resources:
+- ../../bases/base-${pad(o % BASES)}
+images:
+- name: registry.example/svc
+  newTag: "1.${o}.0"
+configMapGenerator:
+- name: overlay-info
+  literals: [OVERLAY=env-${pad(o, 3)}]
+patches:
+- target: {kind: Deployment}
+  patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: any}
+    spec:
+      template:
+        metadata:
+          annotations: {overlay: env-${pad(o, 3)}}
+`,
+    );
+    overlays.push(`overlays/env-${pad(o, 3)}`);
+  }
+  fs.writeFileSync(path.join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${overlays.map((r) => `- ${r}`).join('\n')}\n`);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'bases and overlays');
+}
+
+let peakRss = 0;
+const rss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+
+function timed(cmd: string, args: string[]): { ms: number; out: string; status: number | null; err: string } {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, encoding: 'utf8' });
+  return { ms: performance.now() - t0, out: r.stdout ?? '', status: r.status, err: (r.stderr ?? '').slice(0, 400) };
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_WRITE_ONLY) {
+    writeRepo(process.env.BENCH_WRITE_ONLY);
+    return;
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mflux-bench-render-'));
+  const repo = path.join(work, 'repo');
+  const tGen = performance.now();
+  writeRepo(repo);
+  console.log(`bench:render ${OVERLAYS} overlays over ${BASES} bases (${OVERLAYS * 100} objects), generated in ${((performance.now() - tGen) / 1000).toFixed(1)} s`);
+
+  // Side by side: the CLI as a user runs it, and kubectl kustomize on the same folder.
+  const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+  const mine = timed(process.execPath, [cli, 'build', '--repo', repo, '--state', path.join(work, 'cli-state')]);
+  if (mine.status !== 0) throw new Error(`mflux build failed: ${mine.err}`);
+  const docs = mine.out.split('\n---\n').length;
+  const kube = timed('kubectl', ['kustomize', repo]);
+  const kubeOk = kube.status === 0;
+  console.log(`  cold mflux build: ${mine.ms.toFixed(0)} ms (${docs} objects)`);
+  console.log(`  kubectl kustomize: ${kubeOk ? `${kube.ms.toFixed(0)} ms (${kube.out.split('\n---\n').length} objects)` : `not available (${kube.err.split('\n')[0]})`}`);
+  const ratio = kubeOk ? mine.ms / kube.ms : NaN;
+
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const sim = new Simulation(clock);
+  const client = new SimClient(sim);
+  const store = StateStore.open(path.join(work, 'state'), 'write');
+  const ledger = new Ledger(store);
+  const memo = newSourceMemo();
+  const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
+  const pass = async (label: string) => {
+    const marks: Record<string, number> = {};
+    const t0 = performance.now();
+    const onProgress = (e: ProgressEvent) => {
+      marks[e.type] ??= performance.now();
+      rss();
+    };
+    const r = await reconcileOnce({ world: { client, clock, ledger, wallNow: () => Date.now() }, source: { git: source, name: 'bench', url: repo, memo }, rules: { timeoutMs: 0 }, hooks: { onProgress } });
+    const t1 = performance.now();
+    rss();
+    const render = (marks.read ?? t1) - (marks.resolved ?? t0);
+    const plan = (marks.planned ?? t1) - (marks.read ?? t1);
+    console.log(`  ${label.padEnd(18)} ${r.outcome.padEnd(9)} total ${(t1 - t0).toFixed(0).padStart(6)} ms | render ${render.toFixed(0)} ms, plan ${plan.toFixed(0)} ms, apply+rollouts+ledger ${(t1 - (marks.planned ?? t1)).toFixed(0)} ms${r.reasons.length ? ` | ${r.reasons[0]!.message}` : ''}`);
+    return { total: t1 - t0, outcome: r.outcome };
+  };
+  await pass('first pass');
+  const again = await pass('no new commit');
+  const file = path.join(repo, 'bases', 'base-03', 'cm-07.yaml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('key: value-7', 'key: changed'));
+  git(repo, 'commit', '-q', '-am', 'change one ConfigMap in a shared base');
+  const one = await pass('one-file commit');
+  store.close();
+  fs.rmSync(work, { recursive: true, force: true });
+  console.log(`  peak RSS (in-process passes) ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+  console.log(
+    `  targets: build/kubectl ratio ${kubeOk ? ratio.toFixed(2) : 'n/a'} (≤ 1) ${kubeOk ? (ratio <= 1 ? 'met' : 'MISSED') : 'not measured'}; one-file pass ${one.total.toFixed(0)} ms (≤ 1000) ${one.total <= 1000 ? 'met' : 'MISSED'}; no-new-commit pass ${again.total.toFixed(0)} ms (≤ 50) ${again.total <= 50 ? 'met' : 'MISSED'}; RSS ≤ 500 MB ${peakRss <= 500 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
