@@ -6,7 +6,7 @@
  */
 import { type KindLookup, type KubeObject, MfluxError } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
-import type { ManifestIssue, ParsedObject } from '../manifests/index.js';
+import { type ManifestIssue, type ParsedObject, formatOrigin } from '../manifests/index.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, computePlan, guardPlan, kindsFor, refOfObject } from '../plan/index.js';
 import { type RolloutOutcome } from '../apply/index.js';
 import { type DeploymentRecord, type Ledger, rollbackTarget } from '../ledger/index.js';
@@ -222,7 +222,7 @@ export async function planObjects(o: {
   const problems = validate.length > 0 ? await o.client.validate(objects.map((p) => p.object), validate) : [];
   const invalid: Reason[] = problems.map(({ index, error }) => {
     const p = objects[index]!;
-    return { code: error.code ?? 'Invalid', object: refOfObject(p.object, kinds), file: p.origin.file, line: p.origin.line, message: `${p.origin.file}:${p.origin.line}: ${error.message}` };
+    return { code: error.code ?? 'Invalid', object: refOfObject(p.object, kinds), file: p.origin.file, line: p.origin.line, message: `${formatOrigin(p.origin)}: ${error.message}` };
   });
   const live = new Map<string, KubeObject>();
   const desiredRefs = new Set<string>();
