@@ -8,22 +8,71 @@ export const EVENT_TTL_MS = 60 * 60 * 1000;
 /** EXPIRE_EVERY_MS spaces expiry scans (a scan walks every event; once a minute of cluster time is plenty for a 1h TTL). */
 const EXPIRE_EVERY_MS = 60 * 1000;
 
+/** InvolvedObject is what an event names: the object, as of the version it was recorded about. */
+type InvolvedObject = KubeEvent['involvedObject'] & { resourceVersion?: string };
+
+/**
+ * Entry is one distinct event. A cluster of 100k pods records several hundred thousand events,
+ * so an event this log recorded is kept as one flat record and built into a KubeEvent only when
+ * listed or saved; events of one instant share their timestamp string, and a controller's events
+ * about one object version share one involvedObject. An event loaded from the state store keeps
+ * the object it was stored as (`loaded`), whatever its shape.
+ */
+interface Entry {
+  seq: number;
+  /** last is lastTimestamp in epoch ms (whole seconds, as the timestamp holds). */
+  last: number;
+  count: number;
+  lastTimestamp: string;
+  loaded: KubeEvent | undefined;
+  name: string;
+  namespace: string;
+  firstTimestamp: string;
+  involvedObject: InvolvedObject;
+  reason: string;
+  message: string;
+  type: 'Normal' | 'Warning';
+  component: string;
+}
+
 /** EventLog records events, folding an identical repeat (same object, type, reason, message) into a count. */
 export class EventLog {
-  private items: { seq: number; event: KubeEvent }[] = [];
+  private items: Entry[] = [];
   private readonly expired: number[] = [];
   private lastExpiry = Number.NEGATIVE_INFINITY;
-  private readonly byKey = new Map<string, { seq: number; event: KubeEvent }>();
+  // Aggregation looks events up by a 32-bit hash of their identity (a number key costs nothing to
+  // keep; the identity string would cost more than the event), then compares the fields.
+  private readonly byHash = new Map<number, Entry | Entry[]>();
   private readonly dirty = new Set<number>();
   private nextSeq: number;
+  private lastNow = Number.NaN;
+  private lastStamp = '';
+  private lastInvolved: InvolvedObject | undefined;
 
   constructor(
     private readonly ids: IdSource,
     initial: { seq: number; event: KubeEvent }[] = [],
   ) {
     for (const e of initial) {
-      this.items.push(e);
-      this.byKey.set(aggKey(e.event), e);
+      const ev = e.event;
+      const entry: Entry = {
+        seq: e.seq,
+        last: parseRFC3339(ev.lastTimestamp),
+        count: ev.count,
+        lastTimestamp: ev.lastTimestamp,
+        loaded: ev,
+        name: ev.metadata.name,
+        namespace: ev.metadata.namespace ?? 'default',
+        firstTimestamp: ev.firstTimestamp,
+        involvedObject: ev.involvedObject,
+        reason: ev.reason,
+        message: ev.message,
+        type: ev.type,
+        component: ev.source.component,
+      };
+      this.items.push(entry);
+      // A later event with the same identity replaces an earlier one as the one repeats fold into.
+      this.remember(entry, true);
     }
     this.nextSeq = initial.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
   }
@@ -37,65 +86,56 @@ export class EventLog {
 
   /** record adds an event about `obj` at cluster time `now`. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): void {
-    this.recordOnce(obj, type, reason, message, component, now);
+    const entry = this.recordOnce(obj, type, reason, message, component, now);
     if (this.occurrenceListeners.length > 0) {
-      const last = this.byKey.get(aggKey({ involvedObject: { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid }, type, reason, message, source: { component } } as any));
-      if (last) for (const l of this.occurrenceListeners) l(last.event);
+      const event = toEvent(entry);
+      for (const l of this.occurrenceListeners) l(event);
     }
   }
 
-  private recordOnce(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): void {
-    const ts = toRFC3339(now);
-    const involvedObject = {
-      kind: obj.kind,
-      namespace: obj.metadata.namespace,
-      name: obj.metadata.name,
-      uid: obj.metadata.uid,
-      apiVersion: obj.apiVersion,
-      resourceVersion: obj.metadata.resourceVersion,
-    };
-    const probe = { involvedObject, type, reason, message, source: { component } };
-    const existing = this.byKey.get(aggKey(probe));
+  private recordOnce(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): Entry {
+    const ts = this.stamp(now);
+    const io = this.involved(obj);
+    const hash = identityHash(io, type, reason, message, component);
+    const existing = this.find(hash, io, type, reason, message, component);
     if (existing) {
-      existing.event = { ...existing.event, count: existing.event.count + 1, lastTimestamp: ts };
+      existing.count += 1;
+      existing.lastTimestamp = ts;
+      existing.last = parseRFC3339(ts);
+      if (existing.loaded) existing.loaded = { ...existing.loaded, count: existing.loaded.count + 1, lastTimestamp: ts };
       this.dirty.add(existing.seq);
-      return;
+      return existing;
     }
-    const entry = {
+    const entry: Entry = {
       seq: this.nextSeq++,
-      event: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {
-          name: `${obj.metadata.name}.${this.ids.next32().toString(16).padStart(8, '0')}${this.ids.next32().toString(16).padStart(8, '0')}`,
-          namespace: obj.metadata.namespace ?? 'default',
-          creationTimestamp: ts,
-        },
-        involvedObject,
-        reason,
-        message,
-        type,
-        source: { component },
-        firstTimestamp: ts,
-        lastTimestamp: ts,
-        count: 1,
-        reportingComponent: component,
-      } as KubeEvent,
+      last: parseRFC3339(ts),
+      count: 1,
+      lastTimestamp: ts,
+      loaded: undefined,
+      name: `${obj.metadata.name}.${hex8(this.ids.next32())}${hex8(this.ids.next32())}`,
+      namespace: obj.metadata.namespace ?? 'default',
+      firstTimestamp: ts,
+      involvedObject: io,
+      reason,
+      message,
+      type,
+      component,
     };
     this.items.push(entry);
-    this.byKey.set(aggKey(entry.event), entry);
+    this.remember(entry, false, hash);
     this.dirty.add(entry.seq);
+    return entry;
   }
 
   /** list returns events in order, optionally only those about one object (by kind, namespace and name). */
   list(involved?: { kind: string; namespace?: string; name: string }): KubeEvent[] {
     const out: KubeEvent[] = [];
-    for (const { event } of this.items) {
+    for (const e of this.items) {
       if (involved) {
-        const io = event.involvedObject;
+        const io = e.involvedObject;
         if (io.kind !== involved.kind || io.name !== involved.name || (involved.namespace !== undefined && io.namespace !== involved.namespace)) continue;
       }
-      out.push(event);
+      out.push(toEvent(e));
     }
     return out;
   }
@@ -114,28 +154,117 @@ export class EventLog {
     if (now - this.lastExpiry < EXPIRE_EVERY_MS) return;
     this.lastExpiry = now;
     const cutoff = now - EVENT_TTL_MS;
-    const keep: { seq: number; event: KubeEvent }[] = [];
+    const keep: Entry[] = [];
     for (const e of this.items) {
-      if (parseRFC3339(e.event.lastTimestamp) >= cutoff) {
+      if (e.last >= cutoff) {
         keep.push(e);
         continue;
       }
       this.expired.push(e.seq);
       this.dirty.delete(e.seq);
-      if (this.byKey.get(aggKey(e.event)) === e) this.byKey.delete(aggKey(e.event));
+      this.forget(e);
     }
     this.items = keep;
   }
 
   /** drainChanges returns (and forgets) events added, updated or expired since the last call. */
   drainChanges(): { events: { seq: number; event: KubeEvent }[]; expired: number[] } {
-    const events = this.dirty.size === 0 ? [] : this.items.filter((e) => this.dirty.has(e.seq));
+    const events = this.dirty.size === 0 ? [] : this.items.filter((e) => this.dirty.has(e.seq)).map((e) => ({ seq: e.seq, event: toEvent(e) }));
     this.dirty.clear();
     return { events, expired: this.expired.splice(0) };
   }
+
+  private stamp(now: number): string {
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.lastStamp = toRFC3339(now);
+    }
+    return this.lastStamp;
+  }
+
+  private involved(obj: KubeObject): InvolvedObject {
+    const m = obj.metadata;
+    const last = this.lastInvolved;
+    if (last && last.name === m.name && last.uid === m.uid && last.resourceVersion === m.resourceVersion && last.kind === obj.kind && last.namespace === m.namespace && last.apiVersion === obj.apiVersion) {
+      return last;
+    }
+    return (this.lastInvolved = { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion });
+  }
+
+  private find(hash: number, io: InvolvedObject, type: string, reason: string, message: string, component: string): Entry | undefined {
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) return undefined;
+    for (const e of Array.isArray(hit) ? hit : [hit]) {
+      const eio = e.involvedObject;
+      if (
+        e.message === message &&
+        e.reason === reason &&
+        e.type === type &&
+        e.component === component &&
+        (eio.uid ?? '') === (io.uid ?? '') &&
+        eio.name === io.name &&
+        eio.kind === io.kind &&
+        (eio.namespace ?? '') === (io.namespace ?? '')
+      ) {
+        return e;
+      }
+    }
+    return undefined;
+  }
+
+  // remember makes `e` the event its identity's repeats fold into (replacing an earlier one when `replace`).
+  private remember(e: Entry, replace: boolean, hash = identityHash(e.involvedObject, e.type, e.reason, e.message, e.component)): void {
+    if (replace) {
+      const prior = this.find(hash, e.involvedObject, e.type, e.reason, e.message, e.component);
+      if (prior) this.forget(prior, hash);
+    }
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) this.byHash.set(hash, e);
+    else if (Array.isArray(hit)) hit.push(e);
+    else this.byHash.set(hash, [hit, e]);
+  }
+
+  private forget(e: Entry, hash = identityHash(e.involvedObject, e.type, e.reason, e.message, e.component)): void {
+    const hit = this.byHash.get(hash);
+    if (hit === e) this.byHash.delete(hash);
+    else if (Array.isArray(hit)) {
+      const rest = hit.filter((x) => x !== e);
+      if (rest.length === 0) this.byHash.delete(hash);
+      else this.byHash.set(hash, rest.length === 1 ? rest[0]! : rest);
+    }
+  }
 }
 
-function aggKey(e: Pick<KubeEvent, 'involvedObject' | 'type' | 'reason' | 'message' | 'source'>): string {
-  const io = e.involvedObject;
-  return `${io.uid ?? ''}|${io.kind}|${io.namespace ?? ''}|${io.name}|${e.type}|${e.reason}|${e.message}|${e.source.component}`;
+// toEvent builds the core/v1 Event an entry stands for (the object it was loaded as, if it was).
+function toEvent(e: Entry): KubeEvent {
+  if (e.loaded) return e.loaded;
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: e.name, namespace: e.namespace, creationTimestamp: e.firstTimestamp },
+    involvedObject: e.involvedObject,
+    reason: e.reason,
+    message: e.message,
+    type: e.type,
+    source: { component: e.component },
+    firstTimestamp: e.firstTimestamp,
+    lastTimestamp: e.lastTimestamp,
+    count: e.count,
+    reportingComponent: e.component,
+  } as KubeEvent;
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+// identityHash is FNV-1a over what makes two events the same (the fields upstream's aggregator
+// keys on), separated so that ("ab", "c") and ("a", "bc") differ.
+function identityHash(io: InvolvedObject, type: string, reason: string, message: string, component: string): number {
+  let h = 0x811c9dc5;
+  for (const part of [io.uid ?? '', io.kind, io.namespace ?? '', io.name, type, reason, message, component]) {
+    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0x7c, 0x01000193);
+  }
+  return h >>> 0;
 }

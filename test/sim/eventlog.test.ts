@@ -1,0 +1,71 @@
+/** EventLog aggregation and persistence shape: repeats fold into a count, events round-trip through their stored form. */
+import { expect, test } from 'vitest';
+import type { KubeObject } from '../../src/core/index.js';
+import { EventLog } from '../../src/cluster/sim/events.js';
+import { IdSource } from '../../src/cluster/sim/ids.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function rs(name: string, resourceVersion: string, uid = `uid-${name}`): KubeObject {
+  return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', uid, resourceVersion } };
+}
+
+test('an identical repeat (same object, type, reason, message, component) folds into the first event, even about a newer version', () => {
+  const log = new EventLog(new IdSource());
+  log.record(rs('web-1', '10'), 'Normal', 'SuccessfulCreate', 'Created pod: web-1-a', 'replicaset-controller', T0);
+  log.record(rs('web-1', '11'), 'Normal', 'SuccessfulCreate', 'Created pod: web-1-b', 'replicaset-controller', T0);
+  log.record(rs('web-1', '12'), 'Normal', 'SuccessfulCreate', 'Created pod: web-1-a', 'replicaset-controller', T0 + 5_500);
+  log.record(rs('web-1', '12'), 'Warning', 'SuccessfulCreate', 'Created pod: web-1-a', 'replicaset-controller', T0 + 6_000);
+  log.record(rs('web-1', '12'), 'Normal', 'SuccessfulCreate', 'Created pod: web-1-a', 'other-controller', T0 + 6_000);
+  log.record(rs('web-1', '12', 'another-uid'), 'Normal', 'SuccessfulCreate', 'Created pod: web-1-a', 'replicaset-controller', T0 + 6_000);
+  const events = log.list();
+  expect(events.map((e) => [e.message, e.type, e.source.component, e.involvedObject.uid, e.count])).toEqual([
+    ['Created pod: web-1-a', 'Normal', 'replicaset-controller', 'uid-web-1', 2],
+    ['Created pod: web-1-b', 'Normal', 'replicaset-controller', 'uid-web-1', 1],
+    ['Created pod: web-1-a', 'Warning', 'replicaset-controller', 'uid-web-1', 1],
+    ['Created pod: web-1-a', 'Normal', 'other-controller', 'uid-web-1', 1],
+    ['Created pod: web-1-a', 'Normal', 'replicaset-controller', 'another-uid', 1],
+  ]);
+  // The folded event keeps the version it was first recorded about and its first timestamp.
+  expect(events[0]).toMatchObject({ firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:05Z', involvedObject: { resourceVersion: '10' } });
+  expect(Object.keys(events[0]!)).toEqual(['apiVersion', 'kind', 'metadata', 'involvedObject', 'reason', 'message', 'type', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'reportingComponent']);
+  expect(events[0]!.metadata.name).toMatch(/^web-1\.[0-9a-f]{16}$/);
+  expect(log.list({ kind: 'ReplicaSet', namespace: 'default', name: 'web-1' })).toHaveLength(5);
+  expect(log.list({ kind: 'ReplicaSet', name: 'web-2' })).toEqual([]);
+});
+
+test('events loaded from the store are listed as stored, and a repeat of the latest of equal ones counts on it', () => {
+  const first = new EventLog(new IdSource());
+  const obj = rs('api-1', '7');
+  first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0);
+  first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 1_000);
+  const drained = first.drainChanges();
+  expect(drained.events.map((e) => [e.seq, e.event.count])).toEqual([[1, 2]]);
+  expect(first.drainChanges().events).toEqual([]);
+  const stored = drained.events.map((e) => ({ seq: e.seq, event: JSON.parse(JSON.stringify(e.event)) }));
+  // A second copy under a later seq (as an older build could leave): repeats fold into the later one.
+  const copy = { seq: 2, event: { ...stored[0]!.event, metadata: { ...stored[0]!.event.metadata, name: 'api-1.copy' }, extra: 'kept' } };
+  const second = new EventLog(new IdSource(), [...stored, copy]);
+  expect(second.list()).toEqual([stored[0]!.event, copy.event]);
+  second.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 9_000);
+  second.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled down replica set api-1 to 0', 'deployment-controller', T0 + 9_000);
+  const after = second.drainChanges().events;
+  expect(after.map((e) => [e.seq, e.event.metadata.name, e.event.count, e.event.lastTimestamp, (e.event as { extra?: string }).extra])).toEqual([
+    [2, 'api-1.copy', 3, '2026-01-01T00:00:09Z', 'kept'],
+    [3, after[1]!.event.metadata.name, 1, '2026-01-01T00:00:09Z', undefined],
+  ]);
+});
+
+test('expiry drops an event an hour after its last occurrence and forgets it for aggregation', () => {
+  const log = new EventLog(new IdSource());
+  const obj = rs('job-1', '3');
+  log.record(obj, 'Normal', 'Completed', 'Job completed', 'job-controller', T0);
+  log.drainChanges();
+  log.expire(T0 + 60 * 60 * 1000);
+  expect(log.size).toBe(1);
+  log.expire(T0 + 60 * 60 * 1000 + 61_000);
+  expect(log.size).toBe(0);
+  expect(log.drainChanges().expired).toEqual([1]);
+  log.record(obj, 'Normal', 'Completed', 'Job completed', 'job-controller', T0 + 2 * 60 * 60 * 1000);
+  expect(log.list().map((e) => [e.count, e.firstTimestamp])).toEqual([[1, '2026-01-01T02:00:00Z']]);
+});
