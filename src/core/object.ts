@@ -65,9 +65,46 @@ export function apiGroupOf(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
-/** cloneObject deep-copies a JSON-shaped object. */
+/**
+ * cloneObject deep-copies a JSON-shaped object as structuredClone does — shared members (YAML
+ * aliases) stay shared and cycles are kept, `__proto__` keys stay own keys, holes stay holes — but
+ * copies plain objects and arrays by hand, several times faster: the simulator clones every pod it
+ * creates, and structuredClone was a large share of a 100k-pod rollout. Anything else inside (a
+ * Date from YAML, a Map, a function) goes to structuredClone, which copies it or refuses it.
+ * Example: cloneObject({a: [1, {b: 2}]}) is an equal copy sharing nothing with its input.
+ */
 export function cloneObject<T>(obj: T): T {
-  return structuredClone(obj);
+  if (obj === null || typeof obj !== 'object') return typeof obj === 'function' || typeof obj === 'symbol' ? structuredClone(obj) : obj;
+  return cloneValue(obj, new Map()) as T;
+}
+
+function cloneValue(v: unknown, seen: Map<object, unknown>): unknown {
+  if (v === null) return v;
+  const t = typeof v;
+  if (t !== 'object') return t === 'function' || t === 'symbol' ? structuredClone(v) : v;
+  const o = v as object;
+  const done = seen.get(o);
+  if (done !== undefined) return done;
+  if (Array.isArray(o)) {
+    const out: unknown[] = new Array(o.length);
+    seen.set(o, out);
+    for (let i = 0; i < o.length; i++) if (i in o) out[i] = cloneValue(o[i], seen);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(o);
+  if (proto !== Object.prototype && proto !== null) {
+    const copy = structuredClone(o);
+    seen.set(o, copy);
+    return copy;
+  }
+  const out: Record<string, unknown> = {};
+  seen.set(o, out);
+  for (const k of Object.keys(o)) {
+    const c = cloneValue((o as Record<string, unknown>)[k], seen);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
+    else out[k] = c;
+  }
+  return out;
 }
 
 /** canonicalJSON serialises a JSON value with object keys sorted, so equal values give equal strings. */

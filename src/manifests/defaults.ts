@@ -1,5 +1,5 @@
 /** API-server defaulting (apps/v1 and core/v1 pod templates), so that desired and live objects compare equal. */
-import type { KubeObject } from '../core/index.js';
+import { type KubeObject, cloneObject } from '../core/index.js';
 
 /** MAX_INT32 is the sentinel upstream uses for "no limit" (history, deadline). */
 export const MAX_INT32 = 2147483647;
@@ -38,7 +38,7 @@ export function defaultPodSpec(spec: any): void {
  * progressDeadlineSeconds 600; pod templates; Service type ClusterIP; namespace "default").
  */
 export function applyDefaults(input: KubeObject): KubeObject {
-  const obj = structuredClone(input);
+  const obj = cloneObject(input);
   const kind = obj.kind;
   if (kind === 'Deployment' && obj.apiVersion === 'apps/v1') {
     const spec = (obj.spec ??= {});

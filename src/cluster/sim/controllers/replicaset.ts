@@ -1,5 +1,5 @@
 /** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
-import { type KubeObject, isMfluxError, parseRFC3339 } from '../../../core/index.js';
+import { type KubeObject, cloneObject, isMfluxError, parseRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 
 /** COMPONENT is the event source of the ReplicaSet controller. */
@@ -95,7 +95,7 @@ export function podFromTemplate(rs: KubeObject): KubeObject {
       ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }],
     },
-    spec: structuredClone(t.spec ?? {}),
+    spec: cloneObject(t.spec ?? {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /** The Deployment controller's entry point (upstream syncDeployment): pick the path for one Deployment and run one sync. */
-import type { KubeObject } from '../../../../core/index.js';
+import { type KubeObject, cloneObject } from '../../../../core/index.js';
 import { selectorMatches } from '../../../../manifests/index.js';
 import type { ControllerContext } from '../context.js';
 import { checkPausedConditions } from './progress.js';
@@ -49,7 +49,7 @@ export function syncDeployment(ctx: ControllerContext, namespace: string, name: 
   const stored = ctx.api.get('Deployment', namespace, name);
   if (!stored) return;
   // Work on a copy: status and revision annotations are edited in place, then written through the status subresource.
-  const d: KubeObject = structuredClone(stored);
+  const d: KubeObject = cloneObject(stored);
   const rsList = replicaSetsFor(ctx, d, orphans);
   if (d.metadata.deletionTimestamp) {
     const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
