@@ -280,7 +280,7 @@ export class ApiServer {
     if (!existing) throw new MfluxError('NotFound', `${next.kind} "${next.metadata.name}" not found`, { subject: objectRef(next.kind, next.metadata.namespace, next.metadata.name) });
     if (next === existing) return existing;
     const specChanged = !deepEqual(next.spec, existing.spec);
-    const metaChanged = !deepEqual(stripRV({ ...next, spec: undefined, status: undefined }), stripRV({ ...existing, spec: undefined, status: undefined }));
+    const metaChanged = !sameApartFrom(next, existing, SPEC_AND_STATUS);
     const statusChanged = !deepEqual(next.status, existing.status);
     if (!specChanged && !metaChanged && !statusChanged) return existing;
     const stored: KubeObject = { ...next, metadata: { ...next.metadata, resourceVersion: String(++this.rv) } };
@@ -348,8 +348,7 @@ export class ApiServer {
     return this.uids.has(uid);
   }
 
-  private index(obj: KubeObject): void {
-    const key = objKey(obj);
+  private index(obj: KubeObject, key = objKey(obj)): void {
     this.objects.set(key, obj);
     let m = this.byKind.get(obj.kind);
     if (!m) this.byKind.set(obj.kind, (m = new Map()));
@@ -362,8 +361,7 @@ export class ApiServer {
     }
   }
 
-  private unindex(obj: KubeObject): void {
-    const key = objKey(obj);
+  private unindex(obj: KubeObject, key = objKey(obj)): void {
     this.objects.delete(key);
     this.byKind.get(obj.kind)?.delete(key);
     if (obj.metadata.uid) this.uids.delete(obj.metadata.uid);
@@ -371,11 +369,33 @@ export class ApiServer {
   }
 
   private store(obj: KubeObject, old: KubeObject | undefined): void {
-    if (old) this.unindex(old);
-    this.index(obj);
-    this.dirty.set(objKey(obj), obj);
+    const key = objKey(obj);
+    if (old) this.reindex(old, obj, key);
+    else this.index(obj, key);
+    this.dirty.set(key, obj);
     const type: ChangeType = old ? 'MODIFIED' : 'ADDED';
     for (const l of this.listeners) l(type, obj, old);
+  }
+
+  // reindex replaces a stored object by its new version with the effect of unindex + index (the key
+  // moves to the end of `objects` and of its owners' dependents, whose order callers see), without
+  // the work that has no effect: its kind map and uid set only change if its uid did.
+  private reindex(old: KubeObject, obj: KubeObject, key: string): void {
+    this.objects.delete(key);
+    this.objects.set(key, obj);
+    let m = this.byKind.get(obj.kind);
+    if (!m) this.byKind.set(obj.kind, (m = new Map()));
+    m.set(key, obj);
+    if (old.metadata.uid !== obj.metadata.uid) {
+      if (old.metadata.uid) this.uids.delete(old.metadata.uid);
+      if (obj.metadata.uid) this.uids.add(obj.metadata.uid);
+    }
+    for (const o of old.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);
+    for (const o of obj.metadata.ownerReferences ?? []) {
+      let s = this.dependents.get(o.uid);
+      if (!s) this.dependents.set(o.uid, (s = new Set()));
+      s.add(key);
+    }
   }
 
   /** drainChanges returns (and forgets) what was written since the last call: upserted objects and deleted keys. */
@@ -392,6 +412,33 @@ export class ApiServer {
     this.dirty.clear();
     return { upserts, deletes };
   }
+}
+
+const SPEC_AND_STATUS: ReadonlySet<string> = new Set(['spec', 'status']);
+const RESOURCE_VERSION: ReadonlySet<string> = new Set(['resourceVersion']);
+
+// sameApartFrom is deepEqual(stripRV({...a, <skip>: undefined}), stripRV({...b, <skip>: undefined}))
+// without building the copies: it runs on every controller write.
+function sameApartFrom(a: KubeObject, b: KubeObject, skip: ReadonlySet<string>): boolean {
+  return equalMembers(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, skip, (k, x, y) =>
+    k === 'metadata' && isRecord(x) && isRecord(y) ? equalMembers(x, y, RESOURCE_VERSION, (_k, v, w) => deepEqual(v, w)) : deepEqual(x, y),
+  );
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// equalMembers compares two objects member by member as deepEqual does (undefined members count as absent), ignoring `skip`.
+function equalMembers(a: Record<string, unknown>, b: Record<string, unknown>, skip: ReadonlySet<string>, eq: (k: string, x: unknown, y: unknown) => boolean): boolean {
+  for (const k of Object.keys(a)) {
+    if (a[k] === undefined || skip.has(k)) continue;
+    if (!eq(k, a[k], b[k])) return false;
+  }
+  for (const k of Object.keys(b)) {
+    if (b[k] !== undefined && !skip.has(k) && a[k] === undefined) return false;
+  }
+  return true;
 }
 
 function stripRV(o: KubeObject): KubeObject {
