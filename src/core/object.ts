@@ -99,7 +99,8 @@ function cloneValue(v: unknown, seen: Map<object, unknown>): unknown {
   }
   const out: Record<string, unknown> = {};
   seen.set(o, out);
-  for (const k of Object.keys(o)) {
+  for (const k in o) {
+    if (!hasOwn.call(o, k)) continue;
     const c = cloneValue((o as Record<string, unknown>)[k], seen);
     if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
     else out[k] = c;
@@ -121,6 +122,8 @@ export function canonicalJSON(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** deepEqual compares two JSON values structurally (undefined members are ignored). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -136,12 +139,14 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  for (const k of Object.keys(ao)) {
-    if (ao[k] === undefined) continue;
+  // for…in with an own-property check visits what Object.keys lists without allocating the list
+  // (this runs on every write the simulator's controllers make).
+  for (const k in ao) {
+    if (!hasOwn.call(ao, k) || ao[k] === undefined) continue;
     if (!deepEqual(ao[k], bo[k])) return false;
   }
-  for (const k of Object.keys(bo)) {
-    if (bo[k] !== undefined && ao[k] === undefined) return false;
+  for (const k in bo) {
+    if (hasOwn.call(bo, k) && bo[k] !== undefined && ao[k] === undefined) return false;
   }
   return true;
 }

@@ -530,13 +530,22 @@ function decodeValue(v: unknown, t: GoType, owner: string, field: string): strin
     return undefined;
   }
   if (!isMap(v)) return fail();
-  const name = t.struct.replace(/^v1\./, '');
-  for (const [k, ft] of Object.entries(t.fields)) {
+  const { name, fields } = structInfo(t);
+  for (const [k, ft] of fields) {
     if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
     const bad = decodeValue(v[k], ft, name, field ? `${field}.${k}` : k);
     if (bad) return bad;
   }
   return undefined;
+}
+
+// structInfo is a struct type's printed name and fields, worked out once per type: every object
+// the API server stores is decoded, and the simulator stores hundreds of thousands of pods.
+const STRUCT_INFO = new WeakMap<object, { name: string; fields: [string, GoType][] }>();
+function structInfo(t: { struct: string; fields: Record<string, GoType> }): { name: string; fields: [string, GoType][] } {
+  let info = STRUCT_INFO.get(t);
+  if (!info) STRUCT_INFO.set(t, (info = { name: t.struct.replace(/^v1\./, ''), fields: Object.entries(t.fields) }));
+  return info;
 }
 
 /**

@@ -115,7 +115,7 @@ export class Simulation {
     this.ctx = {
       api: this.api,
       now: () => this.clock.now(),
-      nowStr: () => toRFC3339(this.clock.now()),
+      nowStr: () => this.nowStr(),
       record: (obj, type, reason, message, component) => this.events.record(obj, type, reason, message, component, this.clock.now()),
       requeueAt: (controller, key, at) => this.schedule({ at, action: controller, key }),
       eventWording: this.knobs.eventWording,
@@ -139,6 +139,18 @@ export class Simulation {
       if (!p.spec?.nodeName) this.enqueue('kubelet', objKey(p));
       if (p.metadata.deletionTimestamp) this.schedule({ at: Date.parse(p.metadata.deletionTimestamp), action: 'pod-gone', key: objKey(p) });
     }
+  }
+
+  // nowStr formats the cluster time once per instant: controllers stamp every condition and status with it.
+  private stampAt = Number.NaN;
+  private stamp = '';
+  private nowStr(): string {
+    const now = this.clock.now();
+    if (now !== this.stampAt) {
+      this.stampAt = now;
+      this.stamp = toRFC3339(now);
+    }
+    return this.stamp;
   }
 
   private schedule(t: Omit<Timer, 'seq'>): void {

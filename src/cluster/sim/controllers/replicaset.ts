@@ -141,14 +141,14 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
     }
   }
   const minReady = rs.spec?.minReadySeconds ?? 0;
-  const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
+  const templateLabels = Object.entries(rs.spec?.template?.metadata?.labels ?? {});
   let fullyLabeled = 0;
   let ready = 0;
   let available = 0;
   let nextAvailableAt = Infinity;
   const now = ctx.now();
   for (const p of active) {
-    if (Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)) fullyLabeled++;
+    if (templateLabels.every(([k, v]) => p.metadata.labels?.[k] === v)) fullyLabeled++;
     if (isPodReady(p)) {
       ready++;
       if (isPodAvailable(p, minReady, now)) available++;
