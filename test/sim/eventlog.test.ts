@@ -69,3 +69,18 @@ test('expiry drops an event an hour after its last occurrence and forgets it for
   log.record(obj, 'Normal', 'Completed', 'Job completed', 'job-controller', T0 + 2 * 60 * 60 * 1000);
   expect(log.list().map((e) => [e.count, e.firstTimestamp])).toEqual([[1, '2026-01-01T02:00:00Z']]);
 });
+
+test('occurrence listeners see every occurrence, a repeat with its count', () => {
+  const log = new EventLog(new IdSource());
+  const seen: [string, number][] = [];
+  log.onOccurrence((e) => seen.push([e.message, e.count]));
+  const obj = rs('web-2', '4');
+  log.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: web-2-a', 'replicaset-controller', T0);
+  log.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: web-2-a', 'replicaset-controller', T0 + 1_000);
+  log.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: web-2-b', 'replicaset-controller', T0 + 1_000);
+  expect(seen).toEqual([
+    ['Created pod: web-2-a', 1],
+    ['Created pod: web-2-a', 2],
+    ['Created pod: web-2-b', 1],
+  ]);
+});
