@@ -11,13 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { VirtualClock } from '../src/core/index.js';
-import { Simulation } from '../src/cluster/sim/sim.js';
-import { SimClient } from '../src/cluster/sim/client.js';
-import { StateStore } from '../src/store/index.js';
-import { Ledger } from '../src/ledger/index.js';
-import { newSourceMemo, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
-import { openSource } from '../src/source/index.js';
+import { passRunner } from './pass.js';
 import { APPS, REPLICAS, bumpImage, git, writeRepo } from './repo.js';
 
 function floor(dir: string): { ms: number; files: number } {
@@ -50,39 +44,20 @@ async function main(): Promise<void> {
   const fl = floor(repo);
   console.log(`  floor (git ls-tree -r + git cat-file --batch + js-yaml, ${fl.files} files): ${fl.ms.toFixed(0)} ms`);
 
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const sim = new Simulation(clock);
-  const client = new SimClient(sim);
-  const store = StateStore.open(path.join(work, 'state'), 'write');
-  const ledger = new Ledger(store);
-  const memo = newSourceMemo();
-
-  // One source object for every pass, as the daemon keeps it.
-  const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
+  const runner = await passRunner(work, repo, rss);
   const pass = async (label: string) => {
-    const marks: Record<string, number> = {};
-    const t0 = performance.now();
-    const onProgress = (e: ProgressEvent) => {
-      marks[e.type] ??= performance.now();
-      rss();
-    };
-    const r = await reconcileOnce({ world: { client, clock, ledger, wallNow: () => Date.now() }, source: { git: source, name: 'bench', url: repo, memo }, rules: { timeoutMs: 0 }, hooks: { onProgress } });
-    const t1 = performance.now();
-    rss();
-    const read = (marks.read ?? t1) - (marks.resolved ?? t0);
-    const plan = (marks.planned ?? t1) - (marks.read ?? t1);
-    const apply = t1 - (marks.planned ?? t1);
+    const t = await runner.pass();
     console.log(
-      `  ${label.padEnd(16)} ${r.outcome.padEnd(9)} total ${(t1 - t0).toFixed(0).padStart(6)} ms | resolve ${((marks.resolved ?? t0) - t0).toFixed(0)} ms, read+parse ${read.toFixed(0)} ms, plan ${plan.toFixed(0)} ms, apply+rollouts+ledger ${apply.toFixed(0)} ms`,
+      `  ${label.padEnd(16)} ${t.outcome.padEnd(9)} total ${t.total.toFixed(0).padStart(6)} ms | resolve ${t.resolve.toFixed(0)} ms, read+parse ${t.read.toFixed(0)} ms, plan ${t.plan.toFixed(0)} ms, apply+rollouts+ledger ${t.apply.toFixed(0)} ms`,
     );
-    return { total: t1 - t0, read, outcome: r.outcome };
+    return t;
   };
 
   const first = await pass('first pass');
   const again = await pass('no new commit');
   bumpImage(repo);
   const one = await pass('one-file commit');
-  store.close();
+  runner.close();
   fs.rmSync(work, { recursive: true, force: true });
   console.log(`  peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   console.log(

@@ -14,13 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VirtualClock } from '../src/core/index.js';
-import { Simulation } from '../src/cluster/sim/sim.js';
-import { SimClient } from '../src/cluster/sim/client.js';
-import { StateStore } from '../src/store/index.js';
-import { Ledger } from '../src/ledger/index.js';
-import { newSourceMemo, reconcileOnce, type ProgressEvent } from '../src/reconcile/index.js';
-import { openSource } from '../src/source/index.js';
+import { passRunner } from './pass.js';
 import { git } from './repo.js';
 
 const BASES = 10;
@@ -156,27 +150,11 @@ async function main(): Promise<void> {
   console.log(`  kubectl kustomize: ${kube.status === 0 ? `${kube.ms.toFixed(0)} ms (${kube.out.split('\n---\n').length} objects)` : kube.timedOut ? `> ${kube.ms.toFixed(0)} ms (stopped)` : `not measured (${kube.err.split('\n')[0]})`}`);
   const ratio = kubeOk ? mine.ms / kube.ms : NaN;
 
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const sim = new Simulation(clock);
-  const client = new SimClient(sim);
-  const store = StateStore.open(path.join(work, 'state'), 'write');
-  const ledger = new Ledger(store);
-  const memo = newSourceMemo();
-  const source = await openSource({ repo, ref: 'main', path: '', stateDir: path.join(work, 'state') });
+  const runner = await passRunner(work, repo, rss);
   const pass = async (label: string) => {
-    const marks: Record<string, number> = {};
-    const t0 = performance.now();
-    const onProgress = (e: ProgressEvent) => {
-      marks[e.type] ??= performance.now();
-      rss();
-    };
-    const r = await reconcileOnce({ world: { client, clock, ledger, wallNow: () => Date.now() }, source: { git: source, name: 'bench', url: repo, memo }, rules: { timeoutMs: 0 }, hooks: { onProgress } });
-    const t1 = performance.now();
-    rss();
-    const render = (marks.read ?? t1) - (marks.resolved ?? t0);
-    const plan = (marks.planned ?? t1) - (marks.read ?? t1);
-    console.log(`  ${label.padEnd(18)} ${r.outcome.padEnd(9)} total ${(t1 - t0).toFixed(0).padStart(6)} ms | render ${render.toFixed(0)} ms, plan ${plan.toFixed(0)} ms, apply+rollouts+ledger ${(t1 - (marks.planned ?? t1)).toFixed(0)} ms${r.reasons.length ? ` | ${r.reasons[0]!.message}` : ''}`);
-    return { total: t1 - t0, outcome: r.outcome };
+    const t = await runner.pass();
+    console.log(`  ${label.padEnd(18)} ${t.outcome.padEnd(9)} total ${t.total.toFixed(0).padStart(6)} ms | render ${t.read.toFixed(0)} ms, plan ${t.plan.toFixed(0)} ms, apply+rollouts+ledger ${t.apply.toFixed(0)} ms${t.reason ? ` | ${t.reason}` : ''}`);
+    return t;
   };
   await pass('first pass');
   const again = await pass('no new commit');
@@ -184,7 +162,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('key: value-7', 'key: changed'));
   git(repo, 'commit', '-q', '-am', 'change one ConfigMap in a shared base');
   const one = await pass('one-file commit');
-  store.close();
+  runner.close();
   fs.rmSync(work, { recursive: true, force: true });
   console.log(`  peak RSS (in-process passes) ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   console.log(
