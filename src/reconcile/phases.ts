@@ -43,18 +43,29 @@ export function findDuplicates(objects: ParsedObject[], kinds?: KindLookup): Rea
 }
 
 /**
- * deploymentRecords reads what a pass did to each Deployment: its revision, and the ReplicaSet
- * (and pod-template-hash) that carries it. ReplicaSets are listed once per namespace and matched
- * by owner, not listed once per Deployment (2,500 Deployments would mean 2,500 full lists).
+ * byControllerOwner lists the objects of `kind` in the entries' namespaces once per namespace and
+ * groups them by the uid of their controller (2,500 Deployments would otherwise mean 2,500 lists).
  */
-export async function deploymentRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>, subject: string): Promise<DeploymentRecord[]> {
+async function byControllerOwner(client: ClusterClient, kind: string, entries: PlanEntry[]): Promise<Map<string, KubeObject[]>> {
   const byOwner = new Map<string, KubeObject[]>();
   for (const ns of new Set(entries.map((e) => e.namespace ?? 'default'))) {
-    for (const rs of await client.list('ReplicaSet', { namespace: ns })) {
-      const owner = rs.metadata.ownerReferences?.find((o) => o.controller)?.uid;
-      if (owner) byOwner.set(owner, [...(byOwner.get(owner) ?? []), rs]);
+    for (const o of await client.list(kind, { namespace: ns })) {
+      const owner = o.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+      if (!owner) continue;
+      const owned = byOwner.get(owner);
+      if (owned) owned.push(o);
+      else byOwner.set(owner, [o]);
     }
   }
+  return byOwner;
+}
+
+/**
+ * deploymentRecords reads what a pass did to each Deployment: its revision, and the ReplicaSet
+ * (and pod-template-hash) that carries it.
+ */
+export async function deploymentRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>, subject: string): Promise<DeploymentRecord[]> {
+  const byOwner = await byControllerOwner(client, 'ReplicaSet', entries);
   const out: DeploymentRecord[] = [];
   for (const entry of entries) {
     const ns = entry.namespace ?? 'default';
@@ -85,13 +96,7 @@ export async function deploymentRecords(client: ClusterClient, entries: PlanEntr
  * workload's counterpart of a Deployment's revision and ReplicaSet.
  */
 export async function revisionRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>): Promise<DeploymentRecord[]> {
-  const byOwner = new Map<string, KubeObject[]>();
-  for (const ns of new Set(entries.map((e) => e.namespace ?? 'default'))) {
-    for (const cr of await client.list('ControllerRevision', { namespace: ns })) {
-      const owner = cr.metadata.ownerReferences?.find((o) => o.controller)?.uid;
-      if (owner) byOwner.set(owner, [...(byOwner.get(owner) ?? []), cr]);
-    }
-  }
+  const byOwner = await byControllerOwner(client, 'ControllerRevision', entries);
   const out: DeploymentRecord[] = [];
   for (const entry of entries) {
     const ns = entry.namespace ?? 'default';

@@ -26,7 +26,7 @@ export class SimClient implements ClusterClient {
   // Reads first bring the cluster up to the clock: whatever was due by now happens before we look.
   async get(kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     this.sim.fireDue();
-    return this.sim.api.get(kind, this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
+    return this.sim.api.get(kind, this.namespaceOf(kind, namespace), name);
   }
 
   async list(kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
@@ -41,36 +41,13 @@ export class SimClient implements ClusterClient {
   /** applySync is apply without the promise, for callers already inside the simulator's loop. */
   applySync(obj: KubeObject): ApplyResult {
     this.sim.fireDue();
-    const ns = this.sim.api.discovery.isNamespaced(obj.kind) ? obj.metadata.namespace ?? 'default' : undefined;
+    const ns = this.namespaceOf(obj.kind, obj.metadata.namespace);
     const live = this.sim.api.get(obj.kind, ns, obj.metadata.name);
-    if (!live) {
-      const created = this.sim.api.create(obj);
-      this.sim.settle();
-      return { action: 'created', object: created };
-    }
-    const stored = this.sim.api.update(mergeForApply(obj, live));
-    this.sim.settle();
-    return { action: stored === live ? 'unchanged' : 'configured', object: stored };
+    return this.store(live, live ? mergeForApply(obj, live) : obj);
   }
 
-  async patch(kind: string, namespace: string | undefined, name: string, ops: Operation[]): Promise<ApplyResult> {
-    this.sim.fireDue();
-    const ns = this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined;
-    const live = this.sim.api.get(kind, ns, name);
-    const subject = objectRef(kind, ns, name);
-    let next: KubeObject;
-    try {
-      // validate: a malformed operation is refused before anything is applied; the document is our own copy.
-      next = fastJsonPatch.applyPatch(live ? cloneObject(live) : {}, ops, true, true).newDocument as KubeObject;
-    } catch (err) {
-      const e = err as Error & { name?: string };
-      if (e.name === 'TEST_OPERATION_FAILED') {
-        const info = this.sim.api.kindInfo(live ?? ({ apiVersion: (ops.find((o) => o.op === 'add' && o.path === '') as { value?: KubeObject } | undefined)?.value?.apiVersion ?? '', kind, metadata: { name } } as KubeObject));
-        const what = live ? 'the object has been modified' : 'the object was deleted';
-        throw new MfluxError('Conflict', `Operation cannot be fulfilled on ${resourceName(info)} "${name}": ${what}; please apply your changes to the latest version and try again`, { subject });
-      }
-      throw new MfluxError('Invalid', `the patch does not apply: ${e.message.split('\n')[0]}`, { subject });
-    }
+  /** store writes `next` as a create (no live object) or an in-place update, then lets the controllers settle. */
+  private store(live: KubeObject | undefined, next: KubeObject): ApplyResult {
     if (!live) {
       const created = this.sim.api.create(next);
       this.sim.settle();
@@ -81,8 +58,34 @@ export class SimClient implements ClusterClient {
     return { action: stored === live ? 'unchanged' : 'configured', object: stored };
   }
 
+  /** namespaceOf is the namespace an object of `kind` lives in: the given one or default, none for cluster-scoped kinds (CRDs included). */
+  private namespaceOf(kind: string, namespace: string | undefined): string | undefined {
+    return this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined;
+  }
+
+  async patch(kind: string, namespace: string | undefined, name: string, ops: Operation[]): Promise<ApplyResult> {
+    this.sim.fireDue();
+    const ns = this.namespaceOf(kind, namespace);
+    const live = this.sim.api.get(kind, ns, name);
+    const subject = objectRef(kind, ns, name);
+    let next: KubeObject;
+    try {
+      // validate: a malformed operation is refused before anything is applied; the document is our own copy.
+      next = fastJsonPatch.applyPatch(live ? cloneObject(live) : {}, ops, true, true).newDocument as KubeObject;
+    } catch (err) {
+      const e = err as Error & { name?: string };
+      if (e.name === 'TEST_OPERATION_FAILED') {
+        const info = this.sim.api.discovery.kindInfo(kind);
+        const what = live ? 'the object has been modified' : 'the object was deleted';
+        throw new MfluxError('Conflict', `Operation cannot be fulfilled on ${info ? resourceName(info) : kind.toLowerCase()} "${name}": ${what}; please apply your changes to the latest version and try again`, { subject });
+      }
+      throw new MfluxError('Invalid', `the patch does not apply: ${e.message.split('\n')[0]}`, { subject });
+    }
+    return this.store(live, next);
+  }
+
   async delete(kind: string, namespace: string | undefined, name: string): Promise<boolean> {
-    const gone = this.sim.api.delete(kind, this.sim.api.discovery.isNamespaced(kind) ? namespace ?? 'default' : undefined, name);
+    const gone = this.sim.api.delete(kind, this.namespaceOf(kind, namespace), name);
     this.sim.settle();
     return gone;
   }
