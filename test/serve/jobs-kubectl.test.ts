@@ -1,24 +1,18 @@
 /** `mflux serve` with Jobs, CronJobs and crashing pods: the real kubectl prints what `mflux get`/`describe` print. */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { KUBECTL, type KRun, runKubectl } from './helpers.js';
 import { type ApiServerHandle, kubeconfigFor, startApiServer } from '../../src/cli/serve/server.js';
 import { mflux, tempDir } from '../cli/helpers.js';
 
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 let root: string;
 let state: string;
 let kubeconfig: string;
 let server: ApiServerHandle;
 
-function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(root, 'kube-cache'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: root, KUBECONFIG: '' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** kubectl runs the real binary against this file's server. */
+const kubectl = (...args: string[]): Promise<KRun> => runKubectl(kubeconfig, root, ...args);
 
 const job = (name: string, image: string) =>
   `apiVersion: batch/v1\nkind: Job\nmetadata: {name: ${name}}\nspec:\n  completions: 2\n  parallelism: 1\n  backoffLimit: 1\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: work, image: ${image}}]\n`;

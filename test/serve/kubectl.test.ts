@@ -3,15 +3,14 @@
  * exactly what `mflux get`/`describe`/`rollout history` print (the virtual clock does not move
  * between commands, so even AGE matches); writes are refused with the Git message.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { KUBECTL, type KRun, runKubectl } from './helpers.js';
 import { type ApiServerHandle, READ_ONLY_MESSAGE, kubeconfigFor, startApiServer } from '../../src/cli/serve/server.js';
 import { REPO_ROOT, mflux, tempDir } from '../cli/helpers.js';
 
-/** KUBECTL is the kubectl binary: $KUBECTL, else `kubectl` on PATH (CI installs it; a missing one fails these tests). */
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const FIXTURES = path.join(REPO_ROOT, 'fixtures-repo');
 
 let root: string;
@@ -21,20 +20,9 @@ let kubeconfig: string;
 /** clientMinor is the kubectl client's minor version (describe's client-side layout changed over releases). */
 let clientMinor: number;
 
-interface KRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-/** kubectl runs the real binary asynchronously (the server answers in this same process). */
-function kubectl(...args: string[]): Promise<KRun> {
-  return new Promise((resolve) => {
-    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(root, 'kube-cache'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: root, KUBECONFIG: '' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** kubectl runs the real binary against this file's server. */
+const kubectl = (...args: string[]): Promise<KRun> => runKubectl(kubeconfig, root, ...args);
 
 async function api(p: string, init?: RequestInit): Promise<{ status: number; body: any; type: string | null }> {
   const res = await fetch(`${server.url}${p}`, init);

@@ -3,14 +3,14 @@
  * `rollout status` (kubectl's own viewers, run client-side on the objects we serve) and
  * `rollout history` (kubectl reads our ControllerRevisions) say what `mflux` says.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { KUBECTL, type KRun, runKubectl } from './helpers.js';
 import { type ApiServerHandle, kubeconfigFor, startApiServer } from '../../src/cli/serve/server.js';
 import { mflux, tempDir, writeManifest } from '../cli/helpers.js';
 
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
 const MANIFESTS = `
 apiVersion: storage.k8s.io/v1
@@ -49,19 +49,9 @@ let state: string;
 let server: ApiServerHandle;
 let kubeconfig: string;
 
-interface KRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function kubectl(...args: string[]): Promise<KRun> {
-  return new Promise((resolve) => {
-    execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(root, 'kube-cache'), ...args], { encoding: 'utf8', env: { ...process.env, HOME: root, KUBECONFIG: '' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+/** kubectl runs the real binary against this file's server. */
+const kubectl = (...args: string[]): Promise<KRun> => runKubectl(kubeconfig, root, ...args);
 
 async function ok(...args: string[]): Promise<string> {
   const r = await mflux(state, ...args);
