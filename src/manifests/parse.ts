@@ -1,5 +1,5 @@
 /** Parsing manifest files into objects that remember where they came from (file:line). */
-import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
+import { CORE_SCHEMA, intCoreTag, load, mergeTag } from 'js-yaml';
 // Straight to the two core files it needs: parse-worker loads this file, and core/index would bring in the logger.
 import { type ErrorCode, MfluxError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
@@ -209,8 +209,25 @@ export function documentLimitIssue(value: unknown, text: string): { code: Manife
   return undefined;
 }
 
-/** YAML_SCHEMA is the core schema plus merge keys (`<<: *anchor`), which Kubernetes' YAML reader accepts and real repositories use. */
-const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+/** LEGACY_OCTAL is a YAML 1.1 octal integer (`0755`): Kubernetes' YAML reader (go-yaml v2) reads it as octal, and manifests use it for volume modes. */
+const LEGACY_OCTAL = /^[-+]?0[0-7]+$/;
+
+/**
+ * intTag is the core schema's integer plus YAML 1.1's legacy octal, as Kubernetes reads manifests:
+ * `defaultMode: 0755` is 493, not 755 (which the API server would refuse). Other YAML 1.1 forms
+ * (sexagesimal `1:20`, `yes`/`no` booleans) stay as the core schema reads them.
+ */
+const intTag = {
+  ...intCoreTag,
+  resolve(...args: Parameters<typeof intCoreTag.resolve>) {
+    const source = args[0];
+    if (LEGACY_OCTAL.test(source)) return (source.startsWith('-') ? -1 : 1) * Number.parseInt(source.replace(/^[-+]/, ''), 8);
+    return intCoreTag.resolve(...args);
+  },
+} as typeof intCoreTag;
+
+/** YAML_SCHEMA is the core schema plus merge keys (`<<: *anchor`) and legacy octal integers, which Kubernetes' YAML reader accepts and real repositories use. */
+const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag, intTag);
 
 /** YAML_LOAD_LIMITS are the js-yaml options every manifest load uses: nesting and alias counts bounded while parsing, merge keys understood. */
 export const YAML_LOAD_LIMITS = { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES, schema: YAML_SCHEMA } as const;

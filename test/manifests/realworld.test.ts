@@ -12,6 +12,12 @@ function parse(path: string, text: string | Uint8Array) {
 }
 
 describe('real-world YAML', () => {
+  test('YAML 1.1 octal integers read as Kubernetes reads them (defaultMode: 0755 is 493); other integers and strings unchanged', () => {
+    const issues: ManifestIssue[] = [];
+    const [p] = parseManifestFile({ path: 'cron.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec: {mode: 0755, neg: -0644, zero: 0, dec: 08, hex: 0x1F, plain: 42, quoted: "0755", ports: 1:20}\n' }, issues);
+    expect(issues).toEqual([]);
+    expect(p!.object.spec).toEqual({ mode: 493, neg: -420, zero: 0, dec: 8, hex: 31, plain: 42, quoted: '0755', ports: '1:20' });
+  });
   test('a leading ---', () => {
     expect(parse('a.yaml', `---\n${CM('a')}`)).toMatchObject({ names: ['ConfigMap/a@2'], issues: [], notes: [] });
   });
