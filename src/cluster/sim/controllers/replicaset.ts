@@ -1,4 +1,5 @@
 /** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
+import { isPodReady } from '../../serving.js';
 import { type KubeObject, cloneObject, isMfluxError, parseRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 
@@ -21,10 +22,7 @@ function readyCondition(p: KubeObject): any {
   return p.status?.conditions?.find((c: any) => c.type === 'Ready');
 }
 
-/** isPodReady: the pod's Ready condition is True. */
-export function isPodReady(p: KubeObject): boolean {
-  return readyCondition(p)?.status === 'True';
-}
+export { isPodReady };
 
 /** readySince returns when a ready pod became Ready (epoch ms), or undefined. */
 export function readySince(p: KubeObject): number | undefined {

@@ -1,0 +1,129 @@
+/**
+ * What a Service serves, as pure functions over a Service and pods (or pod templates): which pods
+ * it selects, which container port each of its ports reaches, and each pod's endpoint conditions.
+ * The simulator's endpoint controllers publish these; the PR check and reconcile count them, so
+ * "ready endpoints" means one thing everywhere.
+ *
+ * Upstream's rules (pkg/controller/endpointslice, pkg/api/v1/pod FindPort, ShouldPodBeInEndpoints):
+ * - A Service without a selector gets no managed endpoints; `selector: {}` selects every pod of
+ *   its namespace (an empty label set is "everything" to apimachinery).
+ * - A pod is an endpoint once it has an IP and until it is terminal (Succeeded, or Failed under
+ *   restartPolicy Never/OnFailure… any terminal phase); a terminating pod stays in EndpointSlices
+ *   (`terminating: true`, `ready: false`, `serving` = its Ready condition) but leaves the legacy
+ *   Endpoints object, unless the Service publishes not-ready addresses.
+ * - A numeric targetPort is used as is, whether or not a container declares it; a named one is the
+ *   containerPort of the first container port with that name and the Service port's protocol
+ *   (TCP when unset); no such port leaves that pod out of that Service port.
+ */
+import type { KubeObject } from '../core/index.js';
+
+/** ServicePort is one entry of a Service's `spec.ports`. */
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  protocol?: string;
+  nodePort?: number;
+}
+
+/** EndpointConditions are an EndpointSlice endpoint's conditions. */
+export interface EndpointConditions {
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+/** ServiceEndpoint is one pod behind a Service: its address, where it runs, its conditions and the ports it serves. */
+export interface ServiceEndpoint {
+  pod: KubeObject;
+  ip: string;
+  nodeName?: string;
+  conditions: EndpointConditions;
+  /** ports are the Service ports this pod serves, with the container port each resolved to. */
+  ports: { name: string; port: number; protocol: string }[];
+}
+
+/** isPodReady: the pod's Ready condition is True. */
+export function isPodReady(p: KubeObject): boolean {
+  return (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** serviceSelector is the Service's label selector, or undefined when it has none (endpoints are then managed by hand). */
+export function serviceSelector(svc: KubeObject): Record<string, string> | undefined {
+  const s = svc.spec?.selector;
+  return s && typeof s === 'object' ? (s as Record<string, string>) : undefined;
+}
+
+/** selectsLabels: every key of the selector is in the labels with the same value (an empty selector selects everything). */
+export function selectsLabels(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
+  return true;
+}
+
+/** servicePorts lists the Service's ports with the API's defaults (protocol TCP, targetPort = port). */
+export function servicePorts(svc: KubeObject): (ServicePort & { protocol: string; targetPort: number | string })[] {
+  const ports = (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []) as ServicePort[];
+  return ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
+}
+
+/**
+ * resolveTargetPort is the container port a Service port reaches in a pod spec (or a pod
+ * template's spec), or undefined. Example: `targetPort: http` with a container port
+ * `{name: http, containerPort: 8080}` → 8080; `targetPort: 9090` → 9090 even if nothing declares it.
+ */
+export function resolveTargetPort(port: ServicePort, podSpec: any): number | undefined {
+  const target = port.targetPort ?? port.port;
+  if (typeof target === 'number') return target;
+  const protocol = port.protocol ?? 'TCP';
+  // Sidecars (init containers that keep running) count too, as upstream FindPort does since 1.29.
+  const sidecars = (podSpec?.initContainers ?? []).filter((c: any) => c?.restartPolicy === 'Always');
+  for (const c of [...(podSpec?.containers ?? []), ...sidecars]) {
+    for (const cp of c?.ports ?? []) if (cp?.name === target && (cp.protocol ?? 'TCP') === protocol) return cp.containerPort;
+  }
+  return undefined;
+}
+
+/** isPodTerminal: the pod has finished (Succeeded or Failed) and will serve nothing again. */
+export function isPodTerminal(p: KubeObject): boolean {
+  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}
+
+/** endpointConditions are the pod's conditions as an EndpointSlice publishes them (see the file comment). */
+export function endpointConditions(svc: KubeObject, pod: KubeObject): EndpointConditions {
+  const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
+  const terminating = Boolean(pod.metadata.deletionTimestamp);
+  const serving = publishNotReady || isPodReady(pod);
+  return { ready: serving && (publishNotReady || !terminating), serving, terminating };
+}
+
+/**
+ * serviceEndpoints lists the endpoints the Service has among `pods` (any pods; those of other
+ * namespaces or not selected are skipped), in the order given. A pod that resolves none of the
+ * Service's ports is still listed, with no ports, as upstream publishes it.
+ */
+export function serviceEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): ServiceEndpoint[] {
+  const selector = serviceSelector(svc);
+  if (!selector) return [];
+  const ports = servicePorts(svc);
+  const out: ServiceEndpoint[] = [];
+  for (const pod of pods) {
+    if (pod.metadata.namespace !== svc.metadata.namespace || !selectsLabels(selector, pod.metadata.labels)) continue;
+    const ip = pod.status?.podIP;
+    if (!ip || isPodTerminal(pod)) continue;
+    const resolved: ServiceEndpoint['ports'] = [];
+    for (const p of ports) {
+      const n = resolveTargetPort(p, pod.spec);
+      if (n !== undefined) resolved.push({ name: p.name ?? '', port: n, protocol: p.protocol ?? 'TCP' });
+    }
+    out.push({ pod, ip, nodeName: pod.spec?.nodeName, conditions: endpointConditions(svc, pod), ports: resolved });
+  }
+  return out;
+}
+
+/** readyEndpoints counts the Service's ready endpoints that serve at least one of its ports (what receives new connections). */
+export function readyEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): number {
+  const portless = servicePorts(svc).length === 0;
+  let n = 0;
+  for (const e of serviceEndpoints(svc, pods)) if (e.conditions.ready && (e.ports.length > 0 || portless)) n++;
+  return n;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../src/core/index.js';
+import { endpointConditions, readyEndpoints, resolveTargetPort, selectsLabels, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
+
+const svc = (spec: any, namespace = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec });
+
+function pod(name: string, o: { labels?: Record<string, string>; ready?: boolean; ip?: string | null; phase?: string; deleting?: boolean; ports?: any[]; namespace?: string } = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: o.namespace ?? 'default', labels: o.labels ?? { app: 'web' }, ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:30Z' } : {}) },
+    spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'nginx', ports: o.ports ?? [{ name: 'http', containerPort: 8080 }] }] },
+    status: {
+      phase: o.phase ?? 'Running',
+      ...(o.ip === null ? {} : { podIP: o.ip ?? '10.244.0.5' }),
+      conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }],
+    },
+  };
+}
+
+describe('which pods a Service selects', () => {
+  it('has no selector when spec.selector is absent; {} selects everything', () => {
+    expect(serviceSelector(svc({ ports: [{ port: 80 }] }))).toBeUndefined();
+    expect(serviceEndpoints(svc({ ports: [{ port: 80 }] }), [pod('a')])).toEqual([]);
+    expect(selectsLabels({}, { anything: 'x' })).toBe(true);
+    expect(serviceEndpoints(svc({ selector: {}, ports: [{ port: 80 }] }), [pod('a', { labels: { other: 'x' } })])).toHaveLength(1);
+  });
+
+  it('needs every selector label with the same value, in the Service namespace', () => {
+    expect(selectsLabels({ app: 'web', tier: 'front' }, { app: 'web' })).toBe(false);
+    expect(selectsLabels({ app: 'web' }, { app: 'web', version: 'v2' })).toBe(true);
+    const s = svc({ selector: { app: 'web' }, ports: [{ port: 80 }] });
+    const eps = serviceEndpoints(s, [pod('a'), pod('b', { labels: { app: 'api' } }), pod('c', { namespace: 'other' })]);
+    expect(eps.map((e) => e.pod.metadata.name)).toEqual(['a']);
+  });
+});
+
+describe('targetPort resolution', () => {
+  const spec = { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] }] };
+  it('takes a number as is, declared or not, and defaults to port', () => {
+    expect(resolveTargetPort({ port: 80, targetPort: 9090 }, spec)).toBe(9090);
+    expect(resolveTargetPort({ port: 80 }, spec)).toBe(80);
+  });
+  it('looks a name up among the container ports with the same protocol', () => {
+    expect(resolveTargetPort({ port: 80, targetPort: 'http' }, spec)).toBe(8080);
+    expect(resolveTargetPort({ port: 80, targetPort: 'https' }, spec)).toBeUndefined();
+    expect(resolveTargetPort({ port: 53, targetPort: 'dns' }, spec)).toBeUndefined();
+    expect(resolveTargetPort({ port: 53, targetPort: 'dns', protocol: 'UDP' }, spec)).toBe(53);
+  });
+  it('finds a named port on a sidecar init container but not on a plain init container', () => {
+    const withInit = (restartPolicy?: string) => ({ containers: [{ name: 'app' }], initContainers: [{ name: 'proxy', restartPolicy, ports: [{ name: 'metrics', containerPort: 9901 }] }] });
+    expect(resolveTargetPort({ port: 80, targetPort: 'metrics' }, withInit('Always'))).toBe(9901);
+    expect(resolveTargetPort({ port: 80, targetPort: 'metrics' }, withInit())).toBeUndefined();
+  });
+});
+
+describe('endpoint conditions', () => {
+  const s = svc({ selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] });
+  it('ready and serving follow the Ready condition', () => {
+    expect(endpointConditions(s, pod('a'))).toEqual({ ready: true, serving: true, terminating: false });
+    expect(endpointConditions(s, pod('a', { ready: false }))).toEqual({ ready: false, serving: false, terminating: false });
+  });
+  it('a terminating pod is never ready but still serving while its Ready condition holds', () => {
+    expect(endpointConditions(s, pod('a', { deleting: true }))).toEqual({ ready: false, serving: true, terminating: true });
+  });
+  it('publishNotReadyAddresses makes every endpoint ready', () => {
+    const p = svc({ ...s.spec, publishNotReadyAddresses: true });
+    expect(endpointConditions(p, pod('a', { ready: false, deleting: true }))).toEqual({ ready: true, serving: true, terminating: true });
+  });
+  it('pods without an IP or finished are not endpoints; one without the named port is listed without ports', () => {
+    const eps = serviceEndpoints(s, [pod('noip', { ip: null }), pod('done', { phase: 'Succeeded' }), pod('noport', { ports: [] }), pod('ok')]);
+    expect(eps.map((e) => [e.pod.metadata.name, e.ports])).toEqual([
+      ['noport', []],
+      ['ok', [{ name: 'http', port: 8080, protocol: 'TCP' }]],
+    ]);
+  });
+  it('readyEndpoints counts ready pods that serve a port: 4 pods, one unready, one terminating, one without the port → 1', () => {
+    expect(readyEndpoints(s, [pod('a'), pod('b', { ready: false }), pod('c', { deleting: true }), pod('d', { ports: [] })])).toBe(1);
+  });
+});
