@@ -1,5 +1,5 @@
 /** Parsing manifest files into objects that remember where they came from (file:line). */
-import { CORE_SCHEMA, intCoreTag, load, mergeTag } from 'js-yaml';
+import { CHOMPING_MODE, CORE_SCHEMA, EVENT_ID, SCALAR_STYLE, YAMLException, constructFromEvents, intCoreTag, mergeTag, parseEvents } from 'js-yaml';
 // Straight to the two core files it needs: parse-worker loads this file, and core/index would bring in the logger.
 import { type ErrorCode, MfluxError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
@@ -70,13 +70,14 @@ export function splitDocuments(text: string): { text: string; line: number }[] {
   const docs: { text: string; line: number }[] = [];
   let start = 0;
   let buf: string[] = [];
-  const flush = () => {
-    docs.push({ text: buf.join('\n'), line: start + 1 });
+  // A document cut by a marker keeps the line break before it (a block scalar ending there ends with it); the last keeps what the file has.
+  const flush = (cut: boolean) => {
+    docs.push({ text: buf.join('\n') + (cut && buf.length > 0 ? '\n' : ''), line: start + 1 });
     buf = [];
   };
   lines.forEach((l, i) => {
     if (DOC_SEPARATOR.test(l)) {
-      flush();
+      flush(true);
       start = i + 1;
       const rest = l.slice(3).trim();
       if (rest && !rest.startsWith('#')) {
@@ -84,13 +85,13 @@ export function splitDocuments(text: string): { text: string; line: number }[] {
         start = i;
       }
     } else if (DOC_END.test(l)) {
-      flush();
+      flush(true);
       start = i + 1;
     } else {
       buf.push(l);
     }
   });
-  flush();
+  flush(false);
   return docs;
 }
 
@@ -229,8 +230,31 @@ const intTag = {
 /** YAML_SCHEMA is the core schema plus merge keys (`<<: *anchor`) and legacy octal integers, which Kubernetes' YAML reader accepts and real repositories use. */
 const YAML_SCHEMA = CORE_SCHEMA.withTags(mergeTag, intTag);
 
-/** YAML_LOAD_LIMITS are the js-yaml options every manifest load uses: nesting and alias counts bounded while parsing, merge keys understood. */
-export const YAML_LOAD_LIMITS = { maxDepth: MAX_DEPTH, maxAliases: MAX_ALIASES, schema: YAML_SCHEMA } as const;
+
+/**
+ * loadYaml parses one YAML document as Kubernetes' reader (go-yaml) does, within our limits.
+ * It differs from js-yaml's `load` in one place real repositories hit: a block scalar (`|`, `>`)
+ * that runs to the end of a file without a final line break has no trailing newline — there is
+ * no break to keep — where js-yaml adds one (a ConfigMap ending a file without `\n` would
+ * otherwise differ from what kubectl applies, and every pass would "change" it).
+ */
+export function loadYaml(text: string): unknown {
+  const events = parseEvents(text, { maxDepth: MAX_DEPTH });
+  if (!/[\r\n]$/.test(text)) {
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i]!;
+      if (e.type !== EVENT_ID.SCALAR) continue;
+      const block = e.style === SCALAR_STYLE.LITERAL_BLOCK || e.style === SCALAR_STYLE.FOLDED_BLOCK;
+      // Only a last line with content: trailing blank lines would be kept or clipped by the chomping indicator.
+      const lastLine = text.slice(text.lastIndexOf('\n') + 1);
+      if (block && e.valueEnd === text.length && lastLine.trim() !== '') e.chomping = CHOMPING_MODE.STRIP;
+      break;
+    }
+  }
+  const docs = constructFromEvents(events, { schema: YAML_SCHEMA, maxAliases: MAX_ALIASES, source: text });
+  if (docs.length !== 1) throw new YAMLException(docs.length === 0 ? 'expected a document, but the input is empty' : 'expected a single document in the stream, but found more');
+  return docs[0];
+}
 
 /** yamlLimitIssue turns js-yaml's limit errors into their codes and our messages (undefined: a plain syntax error). */
 export function yamlLimitIssue(err: unknown): { code: ManifestIssueCode; message: string } | undefined {
@@ -281,7 +305,7 @@ export function parseManifestFile(file: ManifestFile, issues: ManifestIssue[], n
       // Empty and comment-only documents (before a leading `---`, after a trailing one) are nothing; js-yaml 5 throws on them.
       if (!hasContent(doc.text)) continue;
       try {
-        const value = load(doc.text, YAML_LOAD_LIMITS);
+        const value = loadYaml(doc.text);
         if (isEmptyDoc(value)) continue;
         const line = firstContentLine(doc);
         if (checkLimits(value, doc.text, file.path, line, issues)) values.push({ value, line });

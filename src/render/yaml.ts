@@ -3,9 +3,8 @@
  * documents and comment-only documents are skipped, as kustomize does (js-yaml throws on them).
  * TODO(unify): manifests/parse.ts has the same need; one helper should serve both.
  */
-import { load } from 'js-yaml';
 import { MfluxError } from '../core/errors.js';
-import { YAML_LOAD_LIMITS, documentLimitIssue, splitDocuments, yamlLimitIssue } from '../manifests/parse.js';
+import { documentLimitIssue, loadYaml, splitDocuments, yamlLimitIssue } from '../manifests/parse.js';
 
 /** YamlDoc is one non-empty YAML document and the 1-based line of its first content line. */
 export interface YamlDoc {
@@ -31,7 +30,7 @@ export function parseYamlDocuments(text: string, file: string): YamlDoc[] {
     if (first === null) continue;
     let value: unknown;
     try {
-      value = load(doc.text, YAML_LOAD_LIMITS);
+      value = loadYaml(doc.text);
     } catch (err: any) {
       const l = typeof err?.mark?.line === 'number' ? err.mark.line : 0;
       const c = typeof err?.mark?.column === 'number' ? err.mark.column : 0;
@@ -52,7 +51,7 @@ export function parseYamlDocuments(text: string, file: string): YamlDoc[] {
 export function parseYamlValue(text: string, subject: string): unknown {
   if (text.trim() === '') return null;
   try {
-    const value = load(text, YAML_LOAD_LIMITS) ?? null;
+    const value = loadYaml(text) ?? null;
     const limit = documentLimitIssue(value, text);
     if (limit) throw new MfluxError(limit.code, limit.message, { subject });
     return value;

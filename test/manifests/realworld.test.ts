@@ -82,3 +82,31 @@ describe('real-world YAML', () => {
     expect(parse('c.yaml', `${CM('a')}---\nfoo: bar\n`).issues[0]!.code).toBe('InvalidManifest');
   });
 });
+
+describe('block scalars at the end of a file, as go-yaml (kubectl) reads them', () => {
+  const cm = (tail: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  conf: ${tail}`;
+  const value = (text: string) => {
+    const issues: ManifestIssue[] = [];
+    const objs = parseManifestFile({ path: 'c.yaml', content: text }, issues);
+    expect(issues).toEqual([]);
+    return (objs[0]!.object.data as Record<string, string>).conf;
+  };
+  test.each([
+    ['literal, no final line break: no newline', '|\n    a\n    b', 'a\nb'],
+    ['literal, final line break kept once', '|\n    a\n    b\n', 'a\nb\n'],
+    ['keep, no final line break: nothing to keep', '|+\n    a', 'a'],
+    ['folded, no final line break', '>\n    a\n    b', 'a b'],
+    ['strip stays stripped', '|-\n    a\n', 'a'],
+    ['trailing blank lines are clipped to one', '|\n    a\n\n\n', 'a\n'],
+    ['CRLF', '|\r\n    a\r\n', 'a\n'],
+  ])('%s', (_name, tail, want) => {
+    expect(value(cm(tail))).toBe(want);
+  });
+
+  test('the last document of a multi-document file, and a file ending in a second document', () => {
+    expect(value(`---\n${cm('|\n    x')}`)).toBe('x');
+    const issues: ManifestIssue[] = [];
+    const objs = parseManifestFile({ path: 'c.yaml', content: `${cm('|\n    first')}\n---\n${cm('|\n    last').replace('name: c', 'name: d')}` }, issues);
+    expect(objs.map((o) => (o.object.data as Record<string, string>).conf)).toEqual(['first\n', 'last']);
+  });
+});
