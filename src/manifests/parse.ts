@@ -348,7 +348,9 @@ function checkObject(value: unknown, origin: Origin, issues: ManifestIssue[], ou
   if (!o.metadata || typeof o.metadata !== 'object' || typeof o.metadata.name !== 'string' || !o.metadata.name) missing.push('metadata.name');
   if (missing.length > 0) {
     const what = typeof o.kind === 'string' ? `${o.kind}${o.metadata?.name ? `/${o.metadata.name}` : ''}: ` : '';
-    problem(`${what}missing ${missing.join(', ')}`);
+    // kubectl apply refuses generateName too ("cannot use generate name with apply"): say so rather than just "missing".
+    const generated = missing.includes('metadata.name') && typeof o.metadata?.generateName === 'string' && o.metadata.generateName;
+    problem(`${what}missing ${missing.join(', ')}${generated ? ` (metadata.generateName "${o.metadata.generateName}" cannot be applied declaratively: a new object would be created on every pass; give it a fixed metadata.name)` : ''}`);
     return;
   }
   out.push({ object: o as KubeObject, origin });

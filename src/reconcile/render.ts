@@ -104,10 +104,13 @@ export async function renderDesired(source: GitSource, commit: string, memo: Sou
   const top = await source.listDir(commit, source.path);
   if (!hasKustomization(top)) {
     const plain = await readDesired(source, commit, memo, opts);
-    const nested = (memo.listing ?? []).some((f) => KUSTOMIZATION_FILE_NAMES.includes(basename(f.path)));
+    // A kustomization below, or a Helm chart (which the engine refuses whole), takes the engine's path.
+    const nested = (memo.listing ?? []).some((f) => KUSTOMIZATION_FILE_NAMES.includes(basename(f.path)) || basename(f.path) === 'Chart.yaml');
     if (!nested) {
       const oidOf = (p: ParsedObject) => memo.files.get(p.origin.file)?.oid ?? '';
-      return { ...plain, rendered: false, oidOf, validKey: (p) => p.origin.file, files: memo.listing?.length ?? 0 };
+      // Legal (nothing to apply), but almost always a wrong --path or a format mflux does not render (jsonnet).
+      const warnings = memo.listing?.length ? plain.warnings : [...plain.warnings, `${source.path || '.'}: no Kubernetes manifests (.yaml/.yml/.json) found below it; nothing to apply`];
+      return { ...plain, warnings, rendered: false, oidOf, validKey: (p) => p.origin.file, files: memo.listing?.length ?? 0 };
     }
   }
   return render(source, commit, memo, opts.keepBuilds ?? true);

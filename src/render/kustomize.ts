@@ -373,6 +373,10 @@ class Build {
     const ra: Res[] = [];
     const walk = async (d: string): Promise<void> => {
       const entries = [...((await this.list(d)) ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // A Helm chart's templates are not YAML until Helm renders them: refuse the chart whole instead of reporting each template's syntax errors.
+      if (entries.some((e) => e.type !== 'dir' && e.name === 'Chart.yaml')) {
+        throw new MfluxError('KustomizeUnsupported', `${d || '.'} is a Helm chart; mflux renders plain manifests and Kustomize, not Helm templates: commit the output of \`helm template\` as manifests, or point --path at a folder of manifests`, { subject: `${joinPath(d, 'Chart.yaml')}:1` });
+      }
       for (const e of entries) {
         const p = joinPath(d, e.name);
         if (e.type === 'dir') {
@@ -384,6 +388,8 @@ class Build {
       }
     };
     await walk(dir);
+    // An empty result is legal (Flux applies nothing), but at the top it is almost always a wrong --path or an unrendered format (jsonnet, Helm values).
+    if (ra.length === 0 && this.stack.length === 1) this.warn(`${dir || '.'}: no Kubernetes manifests (.yaml/.yml/.json) found below it; nothing to apply`);
     return ra;
   }
 

@@ -139,6 +139,30 @@ describe('the render stage', () => {
     expect(again.reasons[0].message).toMatch(/^apps\/scratch\/draft\.yaml:1: ConfigMap: missing metadata\.name/);
   });
 
+  test('what public repositories hold besides manifests: a Helm chart is refused whole, an empty folder warns, generateName is explained', async () => {
+    const repo = new TestRepo().write({
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'charts/web/values.yaml': 'replicaCount: 1\n',
+      'charts/web/templates/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n',
+      'jsonnet/app.jsonnet': '{ apiVersion: "v1" }\n',
+      'hooks/job.yaml': 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: busybox}]\n',
+    });
+    repo.commit('odd folders');
+    const chart = await mflux(repo.state, 'build', '--repo', repo.dir, '--path', 'charts');
+    expect(chart.code).toBe(1);
+    // One error naming the chart, not one YAML syntax error per template.
+    expect(chart.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      'error: charts/web/Chart.yaml:1: charts/web is a Helm chart; mflux renders plain manifests and Kustomize, not Helm templates: commit the output of `helm template` as manifests, or point --path at a folder of manifests [KustomizeUnsupported]',
+    ]);
+    const empty = await mflux(repo.state, 'build', '--repo', repo.dir, '--path', 'jsonnet');
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toContain('warning: jsonnet: no Kubernetes manifests (.yaml/.yml/.json) found below it; nothing to apply');
+    const hook = await mflux(repo.state, 'build', '--repo', repo.dir, '--path', 'hooks');
+    expect(hook.code).toBe(1);
+    expect(hook.stderr).toContain('hooks/job.yaml:1: Job: missing metadata.name (metadata.generateName "migrate-" cannot be applied declaratively');
+  });
+
   test('incremental: a pass re-renders only the folders whose inputs changed', async () => {
     const repo = overlayRepo().write({ 'kustomization.yaml': 'resources:\n- overlays/prod\n- overlays/dev\n', 'other/kustomization.yaml': 'resources: [cm.yaml]\n', 'other/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n' });
     const first = repo.commit('top');
