@@ -20,6 +20,7 @@ export interface SimFlagOptions {
   podTerminateAfter?: string;
   podCompleteAfter?: string;
   crashImages?: string[];
+  failProbes?: string[];
   nodes?: string;
 }
 
@@ -67,6 +68,7 @@ export function knobsOf(o: SimFlagOptions): Partial<SimKnobs> {
   const complete = durationFlag('pod-complete-after', o.podCompleteAfter);
   if (complete !== undefined) k.podCompleteAfterMs = complete;
   if (o.crashImages && o.crashImages.length > 0) k.crashImages = o.crashImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (o.failProbes && o.failProbes.length > 0) k.failProbes = o.failProbes.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return k;
 }
 

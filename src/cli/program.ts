@@ -42,6 +42,7 @@ function simOptions(cmd: Command): Command {
     .option('--pod-terminate-after <duration>', 'graceful termination time of deleted pods (default 0s)')
     .option('--pod-complete-after <duration>', 'run time of a run-to-completion (Job) pod after it started (default 10s)')
     .option('--crash-images <glob>', 'containers whose image matches start and exit 1: Error, CrashLoopBackOff (repeatable)', collect)
+    .option('--fail-probes <glob>', 'containers whose image matches run but never pass their readiness probe: Running, never Ready (repeatable)', collect)
     .option('--nodes <n>', 'number of simulated nodes, kept for later commands (default 3); DaemonSets run one pod per node');
 }
 

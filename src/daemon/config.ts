@@ -38,7 +38,7 @@ export interface DaemonConfig {
   listen: { host: string; port: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** simulation holds only the knobs the file sets; the simulator's own defaults fill the rest. */
-  simulation: { podReadyAfterMs?: number; podReadyJitterMs?: number; podTerminateAfterMs?: number; failImages?: string[]; podCompleteAfterMs?: number; crashImages?: string[]; nodes?: number };
+  simulation: { podReadyAfterMs?: number; podReadyJitterMs?: number; podTerminateAfterMs?: number; failImages?: string[]; podCompleteAfterMs?: number; crashImages?: string[]; failProbes?: string[]; nodes?: number };
   policy: Policy;
   /** webhookSecret is the resolved secret value (from an env var or a file, one trailing newline dropped). */
   webhookSecret?: string;
@@ -206,6 +206,7 @@ const ConfigSchema = z
         failImages: z.array(z.string()).optional().describe('Image patterns ("*:broken") whose pods never become ready.'),
         podCompleteAfter: duration('Time a run-to-completion (Job) pod runs after it started.').optional(),
         crashImages: z.array(z.string()).optional().describe('Image patterns ("*:crash") whose containers start and exit 1.'),
+        failProbes: z.array(z.string()).optional().describe('Image patterns ("*:unready") whose containers run but never pass their readiness probe.'),
         nodes: z.number().int().min(1).max(1000).optional().describe('Number of simulated nodes (default 3).'),
       })
       .optional()
@@ -430,6 +431,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   if (sim?.failImages !== undefined) simulation.failImages = [...sim.failImages];
   if (sim?.podCompleteAfter !== undefined) simulation.podCompleteAfterMs = parseDuration(sim.podCompleteAfter)!;
   if (sim?.crashImages !== undefined) simulation.crashImages = [...sim.crashImages];
+  if (sim?.failProbes !== undefined) simulation.failProbes = [...sim.failProbes];
   if (sim?.nodes !== undefined) simulation.nodes = sim.nodes;
 
   const config: DaemonConfig = {

@@ -45,7 +45,7 @@ describe('the example config/mflux.yaml', () => {
     expect(c.stateDir).toBe(path.join(REPO_ROOT, '.mflux-daemon'));
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 9797 });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
-    expect(c.simulation).toEqual({ podReadyAfterMs: 10_000, podReadyJitterMs: 0, failImages: [] });
+    expect(c.simulation).toEqual({ podReadyAfterMs: 10_000, podReadyJitterMs: 0, failImages: [], failProbes: [] });
     expect(c.policy).toEqual({ maxPrune: '20%', block: [] });
     expect(c.apiServer).toBeUndefined();
     expect(c.sources).toEqual([
@@ -101,7 +101,7 @@ describe('defaults and resolution', () => {
       'state: /var/lib/mflux',
       'listen: ":0"',
       'log: {level: debug, format: pretty}',
-      'simulation: {podReadyAfter: 1m30s, podReadyJitter: 500ms, podTerminateAfter: 2s, failImages: ["*:broken"]}',
+      'simulation: {podReadyAfter: 1m30s, podReadyJitter: 500ms, podTerminateAfter: 2s, failImages: ["*:broken"], failProbes: ["*:unready"]}',
       'policy: {maxPrune: 3, block: [RecreateDowntime, ZeroAvailability]}',
       'apiServer: {}',
       'sources:',
@@ -112,7 +112,7 @@ describe('defaults and resolution', () => {
     expect(c.stateDir).toBe('/var/lib/mflux');
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 0 });
     expect(c.log).toEqual({ level: 'debug', format: 'pretty' });
-    expect(c.simulation).toEqual({ podReadyAfterMs: 90_000, podReadyJitterMs: 500, podTerminateAfterMs: 2000, failImages: ['*:broken'] });
+    expect(c.simulation).toEqual({ podReadyAfterMs: 90_000, podReadyJitterMs: 500, podTerminateAfterMs: 2000, failImages: ['*:broken'], failProbes: ['*:unready'] });
     expect(c.policy).toEqual({ maxPrune: 3, block: ['RecreateDowntime', 'ZeroAvailability'] });
     expect(c.apiServer).toEqual({ host: '127.0.0.1', port: 6443 });
     expect(c.sources).toEqual([
@@ -225,6 +225,7 @@ describe('errors name the file and the key path', () => {
     expect(fails('sources: [{repo: ./r}]\n')).toBe(`${F}: sources[0].name: required`);
     expect(fails('sources: [{name: app}]\n')).toBe(`${F}: sources[0].repo: required`);
     expect(fails(`simulation: {failImages: "*:broken"}\n${MIN}`)).toBe(`${F}: simulation.failImages: expected a list, got a string`);
+    expect(fails(`simulation: {failProbes: "*:unready"}\n${MIN}`)).toBe(`${F}: simulation.failProbes: expected a list, got a string`);
     expect(fails(`log: debug\n${MIN}`)).toBe(`${F}: log: expected a mapping, got a string`);
     expect(fails('- name: app\n')).toBe(`${F}: expected a mapping at the top level, got a list`);
   });

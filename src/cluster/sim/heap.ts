@@ -4,12 +4,18 @@
 export interface Timer {
   at: number;
   seq: number;
-  action: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'pod-start' | 'pod-gone' | 'pod-complete' | 'container-restart' | 'statefulset' | 'daemonset';
+  action: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'pod-start' | 'pod-gone' | 'pod-complete' | 'container-restart' | 'pod-probe' | 'statefulset' | 'daemonset';
   key: string;
   /** fails marks a pod-start whose image never becomes ready. */
   fails?: boolean;
   /** restarts is the restartCount a container-restart timer records. */
   restarts?: number;
+  /** bound is when the pod was bound (pod-start, pod-probe): its probe workers' tickers start then. */
+  bound?: number;
+  /** started is when a pod-probe timer's containers started. */
+  started?: number;
+  /** uid is the pod a pod-probe timer is about (a StatefulSet pod's name comes back with a new uid). */
+  uid?: string;
 }
 
 /** TimerHeap keeps timers so the earliest is always at hand. */

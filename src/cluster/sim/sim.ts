@@ -15,7 +15,7 @@ import type { StoredEvent, SnapshotChanges } from '../../store/index.js';
 import { ApiServer, keyOf, objKey } from './apiserver.js';
 import type { ControllerContext, EventWording } from './controllers/context.js';
 import { syncDeployment } from './controllers/deployment/controller.js';
-import { bindPod, completePod, crashPod, globToRegExp, imageFails, restartCrashed, restartPolicyOf, startPod } from './controllers/kubelet.js';
+import { bindPod, completePod, crashPod, globToRegExp, hasProbes, imageFails, probesFail, restartCrashed, restartPolicyOf, startPod, startProbedPod } from './controllers/kubelet.js';
 import { syncJob } from './controllers/job/controller.js';
 import { syncTTL } from './controllers/job/ttl.js';
 import { syncCronJob } from './controllers/cronjob/controller.js';
@@ -46,6 +46,8 @@ export interface SimKnobs {
   crashImages: string[];
   /** nodes: how many simulated nodes the cluster has (default 3); DaemonSets run a pod on each. */
   nodes: number;
+  /** failProbes: globs; containers with a matching image run but never become ready (their readiness probe always fails; one without a probe counts as failing too). */
+  failProbes: string[];
 }
 
 /** DEFAULT_KNOBS are the defaults DESIGN.md prescribes. */
@@ -58,6 +60,7 @@ export const DEFAULT_KNOBS: SimKnobs = {
   podCompleteAfterMs: 10_000,
   crashImages: [],
   nodes: 3,
+  failProbes: [],
 };
 
 /** SavedState is what a simulation loads from (and saves to) the state store. */
@@ -90,6 +93,7 @@ export class Simulation {
   private readonly orphanRSs = new Map<string, KubeObject>();
   private readonly failRes: RegExp[];
   private readonly crashRes: RegExp[];
+  private readonly probeFailRes: RegExp[];
   private readonly ctx: ControllerContext;
   /** podsPerNode counts active bound pods per node, for the scheduler's spreading. */
   private readonly podsPerNode = new Map<string, number>();
@@ -105,6 +109,7 @@ export class Simulation {
     this.knobs = { ...DEFAULT_KNOBS, ...savedKnobs, ...knobs };
     this.failRes = this.knobs.failImages.map(globToRegExp);
     this.crashRes = this.knobs.crashImages.map(globToRegExp);
+    this.probeFailRes = this.knobs.failProbes.map(globToRegExp);
     this.ids = new IdSource(saved?.meta[META_KEYS.ids]);
     this.events = new EventLog(this.ids, saved?.events ?? []);
     this.api = new ApiServer(clock, this.ids, {
@@ -308,7 +313,7 @@ export class Simulation {
         if (!node) break;
         bindPod(this.ctx, pod, this.ids, { name: node.metadata.name, ip: nodeIP(node) ?? '' });
         const jitter = this.knobs.podReadyJitterMs > 0 ? fnv1a32(pod.metadata.name) % (this.knobs.podReadyJitterMs + 1) : 0;
-        this.schedule({ at: this.clock.now() + this.knobs.podReadyAfterMs + jitter, action: 'pod-start', key: w.key, fails: imageFails(pod, this.failRes) });
+        this.schedule({ at: this.clock.now() + this.knobs.podReadyAfterMs + jitter, action: 'pod-start', key: w.key, fails: imageFails(pod, this.failRes), bound: this.clock.now() });
         break;
       }
     }
@@ -334,7 +339,12 @@ export class Simulation {
           if (again !== undefined) this.schedule({ at: again, action: 'container-restart', key: t.key, restarts: 2 });
           break;
         }
-        startPod(this.ctx, pod, Boolean(t.fails));
+        const probeFails = this.probeFailRes.length > 0 ? probesFail(pod, this.probeFailRes) : [];
+        if (!t.fails && (hasProbes(pod) || probeFails.includes(true))) {
+          // Timers saved before `bound` existed fall back to the pod's startTime (whole seconds).
+          const bound = t.bound ?? (Date.parse(pod.status?.startTime ?? '') || this.clock.now());
+          this.probe(pod, bound, this.clock.now(), probeFails);
+        } else startPod(this.ctx, pod, Boolean(t.fails));
         if (!t.fails && restartPolicyOf(pod) !== 'Always') this.schedule({ at: this.clock.now() + this.knobs.podCompleteAfterMs, action: 'pod-complete', key: t.key });
         break;
       }
@@ -350,10 +360,23 @@ export class Simulation {
         this.schedule({ at: restartCrashed(this.ctx, pod, restarts), action: 'container-restart', key: t.key, restarts: restarts + 1 });
         break;
       }
+      case 'pod-probe': {
+        // Terminating pods are probed too: the kubelet keeps running readiness probes during graceful termination.
+        const pod = this.api.get('Pod', ns, name);
+        if (!pod || pod.metadata.uid !== t.uid || pod.status?.phase !== 'Running') break;
+        this.probe(pod, t.bound!, t.started!, this.probeFailRes.length > 0 ? probesFail(pod, this.probeFailRes) : []);
+        break;
+      }
       case 'pod-gone':
         this.api.finalizeDelete(keyOf('Pod', ns, name));
         break;
     }
+  }
+
+  /** probe writes a probed pod's status as of now and schedules its next probe result, if any. */
+  private probe(pod: KubeObject, bound: number, started: number, fails: boolean[]): void {
+    const next = startProbedPod(this.ctx, pod, bound, started, fails);
+    if (next !== undefined) this.schedule({ at: next, action: 'pod-probe', key: objKey(pod), bound, started, uid: pod.metadata.uid });
   }
 
   /** nextTimerAt is the cluster time of the next scheduled happening, if any. */

@@ -1,12 +1,22 @@
 /**
  * Pod lifecycle as data (what kubelet and the scheduler would do): a new pod is bound to the one
- * simulated node and is Pending/ContainerCreating; podReadyAfter later it is Running and Ready —
- * or, when its image matches failImages, stuck in ImagePullBackOff for good; or, when its image
- * matches crashImages, its containers start and exit 1 at once (Failed under restartPolicy Never,
- * CrashLoopBackOff with kubelet's 10s-doubling-to-5m restart backoff otherwise). A pod whose
- * restartPolicy is not Always (a Job's) runs to completion podCompleteAfter after it started.
+ * simulated node and is Pending/ContainerCreating; podReadyAfter later its containers start and it
+ * is Running — Ready at once when no container has a readiness or startup probe, else when the
+ * probes say so (see containerTimeline) — or, when its image matches failImages, stuck in
+ * ImagePullBackOff for good; or, when its image matches crashImages, its containers start and exit
+ * 1 at once (Failed under restartPolicy Never, CrashLoopBackOff with kubelet's 10s-doubling-to-5m
+ * restart backoff otherwise). A pod whose restartPolicy is not Always (a Job's) runs to completion
+ * podCompleteAfter after it started. A container whose image matches failProbes runs but never
+ * becomes ready.
+ *
+ * A terminating pod (deletionTimestamp set, kept podTerminateAfter before it is gone) keeps its
+ * status as it was: phase Running, containers running, and the Ready/ContainersReady conditions
+ * still following the readiness probe — upstream's kubelet stops only liveness and startup probes
+ * when a pod is deleted and keeps probing readiness during graceful termination. So a pod that
+ * was serving stays Ready=True while terminating; the EndpointSlice controller then publishes it
+ * as ready=false (terminating), serving=<Ready condition>, terminating=true.
  */
-import type { KubeObject } from '../../../core/index.js';
+import { type KubeObject, toRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 import type { IdSource } from '../ids.js';
 
@@ -83,6 +93,143 @@ export function startPod(ctx: ControllerContext, pod: KubeObject, fails: boolean
   });
 }
 
+/** ProbeTiming is what a probe's timing depends on, in milliseconds, with the API server's defaults applied. */
+export interface ProbeTiming {
+  /** initialDelayMs: initialDelaySeconds (default 0). */
+  initialDelayMs: number;
+  /** periodMs: periodSeconds (default 10). */
+  periodMs: number;
+  /** successThreshold: consecutive successes needed (default 1). */
+  successThreshold: number;
+}
+
+// The API server defaults an unset or zero periodSeconds to 10 and successThreshold to 1 (SetDefaults_Probe).
+function whole(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
+}
+
+/** probeTiming reads a probe's timing fields, or undefined when there is no probe. */
+export function probeTiming(probe: any): ProbeTiming | undefined {
+  if (!probe || typeof probe !== 'object') return undefined;
+  return { initialDelayMs: whole(probe.initialDelaySeconds, 0) * 1000, periodMs: whole(probe.periodSeconds, 10) * 1000, successThreshold: whole(probe.successThreshold, 1) };
+}
+
+/** ContainerTimeline is when one container's status changes after its start (epoch ms). */
+export interface ContainerTimeline {
+  /** startedAt: when `started` turns true (the start itself, or the startup probe's success). */
+  startedAt: number;
+  /** readyAt: when `ready` turns true; undefined when it never does (failProbes). */
+  readyAt?: number;
+  /** failedProbeAt: the first readiness probe that fails, for a container that never becomes ready and has a readiness probe. */
+  failedProbeAt?: number;
+}
+
+// tickAtOrAfter is the first tick of a probe worker's ticker (started at `origin`, every `period`) at or after t.
+function tickAtOrAfter(t: number, origin: number, period: number): number {
+  return t <= origin ? origin : origin + Math.ceil((t - origin) / period) * period;
+}
+
+/**
+ * containerTimeline works out, as upstream's kubelet probes (pkg/kubelet/prober worker.go and
+ * prober_manager.go), when a container that started at `startedAt` becomes started and ready.
+ * Each probe has a worker whose ticker starts when the kubelet sets the pod up — here the moment
+ * it was bound, `boundAt` — and ticks every periodSeconds; a probe is skipped while the container
+ * has run less than initialDelaySeconds. So the first probe after the initial delay is not at
+ * start + initialDelay exactly but at the first period tick at or after it (the two agree when
+ * podReadyAfter is a multiple of the period). Besides the ticks, each time the kubelet syncs the
+ * pod while the container is started but not ready, UpdatePodStatus triggers a readiness probe at
+ * once: that happens when the container starts and when its startup probe succeeds, so with no
+ * initial delay the first readiness probe runs at once. Readiness probes do not run until the
+ * startup probe has succeeded (its successThreshold is always 1); the container is Ready at the
+ * successThreshold-th consecutive success. A tick at the very instant of the start sees the
+ * container running, and a manual trigger and a tick at one instant count as one probe. Not
+ * modelled: the random first wait of workers on a freshly restarted kubelet, PLEG's up-to-1s lag,
+ * and the kubelet's periodic (about once a minute) pod resync, which also triggers a probe.
+ * Example: bound at 0, started at 15s, readinessProbe {initialDelaySeconds: 30} (period 10s):
+ * ticks at 0, 10, 20, …; the first with 30s run is 50s, so Ready at 50s, not 45s.
+ */
+export function containerTimeline(c: any, boundAt: number, startedAt: number, probeFails: boolean): ContainerTimeline {
+  const startup = probeTiming(c.startupProbe);
+  const started = startup ? tickAtOrAfter(startedAt + startup.initialDelayMs, boundAt, startup.periodMs) : startedAt;
+  const readiness = probeTiming(c.readinessProbe);
+  if (!readiness) return probeFails ? { startedAt: started } : { startedAt: started, readyAt: started };
+  // The manual trigger at `started` probes if the delay is over; otherwise the first tick after it does.
+  const delayOver = startedAt + readiness.initialDelayMs;
+  const first = started >= delayOver ? started : tickAtOrAfter(delayOver, boundAt, readiness.periodMs);
+  if (probeFails) return { startedAt: started, failedProbeAt: first };
+  if (readiness.successThreshold === 1) return { startedAt: started, readyAt: first };
+  const second = tickAtOrAfter(first + 1, boundAt, readiness.periodMs);
+  return { startedAt: started, readyAt: second + (readiness.successThreshold - 2) * readiness.periodMs };
+}
+
+/** hasProbes tells whether any container of a pod has a readiness or startup probe. */
+export function hasProbes(pod: KubeObject): boolean {
+  return ((pod.spec?.containers ?? []) as any[]).some((c) => c.readinessProbe || c.startupProbe);
+}
+
+/** probesFail tells, per container, whether its image matches a failProbes glob. */
+export function probesFail(pod: KubeObject, failProbes: RegExp[]): boolean[] {
+  return ((pod.spec?.containers ?? []) as any[]).map((c) => failProbes.length > 0 && failProbes.some((re) => re.test(String(c.image ?? ''))));
+}
+
+/** podTimelines is containerTimeline for every container of a pod, in spec order. */
+export function podTimelines(pod: KubeObject, boundAt: number, startedAt: number, fails: boolean[]): ContainerTimeline[] {
+  return ((pod.spec?.containers ?? []) as any[]).map((c, i) => containerTimeline(c, boundAt, startedAt, fails[i] ?? false));
+}
+
+/** nextChangeAt is the earliest moment after `now` at which any of the timelines changes a status, if any. */
+export function nextChangeAt(lines: ContainerTimeline[], now: number): number | undefined {
+  let next: number | undefined;
+  for (const l of lines) for (const t of [l.startedAt, l.readyAt, l.failedProbeAt]) if (t !== undefined && t > now && (next === undefined || t < next)) next = t;
+  return next;
+}
+
+// The message of kubelet's Unhealthy event when a readiness probe of this kind fails (prober.go: "%s probe failed: %s").
+function probeFailure(c: any, podIP: string | undefined): string {
+  const p = c.readinessProbe ?? {};
+  if (p.httpGet) return 'Readiness probe failed: HTTP probe failed with statuscode: 503';
+  if (p.tcpSocket) {
+    const port = p.tcpSocket.port;
+    const n = typeof port === 'string' ? ((c.ports ?? []) as any[]).find((x) => x.name === port)?.containerPort ?? port : port;
+    return `Readiness probe failed: dial tcp ${p.tcpSocket.host ?? podIP ?? ''}:${n}: connect: connection refused`;
+  }
+  if (p.grpc) return 'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")';
+  return 'Readiness probe failed: ';
+}
+
+/**
+ * startProbedPod is a pod's containers starting (at `startedAt`, bound at `boundAt`) or a later
+ * probe result (at now): it writes the containers' started/ready and the pod's ContainersReady and
+ * Ready conditions as the kubelet does at this moment — reason ContainersNotReady, message
+ * "containers with unready status: [app]" while any container is not ready — and records
+ * kubelet's Unhealthy event at a container's first failed readiness probe. Returns when the
+ * status changes next, if ever.
+ */
+export function startProbedPod(ctx: ControllerContext, pod: KubeObject, boundAt: number, startedAt: number, fails: boolean[]): number | undefined {
+  const nowMs = ctx.now();
+  const now = ctx.nowStr();
+  const containers = (pod.spec?.containers ?? []) as any[];
+  const lines = podTimelines(pod, boundAt, startedAt, fails);
+  const started = lines.map((l) => l.startedAt <= nowMs);
+  const ready = lines.map((l) => l.readyAt !== undefined && l.readyAt <= nowMs);
+  const unready = containers.filter((_, i) => !ready[i]).map((c) => c.name);
+  const allReady: [string, string?, string?] = unready.length === 0 ? ['True'] : ['False', 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`];
+  const startedStr = toRFC3339(startedAt);
+  ctx.api.writeDirect({
+    ...pod,
+    status: {
+      ...pod.status,
+      phase: 'Running',
+      conditions: withConditions(pod, now, { PodReadyToStartContainers: ['True'], ContainersReady: allReady, Ready: allReady }),
+      containerStatuses: containers.map((c, i) => ({ name: c.name, image: c.image, imageID: `${c.image}`, ready: ready[i], restartCount: 0, started: started[i], state: { running: { startedAt: startedStr } } })),
+    },
+  });
+  containers.forEach((c, i) => {
+    if (lines[i]!.failedProbeAt === nowMs) ctx.record(pod, 'Warning', 'Unhealthy', probeFailure(c, pod.status?.podIP), 'kubelet');
+  });
+  return nextChangeAt(lines, nowMs);
+}
+
 /** CRASH_BACKOFF_INITIAL_MS is kubelet's first container restart back-off (backOffPeriod, 10s). */
 export const CRASH_BACKOFF_INITIAL_MS = 10_000;
 /** CRASH_BACKOFF_MAX_MS caps the restart back-off (MaxContainerBackOff, 5 minutes). */
@@ -100,14 +247,16 @@ export function crashBackoffMs(restarts: number): number {
   return Math.min(CRASH_BACKOFF_INITIAL_MS * 2 ** Math.max(0, restarts - 1), CRASH_BACKOFF_MAX_MS);
 }
 
-function withConditions(pod: KubeObject, now: string, set: Record<string, [string, string?]>): any[] {
+function withConditions(pod: KubeObject, now: string, set: Record<string, [string, string?, string?]>): any[] {
   return (pod.status?.conditions ?? []).map((c: any) => {
     const want = set[c.type];
     if (!want) return c;
-    const [status, reason] = want;
+    const [status, reason, message] = want;
     const next: any = { ...c, status, lastTransitionTime: c.status === status ? c.lastTransitionTime : now };
     if (reason) next.reason = reason;
     else delete next.reason;
+    if (message) next.message = message;
+    else delete next.message;
     return next;
   });
 }
