@@ -176,6 +176,46 @@ describe('what a change does besides rolling', () => {
   });
 });
 
+describe('readiness from the pod spec', () => {
+  // deploy() ends with the container's image line; a readiness probe goes right under it.
+  const probed = (name: string, image: string, probe: string) => `${deploy(name, { replicas: 3, image })}          readinessProbe:\n${probe}`;
+  const httpProbe = '            httpGet: {path: /healthz, port: 8080}\n            initialDelaySeconds: 30\n';
+
+  test('a 30 s initialDelaySeconds readiness probe: a 3-replica rolling update takes 3 × 40 s', async () => {
+    // Default strategy for 3: surge 1, unavailable 0, so one new pod at a time. A pod created at c
+    // starts at c + 10 (--pod-ready-after); the kubelet's probe ticker, started at the bind (c),
+    // ticks at c, c + 10, …, and the first tick with 30 s of run time is c + 40: Ready then.
+    // t0 N→1; t40 ready: O→2, N→2; t80 O→1, N→3; t120 O→0.
+    const repo = new Repo();
+    repo.write({ 'web.yaml': probed('web', 'web:1', httpProbe) });
+    const base = repo.commit('base');
+    repo.write({ 'web.yaml': probed('web', 'web:2', httpProbe) });
+    const head = repo.commit('web v2');
+    const { code, report } = await repo.checkJSON(base, head);
+    expect(code).toBe(0);
+    expect(rolloutOf(report, 'web')).toMatchObject({ maxSurge: 1, maxUnavailable: 0, replicas: 3, peakPods: 4, minAvailable: 3, durationSeconds: 120, completes: true, reason: 'done' });
+    expect(trace(rolloutOf(report, 'web'))).toEqual([[0, 'up', 'N', 1], [40, 'down', 'O', 2], [40, 'up', 'N', 2], [80, 'down', 'O', 1], [80, 'up', 'N', 3], [120, 'down', 'O', 0]]);
+    // --pod-ready-after 15s: started at c + 15, so the first tick with 30 s run is c + 50 (not c + 45): 3 × 50 s.
+    const slower = (await repo.checkJSON(base, head, '--pod-ready-after', '15s')).report;
+    expect(rolloutOf(slower, 'web')).toMatchObject({ durationSeconds: 150, completes: true });
+  });
+
+  test('--fail-probes: the new pods run but never become ready, so the check fails with ProgressDeadlineExceeded', async () => {
+    const repo = new Repo();
+    const probe = '            tcpSocket: {port: 8080}\n';
+    repo.write({ 'web.yaml': probed('web', 'web:1', probe) });
+    const base = repo.commit('base');
+    repo.write({ 'web.yaml': probed('web', 'web:unready', probe) });
+    const head = repo.commit('web: never ready');
+    const { code, report } = await repo.checkJSON(base, head, '--fail-probes', '*:unready');
+    expect(code).toBe(1);
+    expect(report.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'RolloutWillNotComplete', object: 'Deployment/default/web', message: expect.stringContaining('ProgressDeadlineExceeded') })]);
+    // One new pod (surge 1, unavailable 0), then no progress for 600 s; noticed at the resync 1 s later.
+    expect(rolloutOf(report, 'web')).toMatchObject({ peakPods: 4, minAvailable: 3, durationSeconds: 601, completes: false, reason: 'ProgressDeadlineExceeded' });
+    expect(trace(rolloutOf(report, 'web'))).toEqual([[0, 'up', 'N', 1]]);
+  });
+});
+
 describe('the guard, judged before merging', () => {
   test('a selector change fails with ImmutableFieldChange at its file and line; nothing is applied', async () => {
     const repo = new Repo();
