@@ -85,7 +85,7 @@ export function selectorIsEmpty(selector: any): boolean {
   return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
 }
 
-/** validatePodTemplate checks the template's containers the way the API server does (names and images required). */
+/** validatePodTemplate checks the template's containers the way the API server does (names and images required, probes). */
 function validatePodTemplate(errs: FieldError[], template: any, path: string): void {
   const containers = template?.spec?.containers;
   if (!Array.isArray(containers) || containers.length === 0) {
@@ -100,7 +100,25 @@ function validatePodTemplate(errs: FieldError[], template: any, path: string): v
     else if (seen.has(c.name)) errs.push({ field: `${p}.name`, type: 'Invalid', value: c.name, detail: 'Duplicate value' });
     else seen.add(c.name);
     if (!c?.image) errs.push({ field: `${p}.image`, type: 'Required', detail: '' });
+    for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) if (c?.[kind] !== undefined && c?.[kind] !== null) validateProbe(errs, c[kind], kind, `${p}.${kind}`);
   });
+}
+
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
+
+/**
+ * validateProbe checks a probe as the API server does (validateProbe, validateHandler and the
+ * per-kind rules in validateContainers): exactly one handler, non-negative timings, and a
+ * successThreshold of 1 for liveness and startup probes — the simulated kubelet times readiness by them.
+ */
+function validateProbe(errs: FieldError[], probe: any, kind: 'livenessProbe' | 'readinessProbe' | 'startupProbe', path: string): void {
+  const handlers = PROBE_HANDLERS.filter((h) => probe?.[h] !== undefined && probe?.[h] !== null);
+  if (handlers.length === 0) errs.push({ field: path, type: 'Required', detail: 'must specify a handler type' });
+  for (const h of handlers.slice(1)) errs.push({ field: `${path}.${h}`, type: 'Forbidden', detail: 'may not specify more than 1 handler type' });
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) nonNegative(errs, probe?.[f], `${path}.${f}`);
+  if (kind !== 'readinessProbe' && typeof probe?.successThreshold === 'number' && probe.successThreshold > 1) {
+    errs.push({ field: `${path}.successThreshold`, type: 'Invalid', value: probe.successThreshold, detail: 'must be 1' });
+  }
 }
 
 /** validateDeployment applies apps/v1 Deployment validation to a defaulted object (spec §1.4). */

@@ -332,3 +332,36 @@ describe('saved and loaded mid-probe', () => {
     expect(clock.now()).toBe(T0 + 50_000);
   });
 });
+
+describe('probe validation, as the API server does it', () => {
+  const P = 'Deployment/default/front: The Deployment "front" is invalid: ';
+  const C = 'spec.template.spec.containers[0]';
+  const create = (container: Record<string, unknown>) => {
+    const { sim } = newSim();
+    try {
+      sim.api.create(probed({ replicas: 1 }, container));
+      return undefined;
+    } catch (err) {
+      expect(sim.api.get('Deployment', 'default', 'front')).toBeUndefined();
+      return err as any;
+    }
+  };
+
+  it('accepts every handler kind and the defaults', () => {
+    for (const h of [{ httpGet: { port: 80 } }, { tcpSocket: { port: 80 } }, { exec: { command: ['true'] } }, { grpc: { port: 9090 } }]) {
+      expect(create({ readinessProbe: h, startupProbe: h, livenessProbe: h })).toBeUndefined();
+    }
+  });
+
+  it('rejects what the API server rejects, with its messages; nothing is stored', () => {
+    const err = create({ readinessProbe: { httpGet: { port: 80 }, initialDelaySeconds: -1 } });
+    expect(err.code).toBe('Invalid');
+    expect(err.message).toBe(`${P}${C}.readinessProbe.initialDelaySeconds: Invalid value: -1: must be greater than or equal to 0`);
+    expect(create({ readinessProbe: { periodSeconds: 5 } }).message).toBe(`${P}${C}.readinessProbe: Required value: must specify a handler type`);
+    expect(create({ readinessProbe: { httpGet: { port: 80 }, tcpSocket: { port: 80 } } }).message).toBe(`${P}${C}.readinessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type`);
+    expect(create({ startupProbe: { httpGet: { port: 80 }, successThreshold: 2 } }).message).toBe(`${P}${C}.startupProbe.successThreshold: Invalid value: 2: must be 1`);
+    expect(create({ livenessProbe: { httpGet: { port: 80 }, successThreshold: 3 } }).message).toBe(`${P}${C}.livenessProbe.successThreshold: Invalid value: 3: must be 1`);
+    // successThreshold > 1 is fine for readiness.
+    expect(create({ readinessProbe: { httpGet: { port: 80 }, successThreshold: 3 } })).toBeUndefined();
+  });
+});
