@@ -12,9 +12,13 @@ import { containerTimeline } from '../../src/cluster/sim/controllers/kubelet.js'
 import { computeHash } from '../../src/cluster/sim/controllers/deployment/util.js';
 import { type SimKnobs, Simulation } from '../../src/cluster/sim/sim.js';
 import { podSummary } from '../../src/cli/format/get.js';
+import { endpointConditions } from '../../src/cluster/serving.js';
 import { T0, apply, condition, deploymentManifest, type DeploymentOpts, isReady, rolledOut, scalingEvents, eventMark } from './helpers.js';
 
 const HORIZON = 3_600_000;
+
+/** SVC selects the test Deployment's pods (for the endpoint conditions its pods would get). */
+const SVC: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'front', namespace: 'default' }, spec: { selector: { app: 'front' }, ports: [{ port: 80 }] } };
 
 function newSim(knobs: Partial<SimKnobs> = {}): { sim: Simulation; clock: VirtualClock } {
   const clock = new VirtualClock(T0);
@@ -254,6 +258,7 @@ describe('--fail-probes', () => {
     expect(p.status.containerStatuses[0]).toMatchObject({ ready: false, started: true, state: { running: { startedAt: toRFC3339(t1 + 10_000) } } });
     expect(podCondition(p, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
     expect(podSummary(p, clock.now())).toMatchObject({ ready: '0/1', status: 'Running' });
+    expect(endpointConditions(SVC, p)).toEqual({ ready: false, serving: false, terminating: false });
     // The kubelet's Unhealthy event at the first failed probe (at once, at the start).
     const evs = sim.listEvents({ kind: 'Pod', namespace: 'default', name: p.metadata.name }).filter((e) => e.reason === 'Unhealthy');
     expect(evs).toEqual([expect.objectContaining({ type: 'Warning', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503', source: { component: 'kubelet' }, firstTimestamp: toRFC3339(t1 + 10_000) })]);
@@ -302,6 +307,8 @@ describe('terminating pods', () => {
     expect(podCondition(p, 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: toRFC3339(T0 + 30_000) });
     expect(p.status.containerStatuses[0]).toMatchObject({ ready: true, started: true });
     expect(podSummary(p, clock.now())).toMatchObject({ ready: '1/1', status: 'Terminating' });
+    // So an EndpointSlice keeps it as serving while it drains: ready false, serving true, terminating true.
+    expect(endpointConditions(SVC, p)).toEqual({ ready: false, serving: true, terminating: true });
     await sim.advanceBy(20_000);
     expect(sim.api.get('Pod', 'default', name)).toBeUndefined();
   });
