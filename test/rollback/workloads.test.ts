@@ -162,6 +162,46 @@ describe('rollback statefulset/NAME through Git', () => {
   });
 });
 
+describe('a StatefulSet revision whose claim templates differ from the live ones', () => {
+  test('is refused (RollbackBlocked, volumeClaimTemplates) and nothing is written', async () => {
+    // The only way to new claim templates is a new object: scale to 0, remove, add it back. The
+    // ledger still holds the old object's revision 2 under the same name; restoring it in place
+    // would change volumeClaimTemplates, which the guard blocks.
+    const root = newDir();
+    const state = path.join(root, 'state');
+    const repo = initRepo(path.join(root, 'repo'));
+    const storageClass = `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: rancher.io/local-path
+`;
+    const withClaims = (image: string, size: string, replicas = 2) =>
+      `${sts(image).replace('replicas: 2', `replicas: ${replicas}`)}  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: ${size}}}}\n`;
+    const steps: [string, Record<string, string | null>][] = [
+      ['db: v1', { 'sc.yaml': storageClass, 'db.yaml': withClaims('postgres:15', '1Gi') }],
+      ['db: v2', { 'db.yaml': withClaims('postgres:16', '1Gi') }],
+      ['db: scale to 0', { 'db.yaml': withClaims('postgres:16', '1Gi', 0) }],
+      ['db: remove', { 'db.yaml': null }],
+      ['db: back with 2Gi claims', { 'db.yaml': withClaims('postgres:17', '2Gi') }],
+    ];
+    for (const [subject, files] of steps) {
+      commit(repo, subject, files);
+      const r = await mflux(state, 'reconcile', '--repo', repo, '-o', 'json');
+      expect(r.code, `${subject}: ${r.stderr}`).toBe(0);
+      expect(json(r.stdout).outcome, subject).toBe('Applied');
+    }
+    const h = git(repo, 'rev-parse', 'HEAD');
+    const r = await mflux(state, 'rollback', 'statefulset/db', '--repo', repo, '--to-revision', '2');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: statefulset\/db: revision 2 cannot be restored in place: .*volumeClaimTemplates/m);
+    expect(r.stderr).toContain('[RollbackBlocked]');
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(h);
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+});
+
 describe('rollback daemonset/NAME through Git', () => {
   test('v1 → v2 → rollback --to-revision 1 → revision 3 on revision 1’s ControllerRevision', async () => {
     const root = newDir();
