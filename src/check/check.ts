@@ -4,7 +4,8 @@
  * A fresh simulated cluster (from the caller's `newCluster`, never a state dir) is seeded with
  * the base commit, fully rolled out on its virtual clock. Head is then read, validated, planned
  * against it and guarded exactly as `reconcile` would — and, when nothing stops it, applied, every
- * changed Deployment's rollout simulated and measured (RolloutMeter), and what left Git pruned.
+ * changed workload's rollout (Deployment, StatefulSet, DaemonSet, Job) simulated and measured
+ * (RolloutMeter), and what left Git pruned.
  * With `eachCommit`, a second cluster seeded from base replays every commit between base and head
  * one at a time, as a poller that saw each of them alone would have deployed them.
  */
@@ -12,10 +13,10 @@ import { type Clock, type KindLookup, type KubeObject, canonicalJSON, isMfluxErr
 import type { ClusterClient } from '../cluster/client.js';
 import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
-import { applyPlan, pruneObjects, waitForRollouts } from '../apply/index.js';
+import { applyPlan, awaited, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import { type SourceMemo, type PreparedPlan, fingerprint, newSourceMemo, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
-import { RolloutMeter } from './measure.js';
+import { MEASURED_KINDS, RolloutMeter } from './measure.js';
 import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, SEVERITY_ORDER, verdictOf } from './report.js';
 
 /** CheckCluster is one fresh simulated cluster and its (virtual) clock. */
@@ -86,7 +87,23 @@ function changeOf(e: PlanEntry): RolloutChange {
 }
 
 function target(e: PlanEntry) {
-  return { ref: e.ref, namespace: e.namespace ?? 'default', name: e.name };
+  return { ref: e.ref, kind: e.kind, namespace: e.namespace ?? 'default', name: e.name };
+}
+
+/** whyNotComplete explains, by how it ended, why a rollout (or a Job) does not finish. */
+function whyNotComplete(f: RolloutOutcome): string {
+  switch (f.reason) {
+    case 'ProgressDeadlineExceeded':
+      return 'a new pod never becomes ready, so the rollout stops at its progress deadline (ProgressDeadlineExceeded); the old pods keep serving';
+    case 'BackoffLimitExceeded':
+      return "the Job's pods keep failing until it reaches its backoff limit (BackoffLimitExceeded)";
+    case 'DeadlineExceeded':
+      return 'the Job is still running at its activeDeadlineSeconds and is stopped (DeadlineExceeded)';
+    case 'Timeout':
+      return `the rollout does not finish within ${MAX_ROLLOUT_MS / 3600_000}h of simulated time`;
+    default:
+      return 'the rollout cannot make further progress';
+  }
 }
 
 /** rememberSynced records what is now in sync with the cluster, so the next plan skips diffing objects neither Git nor the cluster changed. */
@@ -146,10 +163,11 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
   }
   const writes = entries.map((e) => (e.action === 'blocked' && e.intended ? { ...e, action: e.intended } : e));
   await applyPlan(c.client, writes);
-  const deployments = writes.filter((e) => e.kind === 'Deployment' && e.action === 'create');
-  const outcomes = await waitForRollouts(c.client, deployments.map(target), c.clock, MAX_ROLLOUT_MS);
+  // Base runs fully rolled out: every workload (and Job) it creates is awaited, as reconcile would.
+  const created = writes.filter((e) => awaited(e.kind) && e.action === 'create');
+  const outcomes = await waitForRollouts(c.client, created.map(target), c.clock, MAX_ROLLOUT_MS);
   for (const f of outcomes.filter((x) => !x.ok)) {
-    const e = deployments.find((d) => d.ref === f.ref);
+    const e = created.find((d) => d.ref === f.ref);
     findings.push(withCommit({ severity: 'info', code: 'RolloutWillNotComplete', object: f.ref, file: e?.origin?.file ?? null, line: e?.origin?.line ?? null, message: `${f.ref}: ${f.message}; the check starts from this state` }, base, 'base'));
   }
   for (const e of writes) if (e.manifest) c.inventory.set(e.ref, c.client.redact(e.manifest));
@@ -160,7 +178,8 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
 
 /**
  * judge does to a cluster what one reconcile pass of `commit` would: read, validate, plan, guard;
- * if nothing stops it, apply, follow every changed Deployment's rollout (measured when `measure`),
+ * if nothing stops it, apply, await every changed object reconcile would await (each workload's
+ * rollout measured when `measure`),
  * and prune only once every rollout is healthy.
  */
 async function judge(c: Cluster, source: GitSource, commit: string, policy: Policy, measure: boolean, onPlanned?: () => void): Promise<Judged> {
@@ -193,23 +212,18 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   if (reasons.length > 0) return { ...out, outcome: prepared.blocked ? 'Blocked' : 'Invalid' };
   if (out.changes.length === 0) return { ...out, outcome: 'NoChange' };
 
-  const deployments = plan.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
-  const meter = measure ? new RolloutMeter(c.client, c.clock, deployments.map((e) => ({ target: target(e), change: changeOf(e) }))) : undefined;
+  const watched = plan.entries.filter((e) => awaited(e.kind) && (e.action === 'create' || e.action === 'update'));
+  const workloads = watched.filter((e) => MEASURED_KINDS.has(e.kind));
+  const meter = measure ? new RolloutMeter(c.client, c.clock, workloads.map((e) => ({ target: target(e), change: changeOf(e) }))) : undefined;
   await meter?.before();
   c.memo.synced.clear();
   meter?.applied();
   await applyPlan(c.client, plan.entries);
-  const outcomes = await waitForRollouts(c.client, deployments.map(target), c.clock, MAX_ROLLOUT_MS, undefined, meter ? () => meter.sample() : undefined);
+  const outcomes = await waitForRollouts(c.client, watched.map(target), c.clock, MAX_ROLLOUT_MS, undefined, meter ? () => meter.sample() : undefined);
   if (meter) out.rollouts = meter.reports(outcomes);
   for (const f of outcomes.filter((x) => !x.ok)) {
     const at = entryOf.get(f.ref)?.origin;
-    const why =
-      f.reason === 'ProgressDeadlineExceeded'
-        ? 'a new pod never becomes ready, so the rollout stops at its progress deadline (ProgressDeadlineExceeded); the old pods keep serving'
-        : f.reason === 'Timeout'
-          ? `the rollout does not finish within ${MAX_ROLLOUT_MS / 3600_000}h of simulated time`
-          : 'the rollout cannot make further progress';
-    out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${why} (${f.message})` });
+    out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${whyNotComplete(f)} (${f.message})` });
   }
   for (const e of plan.entries) if (e.manifest && (e.action !== 'unchanged' || !c.inventory.has(e.ref))) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of prepared.objects) c.origins.set(refOfObject(p.object, prepared.kinds), p.origin);

@@ -152,9 +152,11 @@ export function renderMarkdown(report: CheckReport, diffs: Map<string, string>):
     for (const c of report.changes.slice(0, MAX_TABLE_ROWS)) {
       const r = rollouts.get(c.object);
       const action = c.intended ? `${c.intended} (blocked)` : r ? `${c.action} (${r.change})` : c.action;
-      const strategy = r ? (r.strategy === 'RollingUpdate' ? `RollingUpdate (surge ${r.maxSurge}, unavailable ${r.maxUnavailable})` : r.strategy) : '';
+      const strategy = r ? (r.strategy === 'RollingUpdate' ? `RollingUpdate (surge ${r.maxSurge}, unavailable ${r.maxUnavailable}${r.partition ? `, partition ${r.partition}` : ''})` : r.strategy) : '';
+      // A Job serves nothing: its column says how many of its completions succeeded instead.
+      const available = r?.succeeded !== undefined ? `${r.succeeded} of ${r.replicas} succeeded` : `${r?.minAvailable} of ${r?.replicas}`;
       const cells = r
-        ? [String(r.peakPods), `${r.minAvailable} of ${r.replicas}`, r.completes ? duration(r.durationSeconds) : `never (${mdText(r.reason)} at ${duration(r.durationSeconds)})`]
+        ? [String(r.peakPods), available, r.completes ? duration(r.durationSeconds) : `never (${mdText(r.reason)} at ${duration(r.durationSeconds)})`]
         : ['', '', ''];
       out.push(`| ${code(c.object)} | ${action} | ${strategy} | ${cells.join(' | ')} | ${objectVerdict(c.object, report.findings)} |`);
     }

@@ -31,32 +31,47 @@ export interface ChangeReport {
   patch: Operation[];
 }
 
-/** RolloutEvent is one Deployment event during the rollout, `offsetSeconds` after head was applied. */
+/** RolloutEvent is one event of the workload during the rollout, `offsetSeconds` after head was applied. */
 export interface RolloutEvent {
   offsetSeconds: number;
   message: string;
 }
 
-/** RolloutChange says what kind of change a Deployment gets: a new object, a new pod template, only a new size, or neither. */
+/** RolloutChange says what kind of change a workload gets: a new object, a new pod template, only a new size, or neither. */
 export type RolloutChange = 'create' | 'rollout' | 'scale' | 'update';
 
-/** RolloutReport is the simulated rollout of one Deployment the head creates or updates. */
+/**
+ * RolloutReport is the simulated rollout of one workload the head creates or updates: a
+ * Deployment, StatefulSet, DaemonSet or Job (the kind is the first part of `object`).
+ */
 export interface RolloutReport {
   object: string;
   change: RolloutChange;
+  /** strategy is the Deployment's strategy.type, the StatefulSet's or DaemonSet's updateStrategy.type, or the Job's completionMode. */
   strategy: string;
-  /** maxSurge and maxUnavailable resolved to pod counts for `replicas` (upstream MaxSurge/MaxUnavailable: 0 for Recreate; unavailable clamped to replicas). */
+  /**
+   * maxSurge and maxUnavailable resolved to pod counts as the workload's controller resolves them
+   * (Deployment: upstream MaxSurge/MaxUnavailable, 0 for Recreate, unavailable clamped to replicas;
+   * StatefulSet: no surge, one pod at a time unless rollingUpdate.maxUnavailable says more;
+   * DaemonSet: of desiredNumberScheduled, rounded up; OnDelete and Jobs: 0).
+   */
   maxSurge: number;
   maxUnavailable: number;
+  /** replicas is spec.replicas (Deployment, StatefulSet), desiredNumberScheduled (DaemonSet) or completions (Job). */
   replicas: number;
-  /** peakPods is the most pods of the Deployment's ReplicaSets that existed at once (terminating ones included). */
+  /** partition is a RollingUpdate StatefulSet's rollingUpdate.partition: ordinals below it keep the old template. */
+  partition?: number;
+  /** succeeded and failed are a Job's pod counts when its run ended (or the wait did). */
+  succeeded?: number;
+  failed?: number;
+  /** peakPods is the most unfinished pods of the workload (a Deployment's through its ReplicaSets) that existed at once, terminating ones included. */
   peakPods: number;
-  /** minAvailable is the fewest status.availableReplicas seen from the moment head was applied until the rollout ended. */
+  /** minAvailable is the fewest available pods (availableReplicas, a DaemonSet's numberAvailable; 0 for a Job) seen from the moment head was applied until the rollout ended. */
   minAvailable: number;
-  /** durationSeconds is cluster time from the apply to completion, or to the progress deadline when it does not complete. */
+  /** durationSeconds is cluster time from the apply to completion, or to the failure (progress deadline, backoff limit, Job deadline) when it does not complete. */
   durationSeconds: number;
   completes: boolean;
-  /** reason is how the rollout ended: done, ProgressDeadlineExceeded, Stalled or Timeout. */
+  /** reason is how the rollout ended: done, ProgressDeadlineExceeded, BackoffLimitExceeded, DeadlineExceeded, Stalled or Timeout. */
   reason: string;
   events: RolloutEvent[];
 }

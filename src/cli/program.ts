@@ -134,8 +134,8 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
 
   credentialOptions(
     stateOptions(program.command('rollback'))
-      .description('roll a Deployment back through Git: commit revision N\'s manifest (default: the revision before the current one); the next reconcile rolls it out')
-      .argument('<deployment/NAME>')
+      .description('roll a Deployment, StatefulSet or DaemonSet back through Git: commit revision N\'s manifest (default: the revision before the current one); the next reconcile rolls it out')
+      .argument('<deployment/NAME|statefulset/NAME|daemonset/NAME>')
       .option('--to-revision <n>', 'the ledger revision to restore (default: the previous one)')
       .option('--repo <dir>', 'local clone to commit to (default: the repository the ledger read it from)')
       .option('--branch <name>', 'commit on this new branch (from HEAD) instead of the current branch; the checkout is left alone')
@@ -145,8 +145,8 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
   ).action(async (target, o) => setExit(await rollbackCommand(target, o, io)));
 
   stateOptions(program.command('trace'))
-    .description('from a Deployment to its origin: source, file:line, commit, ledger revision and ReplicaSet, and drift from Git')
-    .argument('<deployment/NAME>')
+    .description('from a Deployment, StatefulSet or DaemonSet to its origin: source, file:line, commit, ledger revision and ReplicaSet (ControllerRevision), and drift from Git')
+    .argument('<deployment/NAME|statefulset/NAME|daemonset/NAME>')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'text | json', 'text')
     .action(async (target, o) => setExit(await traceCommand(target, o, io)));

@@ -38,7 +38,7 @@ export interface DeploymentRecord {
   /** finishedCluster is when its rollout finished (cluster time, epoch ms), if it did. */
   finishedCluster?: number;
   ok: boolean;
-  /** rollbackTo is N when the pass applied a `Roll back deployment/NAME to revision N` commit for this Deployment. */
+  /** rollbackTo is N when the pass applied a `Roll back deployment/NAME to revision N` commit for this workload (statefulset/NAME, daemonset/NAME likewise). */
   rollbackTo?: number;
 }
 
@@ -80,13 +80,13 @@ export interface PassRecord extends PassStart {
   rollbackTo?: number;
 }
 
-/** ROLLBACK_SUBJECT matches the subject `mflux rollback` writes: `Roll back deployment/NAME to revision N (<short sha>)`. */
-export const ROLLBACK_SUBJECT = /^Roll back deployment\/(\S+) to revision (\d+)\b/;
+/** ROLLBACK_SUBJECT matches the subject `mflux rollback` writes: `Roll back deployment/NAME to revision N (<short sha>)` (statefulset/NAME, daemonset/NAME likewise). */
+export const ROLLBACK_SUBJECT = /^Roll back (deployment|statefulset|daemonset)\/(\S+) to revision (\d+)\b/;
 
-/** rollbackTarget reads a commit subject: the revision it rolls deployment `name` back to, if it is a rollback commit for it. */
-export function rollbackTarget(subject: string, name: string): number | undefined {
+/** rollbackTarget reads a commit subject: the revision it rolls workload `name` of `kind` (default Deployment) back to, if it is a rollback commit for it. */
+export function rollbackTarget(subject: string, name: string, kind = 'Deployment'): number | undefined {
   const m = ROLLBACK_SUBJECT.exec(subject);
-  return m && m[1] === name ? Number(m[2]) : undefined;
+  return m && m[1] === kind.toLowerCase() && m[2] === name ? Number(m[3]) : undefined;
 }
 
 /** DeploymentHistoryRow joins a Deployment record with its pass. */

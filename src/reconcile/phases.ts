@@ -93,9 +93,10 @@ export async function deploymentRecords(client: ClusterClient, entries: PlanEntr
 /**
  * revisionRecords reads what a pass did to each StatefulSet and DaemonSet: the ControllerRevision
  * that holds the template just applied (the newest the workload owns) and its number — the
- * workload's counterpart of a Deployment's revision and ReplicaSet.
+ * workload's counterpart of a Deployment's revision and ReplicaSet — and, for a commit `mflux
+ * rollback` wrote (its `subject`), the revision it restored.
  */
-export async function revisionRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>): Promise<DeploymentRecord[]> {
+export async function revisionRecords(client: ClusterClient, entries: PlanEntry[], rollouts: Map<string, RolloutOutcome>, subject: string): Promise<DeploymentRecord[]> {
   const byOwner = await byControllerOwner(client, 'ControllerRevision', entries);
   const out: DeploymentRecord[] = [];
   for (const entry of entries) {
@@ -103,6 +104,8 @@ export async function revisionRecords(client: ClusterClient, entries: PlanEntry[
     const rollout = rollouts.get(entry.ref);
     const w = await client.get(entry.kind, ns, entry.name);
     const rec: DeploymentRecord = { kind: entry.kind, namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+    const to = rollbackTarget(subject, entry.name, entry.kind);
+    if (to !== undefined) rec.rollbackTo = to;
     const newest = (byOwner.get(w?.metadata.uid ?? '') ?? []).reduce<KubeObject | undefined>((a, b) => (!a || Number((b as { revision?: number }).revision ?? 0) > Number((a as { revision?: number }).revision ?? 0) ? b : a), undefined);
     if (newest) {
       rec.revision = Number((newest as { revision?: number }).revision ?? 0);

@@ -318,7 +318,7 @@ async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo,
   const byRef = new Map(outcomes.map((r) => [r.ref, r]));
   const records = await deploymentRecords(client, deployments, byRef, record.revision.subject);
   const revisioned = p.entries.filter((e) => (e.kind === 'StatefulSet' || e.kind === 'DaemonSet') && (e.action === 'create' || e.action === 'update'));
-  const workloadRecords = await revisionRecords(client, revisioned, byRef);
+  const workloadRecords = await revisionRecords(client, revisioned, byRef, record.revision.subject);
   const rollouts: RolloutSummary[] = [
     ...deployments.map((e, i) => ({ object: e.ref, revision: records[i]!.revision, replicaSet: records[i]!.replicaSet, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),
     ...watched.filter((e) => e.kind !== 'Deployment').map((e) => ({ object: e.ref, revision: workloadRecords.find((w) => w.kind === e.kind && w.name === e.name && w.namespace === (e.namespace ?? 'default'))?.revision, ok: byRef.get(e.ref)!.ok, message: byRef.get(e.ref)!.message })),

@@ -1,5 +1,8 @@
 /**
  * Rollback through Git: `mflux rollback deployment/NAME --to-revision N` never edits the cluster.
+ * (StatefulSets and DaemonSets likewise: `statefulset/NAME`, `daemonset/NAME`, whose revision N is
+ * the ControllerRevision number the ledger recorded; the next reconcile gives the old template's
+ * ControllerRevision the next number, as upstream does.)
  * It finds in the ledger the commit that produced revision N, takes that Deployment's YAML
  * document verbatim from that commit, and puts it where the Deployment lives at HEAD (same file,
  * same document; the rest of the file untouched). The next reconcile applies that commit as an
@@ -26,6 +29,8 @@ export interface Located {
 
 /** RollbackPlan is everything a rollback would write, checked; `skipped` says why nothing needs writing. */
 export interface RollbackPlan {
+  /** kind is the workload's: Deployment, StatefulSet or DaemonSet. */
+  kind: string;
   namespace: string;
   name: string;
   toRevision: number;
@@ -105,9 +110,24 @@ export async function locateObject(source: GitSource, commit: string, kind: stri
   return undefined;
 }
 
-/** appliedRevisions lists the ledger's Applied rows of a Deployment that have a revision, oldest first. */
-function appliedRows(ledger: Ledger, namespace: string, name: string): DeploymentHistoryRow[] {
-  return ledger.deploymentHistory(namespace, name).filter((r) => r.pass.outcome === 'Applied' && r.revision !== undefined);
+/** appliedRows lists the ledger's Applied rows of a workload that have a revision, oldest first. */
+function appliedRows(ledger: Ledger, namespace: string, name: string, kind: string): DeploymentHistoryRow[] {
+  return ledger.deploymentHistory(namespace, name, kind).filter((r) => r.pass.outcome === 'Applied' && r.revision !== undefined);
+}
+
+/**
+ * liveRevision is the revision a live workload runs: a Deployment's revision annotation; for a
+ * StatefulSet or DaemonSet the highest number among the ControllerRevisions it owns (the
+ * controller gives the revision of the template it rolls out the next number, even a reused one).
+ */
+async function liveRevision(client: ClusterClient, live: KubeObject): Promise<number | undefined> {
+  if (live.kind === 'Deployment') {
+    const rev = live.metadata.annotations?.['deployment.kubernetes.io/revision'];
+    return rev ? Number(rev) : undefined;
+  }
+  const owned = (await client.list('ControllerRevision', { namespace: live.metadata.namespace ?? 'default' })).filter((cr) => cr.metadata.ownerReferences?.some((o) => o.controller && o.uid === live.metadata.uid));
+  const numbers = owned.map((cr) => Number((cr as { revision?: number }).revision ?? 0)).filter((n) => n > 0);
+  return numbers.length ? Math.max(...numbers) : undefined;
 }
 
 /** shortSha is the 7-hex form of a commit SHA. */
@@ -115,9 +135,9 @@ function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** rollbackMessage is the commit message `mflux rollback` writes (and reconcile recognises). */
-export function rollbackMessage(name: string, revision: number, commit: string): string {
-  return `Roll back deployment/${name} to revision ${revision} (${short(commit)})`;
+/** rollbackMessage is the commit message `mflux rollback` writes (and reconcile recognises); `kind` defaults to Deployment. */
+export function rollbackMessage(name: string, revision: number, commit: string, kind = 'Deployment'): string {
+  return `Roll back ${kind.toLowerCase()}/${name} to revision ${revision} (${short(commit)})`;
 }
 
 /** templateChanges lists the patch operations of a plan entry that touch the pod template. */
@@ -134,6 +154,8 @@ function templateChanges(e: PlanEntry): number {
  */
 export async function prepareRollback(o: {
   wt: WorkTree;
+  /** kind is Deployment (the default), StatefulSet or DaemonSet. */
+  kind?: string;
   ledger: Ledger;
   client: ClusterClient;
   namespace: string;
@@ -144,11 +166,12 @@ export async function prepareRollback(o: {
   checkClean: boolean;
 }): Promise<RollbackPlan> {
   const { namespace, name } = o;
-  const subject = `deployment/${name}`;
-  const rows = appliedRows(o.ledger, namespace, name);
-  const live = await o.client.get('Deployment', namespace, name);
-  const liveRev = live?.metadata.annotations?.['deployment.kubernetes.io/revision'];
-  const fromRevision = liveRev ? Number(liveRev) : rows.length ? Math.max(...rows.map((r) => r.revision!)) : undefined;
+  const kind = o.kind ?? 'Deployment';
+  const subject = `${kind.toLowerCase()}/${name}`;
+  const rows = appliedRows(o.ledger, namespace, name, kind);
+  const live = await o.client.get(kind, namespace, name);
+  const liveRev = live ? await liveRevision(o.client, live) : undefined;
+  const fromRevision = liveRev ?? (rows.length ? Math.max(...rows.map((r) => r.revision!)) : undefined);
   let toRevision = o.toRevision;
   if (toRevision === undefined) {
     const older = rows.map((r) => r.revision!).filter((r) => fromRevision === undefined || r < fromRevision);
@@ -165,17 +188,17 @@ export async function prepareRollback(o: {
   const source = await openSource({ repo: o.wt.dir, ref: o.wt.branch, stateDir: o.stateDir });
   let old: Located | undefined;
   try {
-    old = await locateObject(source, commit, 'Deployment', namespace, name);
+    old = await locateObject(source, commit, kind, namespace, name);
   } catch (err) {
     if (isMfluxError(err) && err.code !== 'NotFound' && err.code !== 'RefNotFound') throw err;
     throw new MfluxError('RevisionNotFound', `commit ${commit} (revision ${N}) is not in the repository ${o.wt.dir}`, { subject, cause: err });
   }
   if (!old) throw new MfluxError('RevisionNotFound', `commit ${short(commit)} (revision ${N}) has no manifest for it`, { subject });
-  const cur = await locateObject(source, o.wt.head, 'Deployment', namespace, name);
+  const cur = await locateObject(source, o.wt.head, kind, namespace, name);
   if (!cur) throw new MfluxError('NotFound', `not in the repository at ${o.wt.branch} (${short(o.wt.head)}): nothing to roll back in Git`, { subject });
 
   // Judge the old manifest against the live object as a reconcile would.
-  const ref = objectRef('Deployment', namespace, name);
+  const ref = objectRef(kind, namespace, name);
   const inventory = o.ledger.inventory(targetRow.pass.source);
   let entry: PlanEntry | undefined;
   if (live) {
@@ -189,6 +212,7 @@ export async function prepareRollback(o: {
   const before = cur.content;
   const after = replaceDocument(before, cur.line, text);
   const plan: RollbackPlan = {
+    kind,
     namespace,
     name,
     toRevision: N,
@@ -197,7 +221,7 @@ export async function prepareRollback(o: {
     current: { commit: o.wt.head, file: cur.file, line: cur.line },
     before,
     after,
-    message: rollbackMessage(name, N, commit),
+    message: rollbackMessage(name, N, commit, kind),
   };
   const sameTemplate = entry
     ? templateChanges(entry) === 0

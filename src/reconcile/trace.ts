@@ -2,7 +2,8 @@
  * `mflux trace deployment/NAME`: from a live object back to its origin — source, file:line, the
  * commit that last changed it (the latest Applied ledger pass that created or updated it), the
  * revision and ReplicaSet that pass produced, and whether the live object has drifted from Git
- * since (the plan entry of the last applied manifest against the live object).
+ * since (the plan entry of the last applied manifest against the live object). `statefulset/NAME`
+ * and `daemonset/NAME` likewise, with the ControllerRevision in place of the ReplicaSet.
  */
 import type { Operation } from 'fast-json-patch';
 import { MfluxError, objectRef } from '../core/index.js';
@@ -23,7 +24,10 @@ export interface Trace {
   line: number | null;
   commit: { sha: string; subject: string; author: string; time: string | null; gitRevision: string };
   revision: number | null;
+  /** replicaSet is a Deployment's ReplicaSet of that revision (null for other kinds). */
   replicaSet: string | null;
+  /** controllerRevision is a StatefulSet's or DaemonSet's ControllerRevision of that revision (null for a Deployment). */
+  controllerRevision: string | null;
   outcome: string;
   rollbackTo: number | null;
   /** live says whether the object exists in the cluster. */
@@ -34,13 +38,14 @@ export interface Trace {
   warnings: string[];
 }
 
-/** traceDeployment builds the trace of one Deployment; NotFound when the ledger never changed it. */
-export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient; namespace: string; name: string; stateDir: string }): Promise<Trace> {
+/** traceDeployment builds the trace of one Deployment (or the StatefulSet or DaemonSet `kind` names); NotFound when the ledger never changed it. */
+export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient; kind?: string; namespace: string; name: string; stateDir: string }): Promise<Trace> {
   const { namespace, name } = o;
-  const ref = objectRef('Deployment', namespace, name);
-  const rows = o.ledger.deploymentHistory(namespace, name);
+  const kind = o.kind ?? 'Deployment';
+  const ref = objectRef(kind, namespace, name);
+  const rows = o.ledger.deploymentHistory(namespace, name, kind);
   const row = [...rows].reverse().find((r) => r.pass.outcome === 'Applied') ?? rows[rows.length - 1];
-  if (!row) throw new MfluxError('NotFound', 'no reconcile pass has created or updated it (not managed by mflux?)', { subject: `deployment/${name}` });
+  if (!row) throw new MfluxError('NotFound', 'no reconcile pass has created or updated it (not managed by mflux?)', { subject: `${kind.toLowerCase()}/${name}` });
   const pass = row.pass;
   const warnings: string[] = [];
   let path: string | null = null;
@@ -50,7 +55,7 @@ export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient
   try {
     const source = await openSource({ repo: pass.url, ref: pass.ref, stateDir: o.stateDir });
     const at = o.ledger.sourceState(pass.source).lastAppliedCommit ?? pass.commit;
-    const loc = await locateObject(source, at, 'Deployment', namespace, name);
+    const loc = await locateObject(source, at, kind, namespace, name);
     if (loc) {
       path = loc.file;
       line = loc.line;
@@ -60,7 +65,7 @@ export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient
   } catch (err) {
     warnings.push(`cannot read ${pass.url}: ${(err as Error).message}`);
   }
-  const live = await o.client.get('Deployment', namespace, name);
+  const live = await o.client.get(kind, namespace, name);
   let patch: Operation[] = [];
   if (live && desired) {
     const inventory = o.ledger.inventory(pass.source);
@@ -75,7 +80,9 @@ export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient
     line,
     commit: { sha: pass.commit, subject: pass.subject, author: pass.author, time, gitRevision: pass.revision },
     revision: row.revision ?? null,
-    replicaSet: row.replicaSet ?? null,
+    // The ledger's replica_set column holds the ControllerRevision's name for the other kinds.
+    replicaSet: kind === 'Deployment' ? row.replicaSet ?? null : null,
+    controllerRevision: kind === 'Deployment' ? null : row.replicaSet ?? null,
     outcome: pass.outcome ?? 'InProgress',
     rollbackTo: row.rollbackTo ?? null,
     live: Boolean(live),

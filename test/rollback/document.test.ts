@@ -40,4 +40,13 @@ describe('rollback subjects', () => {
     expect(rollbackTarget('front: v2', 'front')).toBeUndefined();
     expect(rollbackTarget('Roll back deployment/front to revision 12', 'front')).toBe(12);
   });
+
+  test('StatefulSets and DaemonSets: the kind is part of the subject, so a same-named workload of another kind is not matched', () => {
+    const m = rollbackMessage('db', 1, 'abcdef0123456789abcdef0123456789abcdef01', 'StatefulSet');
+    expect(m).toBe('Roll back statefulset/db to revision 1 (abcdef0)');
+    expect(rollbackTarget(m, 'db', 'StatefulSet')).toBe(1);
+    expect(rollbackTarget(m, 'db')).toBeUndefined();
+    expect(rollbackTarget(m, 'db', 'DaemonSet')).toBeUndefined();
+    expect(rollbackTarget(rollbackMessage('agent', 4, 'abcdef0123456789abcdef0123456789abcdef01', 'DaemonSet'), 'agent', 'DaemonSet')).toBe(4);
+  });
 });

@@ -8,7 +8,7 @@ import { authorFor, commitFile, credentialsFrom, isRemoteUrl, openWorkTree, push
 import { type IO, EXIT } from '../io.js';
 import { type CommonOptions, sessionOf, stateDirOf } from '../options.js';
 import { runInSession } from '../session.js';
-import { parseDeploymentArg } from './view.js';
+import { parseWorkloadArg } from './view.js';
 
 /** RollbackFlags are `mflux rollback`'s flags. */
 export interface RollbackFlags extends CommonOptions {
@@ -23,10 +23,11 @@ export interface RollbackFlags extends CommonOptions {
   tokenFile?: string;
 }
 
-/** rollbackCommand writes revision N's manifest back into Git as a commit; the next reconcile rolls it out. */
+/** rollbackCommand writes revision N's manifest of a Deployment, StatefulSet or DaemonSet back into Git as a commit; the next reconcile rolls it out. */
 export async function rollbackCommand(target: string, f: RollbackFlags, io: IO): Promise<number> {
   return runInSession(() => sessionOf(f, 'read'), io, async (session) => {
-    const name = parseDeploymentArg(target);
+    const { kind, name } = parseWorkloadArg(target);
+    const shown = `${kind.toLowerCase()}.apps/${name}`;
     const namespace = f.namespace ?? 'default';
     let toRevision: number | undefined;
     if (f.toRevision !== undefined && f.toRevision !== '0') {
@@ -35,24 +36,24 @@ export async function rollbackCommand(target: string, f: RollbackFlags, io: IO):
     }
     const ledger = new Ledger(session.store);
     // Without --repo: the local repository the ledger's last pass for it read from, else the current directory.
-    const rows = ledger.deploymentHistory(namespace, name);
+    const rows = ledger.deploymentHistory(namespace, name, kind);
     const lastUrl = rows[rows.length - 1]?.pass.url;
     const repo = f.repo ?? (lastUrl && !isRemoteUrl(lastUrl) ? lastUrl : '.');
     const wt = await openWorkTree(path.resolve(repo));
-    const plan = await prepareRollback({ wt, ledger, client: session.client, namespace, name, toRevision, stateDir: stateDirOf(f), checkClean: !f.branch && !f.dryRun });
+    const plan = await prepareRollback({ wt, ledger, client: session.client, kind, namespace, name, toRevision, stateDir: stateDirOf(f), checkClean: !f.branch && !f.dryRun });
     if (plan.skipped) {
-      io.out(`deployment.apps/${name} ${plan.skipped}\n`);
+      io.out(`${shown} ${plan.skipped}\n`);
       return EXIT.ok;
     }
     if (f.dryRun) {
       io.out(unifiedDiff(plan.before, plan.after, `a/${plan.current.file}`, `b/${plan.current.file}`));
-      io.out(`deployment.apps/${name} would be rolled back to revision ${plan.toRevision} (dry run): ${plan.message}${f.branch ? ` on new branch ${f.branch}` : ` on ${wt.branch}`}\n`);
+      io.out(`${shown} would be rolled back to revision ${plan.toRevision} (dry run): ${plan.message}${f.branch ? ` on new branch ${f.branch}` : ` on ${wt.branch}`}\n`);
       return EXIT.ok;
     }
     const author = await authorFor(wt, wallClockNow());
     const sha = await commitFile({ wt, filepath: plan.current.file, content: plan.after, message: plan.message, author, newBranch: f.branch });
     const branch = f.branch ?? wt.branch;
-    io.out(`deployment.apps/${name} rolled back in Git: ${sha.slice(0, 7)} "${plan.message}" on ${branch} (${plan.current.file}:${plan.current.line})\n`);
+    io.out(`${shown} rolled back in Git: ${sha.slice(0, 7)} "${plan.message}" on ${branch} (${plan.current.file}:${plan.current.line})\n`);
     if (f.push) {
       const credentials = credentialsFrom({ env: process.env, usernameFile: f.usernameFile, passwordFile: f.passwordFile, tokenFile: f.tokenFile });
       const { url } = await pushBranch({ wt, branch, credentials });
@@ -83,7 +84,7 @@ export function renderTrace(t: Trace): string {
     ['  Time', t.commit.time ?? '<unknown>'],
     ['  GitRevision', t.commit.gitRevision],
     ['Revision', t.revision === null ? '<none>' : String(t.revision)],
-    ['ReplicaSet', t.replicaSet ?? '<none>'],
+    t.object.startsWith('Deployment/') ? ['ReplicaSet', t.replicaSet ?? '<none>'] : ['ControllerRevision', t.controllerRevision ?? '<none>'],
     ['Outcome', `${t.outcome}${t.rollbackTo !== null ? ` (rollback to ${t.rollbackTo})` : ''}`],
     ['Drifted', String(t.drifted)],
   ];
@@ -98,15 +99,15 @@ export function renderTrace(t: Trace): string {
   return out;
 }
 
-/** traceCommand prints where a Deployment comes from and whether it still matches Git: exit 0. */
+/** traceCommand prints where a Deployment, StatefulSet or DaemonSet comes from and whether it still matches Git: exit 0. */
 export async function traceCommand(target: string, f: TraceFlags, io: IO): Promise<number> {
   if (f.output !== undefined && f.output !== 'json' && f.output !== 'text') {
     io.err(`error: unknown output format "${f.output}" (text or json) [Usage]\n`);
     return EXIT.error;
   }
   return runInSession(() => sessionOf(f, 'read'), io, async (session) => {
-    const name = parseDeploymentArg(target);
-    const t = await traceDeployment({ ledger: new Ledger(session.store), client: session.client, namespace: f.namespace ?? 'default', name, stateDir: stateDirOf(f) });
+    const { kind, name } = parseWorkloadArg(target);
+    const t = await traceDeployment({ ledger: new Ledger(session.store), client: session.client, kind, namespace: f.namespace ?? 'default', name, stateDir: stateDirOf(f) });
     io.out(f.output === 'json' ? `${JSON.stringify(t, null, 2)}\n` : renderTrace(t));
     return EXIT.ok;
   });
