@@ -54,7 +54,7 @@ function view(sim: Simulation, publishNotReady = false): { slice: string[]; endp
   for (const s of slices(sim)) if (s.endpoints) expect(s.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
   const tag = (podName: string) => imageOf(sim, podName).split(':')[1]!;
   const slice = eps.map((e) => `${tag(e.targetRef.name)}:${Number(e.conditions.ready)}${Number(e.conditions.serving)}${Number(e.conditions.terminating)}`).sort();
-  const subsets: any[] = endpointsOf(sim)?.subsets ?? [];
+  const subsets: any[] = (endpointsOf(sim)?.subsets as any[] | undefined) ?? [];
   const ready = subsets.flatMap((s) => s.addresses ?? []);
   const notReady = subsets.flatMap((s) => s.notReadyAddresses ?? []);
   for (const s of subsets) expect(s.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
@@ -224,9 +224,9 @@ describe('what the controllers publish', () => {
     // A numeric targetPort is used as is; an unnamed port is published with name "".
     expect(ports('num')).toEqual([[['a', 'b'], [{ name: '', port: 9090, protocol: 'TCP' }]]]);
     // Endpoints: one subset per port, the unnamed port without a name.
-    expect(endpointsOf(sim, 'front')!.subsets.map((s: any) => s.ports[0].port).sort()).toEqual([8080, 8081]);
+    expect((endpointsOf(sim, 'front')!.subsets as any[]).map((s: any) => s.ports[0].port).sort()).toEqual([8080, 8081]);
     expect(endpointsOf(sim, 'num')!.subsets).toHaveLength(1);
-    expect(endpointsOf(sim, 'num')!.subsets[0].ports).toEqual([{ port: 9090, protocol: 'TCP' }]);
+    expect((endpointsOf(sim, 'num')!.subsets as any[])[0].ports).toEqual([{ port: 9090, protocol: 'TCP' }]);
   });
 
   it('at most 100 endpoints a slice: 101 pods make two slices; scaling to 0 leaves one empty placeholder', async () => {
@@ -235,7 +235,7 @@ describe('what the controllers publish', () => {
     apply(sim, deployment({ replicas: 101 }));
     await sim.advanceBy(10_000);
     expect(slices(sim).map((s) => (s.endpoints as any[]).length).sort((a, b) => a - b)).toEqual([1, 100]);
-    expect(endpointsOf(sim)!.subsets[0].addresses).toHaveLength(101);
+    expect((endpointsOf(sim)!.subsets as any[])[0].addresses).toHaveLength(101);
     apply(sim, deployment({ replicas: 0 }));
     await sim.advanceBy(1_000);
     const left = slices(sim);
@@ -271,7 +271,7 @@ describe('what the controllers publish', () => {
     await sim.advanceBy(10_000);
     sim.api.delete('Endpoints', 'default', 'front');
     sim.fireDue();
-    expect(endpointsOf(sim)!.subsets[0].addresses).toHaveLength(1);
+    expect((endpointsOf(sim)!.subsets as any[])[0].addresses).toHaveLength(1);
     sim.api.delete('Service', 'default', 'front');
     sim.fireDue();
     expect(slices(sim)).toEqual([]);
