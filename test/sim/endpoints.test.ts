@@ -10,6 +10,8 @@ import { VirtualClock } from '../../src/core/index.js';
 import { Simulation } from '../../src/cluster/sim/sim.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME_ANNOTATION } from '../../src/cluster/sim/controllers/endpointslice/controller.js';
 import { ServiceIndex } from '../../src/cluster/sim/controllers/endpointslice/index.js';
+import { endpointsSubsets } from '../../src/cluster/sim/controllers/endpointslice/endpoints.js';
+import { serviceEndpoints } from '../../src/cluster/serving.js';
 import { T0, apply } from './helpers.js';
 import { newSim } from './workloads.js';
 
@@ -312,5 +314,25 @@ describe('ServiceIndex', () => {
     expect([...idx.podNames('default', 's9')]).toEqual(['p']);
     expect(idx.onPod('DELETED', pod({ app: 'a9' }), pod({ app: 'a9' })).sort()).toEqual(['Service/default/all', 'Service/default/s9']);
     expect([...idx.podNames('default', 'all')]).toEqual([]);
+  });
+});
+
+describe('endpointsSubsets (RepackSubsets)', () => {
+  it('ports served by the same addresses share a subset; others get their own', () => {
+    const svc = service({ ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'metrics', port: 9100, targetPort: 'metrics' }] });
+    const pod = (name: string, ip: string, ready: boolean, metrics: boolean): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: { app: 'front' } },
+      spec: { nodeName: 'n1', containers: [{ name: 'c', ports: metrics ? [{ name: 'metrics', containerPort: 9100 }] : [] }] },
+      status: { podIP: ip, phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    });
+    const addr = (name: string, ip: string) => ({ ip, nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name, uid: `uid-${name}` } });
+    const subsets = endpointsSubsets(svc, serviceEndpoints(svc, [pod('a', '10.244.0.5', true, true), pod('b', '10.244.0.6', false, false), pod('c', '10.244.0.10', true, true)]));
+    // "10.244.0.10" sorts before "10.244.0.5" (byte order, as upstream compares addresses).
+    expect(subsets).toEqual([
+      { addresses: [addr('c', '10.244.0.10'), addr('a', '10.244.0.5')], notReadyAddresses: [addr('b', '10.244.0.6')], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+      { addresses: [addr('c', '10.244.0.10'), addr('a', '10.244.0.5')], ports: [{ name: 'metrics', port: 9100, protocol: 'TCP' }] },
+    ]);
   });
 });

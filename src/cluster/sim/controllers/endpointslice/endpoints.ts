@@ -50,14 +50,16 @@ const byPort = (a: EndpointPort, b: EndpointPort): number =>
   (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port || a.protocol.localeCompare(b.protocol);
 
 /**
- * endpointsSubsets builds the Endpoints subsets of a Service from its endpoints (serviceEndpoints).
- * Each address goes to `addresses` when serving (Ready, or the Service publishes not-ready
- * addresses) and to `notReadyAddresses` otherwise; terminating pods are left out unless published.
- * Addresses serving the same set of ports share one subset. A pod that resolves none of the
- * Service's ports is left out, except for a headless Service without ports, which lists addresses
- * with no ports. Order: subsets by their first address, addresses by IP, ports by name.
- * Example: pods a (ready, 10.244.0.5) and b (not ready, 10.244.0.6) serving port 8080 →
- * [{addresses: [a], notReadyAddresses: [b], ports: [{port: 8080, protocol: TCP}]}].
+ * endpointsSubsets builds the Endpoints subsets of a Service from its endpoints (serviceEndpoints),
+ * as upstream's RepackSubsets does: each single port is mapped to the addresses serving it, and
+ * ports served by exactly the same addresses share one subset. An address is under `addresses`
+ * when serving (Ready, or the Service publishes not-ready addresses) and under
+ * `notReadyAddresses` otherwise; terminating pods are left out unless published. A pod that
+ * resolves none of the Service's ports is left out, except for a headless Service without ports,
+ * which lists addresses with no ports. Order (upstream sorts by hash; we sort readably): subsets by
+ * their first address, addresses by IP, ports by name.
+ * Example: a (ready, 10.244.0.5) serves 8080 and 9100, b (not ready, 10.244.0.6) serves 8080 →
+ * [{addresses: [a], notReadyAddresses: [b], ports: [8080]}, {addresses: [a], ports: [9100]}].
  */
 export function endpointsSubsets(svc: KubeObject, eps: ServiceEndpoint[]): EndpointSubset[] {
   const publish = svc.spec?.publishNotReadyAddresses === true;
