@@ -1,7 +1,8 @@
 /**
  * bench:sim — the simulator at scale, on the virtual clock. Each case runs in its own process (so
  * one case's heap does not slow the next) and prints wall time, cluster time and peak RSS:
- *   deployments  N Deployments × 10 replicas rolled out at once, then all updated to a new image
+ *   deployments  N Deployments × 10 replicas, each behind a Service (its EndpointSlice and Endpoints
+ *                follow every pod; BENCH_SERVICES=0 leaves the Services out), rolled out at once, then all updated to a new image
  *                (a second, rolling rollout), then saved to and loaded from state.db — at 1,000
  *                and at 10,000 (100k pods, kwok's scale), to show the simulator scales linearly;
  *   statefulsets 1,000 StatefulSets × 5 replicas (OrderedReady: one pod at a time), then an update;
@@ -55,9 +56,15 @@ function deployment(i: number, replicas: number, image: string): KubeObject {
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image, ports: [{ name: 'http', containerPort: 8080 }] }] } },
     },
   };
+}
+
+/** service is the Service in front of Deployment i (selector app=<name>, port 80 → the pods' "http" port). */
+function service(i: number): KubeObject {
+  const name = `app-${String(i).padStart(4, '0')}`;
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { app: name } }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } };
 }
 
 function statefulSet(i: number, image: string): KubeObject {
@@ -109,8 +116,10 @@ async function runCase(which: string): Promise<CaseResult> {
     const n = Number(process.env.BENCH_DEPLOYMENTS ?? 1000);
     const replicas = Number(process.env.BENCH_REPLICAS ?? 10);
     sim = new Simulation(clock);
-    title = `${n} Deployments × ${replicas} replicas`;
-    objs = (image) => Array.from({ length: n }, (_, i) => deployment(i, replicas, image));
+    title = `${n} Deployments × ${replicas} replicas${process.env.BENCH_SERVICES !== '0' ? ', each behind a Service' : ''}`;
+    // One Service per Deployment (BENCH_SERVICES=0 leaves them out), so the endpoint controllers run at scale too.
+    const services = process.env.BENCH_SERVICES !== '0';
+    objs = (image) => [...(services ? Array.from({ length: n }, (_, i) => service(i)) : []), ...Array.from({ length: n }, (_, i) => deployment(i, replicas, image))];
     // The rollout's own completion test (not objectHealth), as this bench has always measured it.
     done = () =>
       sim.api.list('Deployment').every((d) => d.status?.updatedReplicas === replicas && d.status?.availableReplicas === replicas && d.status?.replicas === replicas && d.status?.observedGeneration === d.metadata.generation);

@@ -24,6 +24,7 @@ export interface ServicePort {
   targetPort?: number | string;
   protocol?: string;
   nodePort?: number;
+  appProtocol?: string;
 }
 
 /** EndpointConditions are an EndpointSlice endpoint's conditions. */
@@ -39,8 +40,8 @@ export interface ServiceEndpoint {
   ip: string;
   nodeName?: string;
   conditions: EndpointConditions;
-  /** ports are the Service ports this pod serves, with the container port each resolved to. */
-  ports: { name: string; port: number; protocol: string }[];
+  /** ports are the Service ports this pod serves, with the container port each resolved to (and the Service port's appProtocol, which endpoints carry along). */
+  ports: { name: string; port: number; protocol: string; appProtocol?: string }[];
 }
 
 /** isPodReady: the pod's Ready condition is True. */
@@ -113,7 +114,7 @@ export function serviceEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): S
     const resolved: ServiceEndpoint['ports'] = [];
     for (const p of ports) {
       const n = resolveTargetPort(p, pod.spec);
-      if (n !== undefined) resolved.push({ name: p.name ?? '', port: n, protocol: p.protocol ?? 'TCP' });
+      if (n !== undefined) resolved.push({ name: p.name ?? '', port: n, protocol: p.protocol ?? 'TCP', ...(p.appProtocol !== undefined ? { appProtocol: p.appProtocol } : {}) });
     }
     out.push({ pod, ip, nodeName: pod.spec?.nodeName, conditions: endpointConditions(svc, pod), ports: resolved });
   }

@@ -6,18 +6,19 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, type Logger, isMfluxError, toRFC3339 } from '../core/index.js';
+import { type Clock, type KubeObject, type Logger, isMfluxError, toRFC3339 } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { objectHealth, rolloutStatus } from '../cluster/rollout-status.js';
+import { readyEndpoints, serviceEndpoints, serviceSelector } from '../cluster/serving.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonMetrics } from './metrics.js';
 import { statusPage } from './page.js';
-import type { DeploymentStatus, SourceStatus, StatusDocument, WorkloadStatus } from './status.js';
+import type { DeploymentStatus, ServiceStatus, SourceStatus, StatusDocument, WorkloadStatus } from './status.js';
 import { SourceRunner } from './scheduler.js';
 import { MAX_WEBHOOK_BODY, verifyWebhook } from './webhook.js';
 
-export type { DeploymentStatus, SourceStatus, StatusDocument, WorkloadStatus } from './status.js';
+export type { DeploymentStatus, ServiceStatus, SourceStatus, StatusDocument, WorkloadStatus } from './status.js';
 
 /** STOP_GRACE_MS bounds how long stop() waits for running passes to reach a safe point (SIGTERM must exit within 10 s). */
 export const STOP_GRACE_MS = 7000;
@@ -181,10 +182,39 @@ export class Daemon {
     return out;
   }
 
+  /**
+   * serviceStatuses counts the ready endpoints of every Service a source manages, from the pods of
+   * their namespaces (listed once per namespace) with serving.ts's rules, so /status, /metrics,
+   * the check and the ledger mean the same by "ready".
+   */
+  private async serviceStatuses(source: string, pods: Map<string, Promise<KubeObject[]>>): Promise<ServiceStatus[]> {
+    const { ledger, client } = this.o.cluster;
+    const out: ServiceStatus[] = [];
+    for (const ref of ledger.inventoryRefs(source, 'Service')) {
+      const [, namespace, name] = ref.split('/') as [string, string, string];
+      const svc = await client.get('Service', namespace, name);
+      if (!svc) {
+        out.push({ object: ref, state: 'Missing', ready: 0, endpoints: 0 });
+        continue;
+      }
+      if (!serviceSelector(svc)) {
+        out.push({ object: ref, state: 'Unmanaged', ready: 0, endpoints: 0 });
+        continue;
+      }
+      let list = pods.get(namespace);
+      if (!list) pods.set(namespace, (list = client.list('Pod', { namespace })));
+      const inNs = await list;
+      const ready = readyEndpoints(svc, inNs);
+      out.push({ object: ref, state: ready > 0 ? 'Serving' : 'NoReadyEndpoints', ready, endpoints: serviceEndpoints(svc, inNs).length });
+    }
+    return out;
+  }
+
   /** status is the /status document. */
   async status(): Promise<StatusDocument> {
     const { ledger, client, clock } = this.o.cluster;
     const sources: SourceStatus[] = [];
+    const pods = new Map<string, Promise<KubeObject[]>>();
     for (const r of this.runners) {
       const st = ledger.sourceState(r.cfg.name);
       const last = ledger.lastPass(r.cfg.name);
@@ -241,6 +271,7 @@ export class Daemon {
         lastDurationMs: r.lastDurationMs ?? null,
         deployments,
         workloads,
+        services: await this.serviceStatuses(r.cfg.name, pods),
       });
     }
     return { ready: this.ready, time: toRFC3339(this.o.wallNow()), sources };
@@ -267,6 +298,15 @@ export class Daemon {
       case '/status':
         return send(res, 200, await this.status());
       case '/metrics': {
+        // Serving capacity is read at scrape time, so the gauge is as current as the cluster.
+        const ready = new Map<string, number>();
+        const pods = new Map<string, Promise<KubeObject[]>>();
+        for (const r of this.runners) {
+          for (const s of await this.serviceStatuses(r.cfg.name, pods)) {
+            if (s.state === 'Serving' || s.state === 'NoReadyEndpoints') ready.set(s.object.slice('Service/'.length), s.ready);
+          }
+        }
+        this.metrics.setServices(ready);
         const text = await this.metrics.text();
         res.writeHead(200, { 'content-type': this.metrics.contentType });
         res.end(text);

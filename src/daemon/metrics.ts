@@ -30,7 +30,10 @@ export class DaemonMetrics {
   readonly blockedChanges = new Counter({ name: 'mflux_blocked_changes_total', help: 'Changes the guard blocked, by source and reason code.', labelNames: ['source', 'code'] as const, registers: [this.registry] });
   /** driftObjects is how many objects the last pass found changed in the cluster behind Git's back (and put back). */
   readonly driftObjects = new Gauge({ name: 'mflux_drift_objects', help: 'Objects the last pass found drifted from the applied revision (and corrected), per source.', labelNames: ['source'] as const, registers: [this.registry] });
+  /** serviceReadyEndpoints is each Service's ready endpoints at the last scrape (label `namespace/name`). */
+  readonly serviceReadyEndpoints = new Gauge({ name: 'mflux_service_ready_endpoints', help: 'Ready endpoints of each Service the sources manage (pods receiving new connections), label namespace/name.', labelNames: ['service'] as const, registers: [this.registry] });
   private readonly revisions = new Map<string, string>();
+  private readonly services = new Set<string>();
 
   constructor() {
     // Process metrics (RSS, CPU, event-loop lag) are what an operator looks at first when a daemon misbehaves.
@@ -44,6 +47,16 @@ export class DaemonMetrics {
     if (old !== undefined) this.sourceInfo.remove({ source, revision: old });
     this.sourceInfo.set({ source, revision }, 1);
     this.revisions.set(source, revision);
+  }
+
+  /** setServices sets the ready-endpoints gauge for every Service given and drops the series of Services no longer given. */
+  setServices(ready: Map<string, number>): void {
+    for (const s of this.services) if (!ready.has(s)) this.serviceReadyEndpoints.remove({ service: s });
+    this.services.clear();
+    for (const [service, n] of ready) {
+      this.serviceReadyEndpoints.set({ service }, n);
+      this.services.add(service);
+    }
   }
 
   /** text renders the Prometheus exposition format. */

@@ -10,6 +10,7 @@ export function statusPage(doc: StatusDocument): string {
       const deps = [
         ...s.deployments.map((d) => `<li class="${esc(d.state)}">${esc(d.object)}${d.revision !== undefined ? ` rev ${d.revision}` : ''}: ${esc(d.message)} (${d.available}/${d.replicas} available)</li>`),
         ...(s.workloads ?? []).map((w) => `<li class="${esc(w.state)}">${esc(w.object)}: ${esc(w.message)}</li>`),
+        ...(s.services ?? []).map((v) => `<li class="${esc(v.state)}">${esc(v.object)}: ${v.state === 'Serving' || v.state === 'NoReadyEndpoints' ? `${v.ready}/${v.endpoints} endpoints ready` : esc(v.state)}</li>`),
       ].join('');
       const reasons = s.reasons.map((r) => `<li>${esc(r.code)}: ${esc(r.message)}</li>`).join('');
       return `<tr><td><b>${esc(s.name)}</b><br><small>${esc(s.url)} ${esc(s.ref)} ${esc(s.path)}</small></td>
@@ -22,7 +23,7 @@ export function statusPage(doc: StatusDocument): string {
   return `<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>mflux daemon</title>
 <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left}
-.Applied,.NoChange,.Complete{color:#196127}.Blocked,.Invalid,.Failed,.RolloutFailed{color:#b00020}.Progressing,.Interrupted{color:#8a6d00}ul{margin:0;padding-left:1.2em}</style></head>
+.Applied,.NoChange,.Complete,.Serving{color:#196127}.Blocked,.Invalid,.Failed,.RolloutFailed,.NoReadyEndpoints{color:#b00020}.Progressing,.Interrupted{color:#8a6d00}ul{margin:0;padding-left:1.2em}</style></head>
 <body><h1>mflux daemon</h1><p>${doc.ready ? 'ready' : 'not ready: some sources have not completed a pass'} · ${esc(doc.time)}</p>
 <table><tr><th>source</th><th>outcome</th><th>revisions</th><th>next pass</th><th>rollouts</th></tr>
 ${rows}

@@ -19,6 +19,19 @@ export interface DeploymentStatus {
   available: number;
 }
 
+/**
+ * ServiceStatus is a Service's serving capacity as /status shows it: `ready` endpoints receive new
+ * connections (serving.ts readyEndpoints), `endpoints` counts every endpoint (not ready and
+ * terminating ones too). A Service without a selector has hand-managed endpoints and is reported
+ * as `Unmanaged` with no counts.
+ */
+export interface ServiceStatus {
+  object: string;
+  state: 'Serving' | 'NoReadyEndpoints' | 'Unmanaged' | 'Missing';
+  ready: number;
+  endpoints: number;
+}
+
 /** SourceStatus is one source in /status. */
 export interface SourceStatus {
   name: string;
@@ -43,6 +56,8 @@ export interface SourceStatus {
   deployments: DeploymentStatus[];
   /** workloads are the source's other awaited objects (StatefulSets, DaemonSets, Jobs) with their health. */
   workloads: WorkloadStatus[];
+  /** services are the source's Services with their ready endpoints. */
+  services: ServiceStatus[];
 }
 
 /** StatusDocument is the whole of GET /status. */

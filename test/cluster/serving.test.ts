@@ -74,6 +74,13 @@ describe('endpoint conditions', () => {
       ['ok', [{ name: 'http', port: 8080, protocol: 'TCP' }]],
     ]);
   });
+  it("a Service port's appProtocol is carried onto the resolved port (EndpointSlice and Endpoints ports copy it)", () => {
+    const h2 = svc({ selector: { app: 'web' }, ports: [{ name: 'grpc', port: 81, targetPort: 8080, appProtocol: 'kubernetes.io/h2c' }, { name: 'http', port: 80 }] });
+    expect(serviceEndpoints(h2, [pod('a')])[0]!.ports).toEqual([
+      { name: 'grpc', port: 8080, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+      { name: 'http', port: 80, protocol: 'TCP' },
+    ]);
+  });
   it('readyEndpoints counts ready pods that serve a port: 4 pods, one unready, one terminating, one without the port → 1', () => {
     expect(readyEndpoints(s, [pod('a'), pod('b', { ready: false }), pod('c', { deleting: true }), pod('d', { ports: [] })])).toBe(1);
   });

@@ -62,6 +62,10 @@ describe('status page', () => {
           lastDurationMs: null,
           deployments: [],
           workloads: [{ object: 'Job/default/<b>', state: 'Current', message: 'job "<b>" completed: 1/1 pods succeeded' }],
+          services: [
+            { object: 'Service/default/front', state: 'Serving', ready: 3, endpoints: 5 },
+            { object: 'Service/default/db', state: 'Unmanaged', ready: 0, endpoints: 0 },
+          ],
         },
       ],
     });
@@ -71,5 +75,8 @@ describe('status page', () => {
     expect(html).toContain('not ready');
     // Workloads other than Deployments are listed with their health, escaped like everything else.
     expect(html).toContain('<li class="Current">Job/default/&#60;b&#62;: job &#34;&#60;b&#62;&#34; completed: 1/1 pods succeeded</li>');
+    // Services show their serving capacity.
+    expect(html).toContain('<li class="Serving">Service/default/front: 3/5 endpoints ready</li>');
+    expect(html).toContain('<li class="Unmanaged">Service/default/db: Unmanaged</li>');
   });
 });

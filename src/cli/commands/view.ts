@@ -1,6 +1,6 @@
 /** Read-only views with kubectl's wording: get, describe, rollout history. They never take the writer lock. */
 import { BUILTIN_KINDS, type KindInfo, type KindLookup, type KubeObject, MfluxError, maskSecret, resourceName } from '../../core/index.js';
-import { describeDaemonSet, describeDeployment, describeGeneric, describeJob, describeStatefulSet, formatRevisionHistory, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
+import { describeDaemonSet, describeDeployment, describeGeneric, describeJob, describeService, describeStatefulSet, formatRevisionHistory, formatRolloutHistory, formatTable, noResourcesMessage, resolveKind, toList } from '../format/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { toYAML } from '../../plan/index.js';
 import { type CommonOptions, sessionOf } from '../options.js';
@@ -134,6 +134,11 @@ export function ownedPods(s: ClusterSession, owner: KubeObject): KubeObject[] {
   return s.sim.api.ownedBy(owner.metadata.uid!, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === owner.metadata.uid));
 }
 
+/** serviceSlices returns the EndpointSlices labelled with the Service's name, as kubectl describe lists them. */
+export function serviceSlices(s: ClusterSession, svc: KubeObject): KubeObject[] {
+  return s.sim.api.list('EndpointSlice', svc.metadata.namespace).filter((e) => e.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
+}
+
 /** ownedRevisions returns the ControllerRevisions an object controls. */
 export function ownedRevisions(s: ClusterSession, owner: KubeObject): KubeObject[] {
   return s.sim.api.ownedBy(owner.metadata.uid!, 'ControllerRevision').filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === owner.metadata.uid));
@@ -163,6 +168,7 @@ export async function describeCommand(resource: string, name: string, opts: GetO
       else if (kind === 'Job') io.out(describeJob(obj, events, dopts));
       else if (kind === 'StatefulSet') io.out(describeStatefulSet(obj, ownedPods(s, obj), events, dopts));
       else if (kind === 'DaemonSet') io.out(describeDaemonSet(obj, ownedPods(s, obj), events, dopts));
+      else if (kind === 'Service') io.out(describeService(obj, serviceSlices(s, obj), events, dopts));
       else io.out(describeGeneric(maskSecret(obj), events, dopts));
       return EXIT.ok;
     });

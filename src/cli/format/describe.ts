@@ -641,3 +641,84 @@ export function describeJob(job: KubeObject, events: KubeEvent[], opts: Describe
   writeEvents(w, events, opts.now);
   return tabwrite(w.toString(), DESCRIBE_TABWRITER);
 }
+
+/**
+ * formatEndpointSlices is kubectl's Endpoints line for one Service port (describe.go
+ * formatEndpointSlices): the ready endpoints of the slices with a port of that name, as
+ * "ip:port", the first 3 then " + N more..."; "<none>" when there are no slices at all, and an
+ * empty line when none is ready. Slices without ports (a headless Service) list bare addresses.
+ */
+export function formatEndpointSlices(slices: KubeObject[], portName: string): string {
+  if (slices.length === 0) return '<none>';
+  const list: string[] = [];
+  const max = 3;
+  let more = false;
+  let count = 0;
+  const add = (e: any, text: () => string) => {
+    if (list.length === max) more = true;
+    // A nil ready condition means "unknown", which consumers treat as ready.
+    if (e.conditions?.ready === false) return;
+    if (!more) list.push(text());
+    count++;
+  };
+  for (const s of slices) {
+    const endpoints: any[] = (s.endpoints as any[] | null) ?? [];
+    const ports: any[] = (s.ports as any[] | null) ?? [];
+    if (ports.length === 0) {
+      for (const e of endpoints) add(e, () => e.addresses[0]);
+      continue;
+    }
+    for (const port of ports) {
+      if ((port.name ?? '') !== portName) continue;
+      for (const e of endpoints) add(e, () => (String(e.addresses[0]).includes(':') ? `[${e.addresses[0]}]:${port.port}` : `${e.addresses[0]}:${port.port}`));
+    }
+  }
+  const text = list.join(',');
+  return more ? `${text} + ${count - max} more...` : text;
+}
+
+/**
+ * describeService renders `kubectl describe service` (kubectl 1.32 describeService): type, IPs,
+ * one Port/TargetPort/NodePort/Endpoints group per port (Endpoints from the Service's
+ * EndpointSlices, those labelled kubernetes.io/service-name=<name>), session affinity, traffic
+ * policies and events. Example lines: "Port:              http  80/TCP",
+ * "TargetPort:        http/TCP", "Endpoints:         10.244.0.5:8080,10.244.0.6:8080".
+ */
+export function describeService(svc: KubeObject, slices: KubeObject[], events: KubeEvent[], opts: DescribeOptions): string {
+  const spec = svc.spec ?? {};
+  const w = new PrefixWriter();
+  w.write(0, `Name:\t${svc.metadata.name}\n`);
+  w.write(0, `Namespace:\t${svc.metadata.namespace ?? ''}\n`);
+  printLabelsMultiline(w, 'Labels', svc.metadata.labels);
+  printAnnotationsMultiline(w, 'Annotations', svc.metadata.annotations);
+  w.write(0, `Selector:\t${formatLabels(spec.selector)}\n`);
+  w.write(0, `Type:\t${spec.type ?? ''}\n`);
+  if (spec.ipFamilyPolicy !== undefined) w.write(0, `IP Family Policy:\t${spec.ipFamilyPolicy}\n`);
+  const families: string[] = spec.ipFamilies ?? [];
+  w.write(0, `IP Families:\t${families.length > 0 ? families.join(',') : '<none>'}\n`);
+  w.write(0, `IP:\t${spec.clusterIP ?? ''}\n`);
+  const ips: string[] = spec.clusterIPs ?? [];
+  w.write(0, `IPs:\t${ips.length > 0 ? ips.join(',') : '<none>'}\n`);
+  const externalIPs: string[] = spec.externalIPs ?? [];
+  if (externalIPs.length > 0) w.write(0, `External IPs:\t${externalIPs.join(',')}\n`);
+  if (spec.loadBalancerIP) w.write(0, `Desired LoadBalancer IP:\t${spec.loadBalancerIP}\n`);
+  if (spec.externalName) w.write(0, `External Name:\t${spec.externalName}\n`);
+  const ingress: any[] = svc.status?.loadBalancer?.ingress ?? [];
+  if (ingress.length > 0) w.write(0, `LoadBalancer Ingress:\t${ingress.map((i) => (i.ip ? `${i.ip}${i.ipMode ? ` (${i.ipMode})` : ''}` : i.hostname ?? '')).join(', ')}\n`);
+  for (const p of (spec.ports ?? []) as any[]) {
+    const name = p.name ? String(p.name) : '<unset>';
+    const protocol = p.protocol ?? '';
+    w.write(0, `Port:\t${name}\t${p.port}/${protocol}\n`);
+    w.write(0, `TargetPort:\t${p.targetPort ?? 0}/${protocol}\n`);
+    if (p.nodePort) w.write(0, `NodePort:\t${name}\t${p.nodePort}/${protocol}\n`);
+    w.write(0, `Endpoints:\t${formatEndpointSlices(slices, p.name ?? '')}\n`);
+  }
+  w.write(0, `Session Affinity:\t${spec.sessionAffinity ?? ''}\n`);
+  if (spec.externalTrafficPolicy) w.write(0, `External Traffic Policy:\t${spec.externalTrafficPolicy}\n`);
+  if (spec.internalTrafficPolicy !== undefined) w.write(0, `Internal Traffic Policy:\t${spec.internalTrafficPolicy}\n`);
+  if (spec.healthCheckNodePort) w.write(0, `HealthCheck NodePort:\t${spec.healthCheckNodePort}\n`);
+  const ranges: string[] = spec.loadBalancerSourceRanges ?? [];
+  if (ranges.length > 0) w.write(0, `LoadBalancer Source Ranges:\t${ranges.join(',')}\n`);
+  writeEvents(w, events, opts.now);
+  return tabwrite(w.toString(), DESCRIBE_TABWRITER);
+}

@@ -518,6 +518,72 @@ const HPA_COLUMNS: Column[] = [
   { header: 'AGE', cell: ageOf },
 ];
 
+/**
+ * formatEndpoints is printEndpoints' ENDPOINTS cell: each ready address with each port
+ * ("10.244.0.5:8080"), the first 3 then " + N more...", "<none>" without subsets (an empty cell when
+ * only not-ready addresses exist). `portName` keeps only that port (describe's per-port line).
+ */
+export function formatEndpoints(ep: any, portName?: string): string {
+  const subsets: any[] = ep?.subsets ?? [];
+  if (subsets.length === 0) return '<none>';
+  const list: string[] = [];
+  const max = 3;
+  let more = false;
+  let count = 0;
+  for (const ss of subsets) {
+    const addrs: any[] = ss.addresses ?? [];
+    const ports: any[] = ss.ports ?? [];
+    if (ports.length === 0) {
+      // A headless Service may have no ports.
+      count += addrs.length;
+      for (const a of addrs) {
+        if (list.length === max) {
+          more = true;
+          break;
+        }
+        list.push(a.ip);
+      }
+      continue;
+    }
+    for (const port of ports) {
+      if (portName !== undefined && (port.name ?? '') !== portName) continue;
+      count += addrs.length;
+      for (const a of addrs) {
+        if (list.length === max) {
+          more = true;
+          break;
+        }
+        list.push(joinHostPort(a.ip, port.port));
+      }
+    }
+  }
+  const text = list.join(',');
+  return more ? `${text} + ${count - max} more...` : text;
+}
+
+// net.JoinHostPort brackets IPv6 addresses.
+const joinHostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+// listWithMoreString: the first 3, then " + N more...", "<unset>" when empty.
+function listWithMore(items: string[]): string {
+  if (items.length > 3) return `${items.slice(0, 3).join(',')} + ${items.length - 3} more...`;
+  return items.length === 0 ? '<unset>' : items.join(',');
+}
+
+const ENDPOINTS_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'ENDPOINTS', cell: (o) => formatEndpoints(o) },
+  { header: 'AGE', cell: ageOf },
+];
+
+const ENDPOINTSLICE_COLUMNS: Column[] = [
+  { header: 'NAME', cell: (o) => o.metadata.name },
+  { header: 'ADDRESSTYPE', cell: (o) => String(o.addressType ?? '') },
+  { header: 'PORTS', cell: (o) => listWithMore(((o.ports ?? []) as any[]).map((p) => (p.port !== undefined && p.port !== null ? String(p.port) : p.name !== undefined && p.name !== null ? String(p.name) : '*'))) },
+  { header: 'ENDPOINTS', cell: (o) => listWithMore(((o.endpoints ?? []) as any[]).flatMap((e) => (e.addresses ?? []) as string[])) },
+  { header: 'AGE', cell: ageOf },
+];
+
 const DEFAULT_COLUMNS: Column[] = [
   { header: 'NAME', cell: (o) => o.metadata.name },
   { header: 'AGE', cell: ageOf },
@@ -563,6 +629,10 @@ function columnsFor(kind: string, wide: boolean): Column[] {
       return PV_COLUMNS;
     case 'StorageClass':
       return STORAGECLASS_COLUMNS;
+    case 'Endpoints':
+      return ENDPOINTS_COLUMNS;
+    case 'EndpointSlice':
+      return ENDPOINTSLICE_COLUMNS;
     default:
       return DEFAULT_COLUMNS;
   }

@@ -3,7 +3,7 @@
 export { tabulate, tabwrite, GET_TABWRITER, DESCRIBE_TABWRITER, type TabwriterOptions } from './tabwriter.js';
 export { humanDuration, age, rfc1123z, GO_ZERO_TIME_RFC1123Z } from './duration.js';
 export { selectorString, formatLabelSelector, formatLabels, type LabelSelector } from './labels.js';
-export { formatTable, tableColumns, noResourcesMessage, resolveKind, podSummary, eventObject, type TableOptions, type TableColumn, type PodSummary } from './get.js';
+export { formatTable, formatEndpoints, tableColumns, noResourcesMessage, resolveKind, podSummary, eventObject, type TableOptions, type TableColumn, type PodSummary } from './get.js';
 export {
   describeDaemonSet,
   describeDeployment,
@@ -12,6 +12,8 @@ export {
   type PodCounts,
   describeGeneric,
   describeJob,
+  describeService,
+  formatEndpointSlices,
   describePodTemplate,
   eventInterval,
   findNewReplicaSet,

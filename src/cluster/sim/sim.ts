@@ -24,6 +24,8 @@ import { syncStatefulSet } from './controllers/statefulset/controller.js';
 import { syncDaemonSet } from './controllers/daemon/controller.js';
 import { ensureNodes, nodeIP, pickNode } from './controllers/nodes.js';
 import { syncClaim } from './controllers/volume/binder.js';
+import { SERVICE_NAME_LABEL, TriggerTimes, syncServiceEndpoints } from './controllers/endpointslice/controller.js';
+import { ServiceIndex } from './controllers/endpointslice/index.js';
 import { EventLog } from './events.js';
 import { type Timer, TimerHeap } from './heap.js';
 import { IdSource, fnv1a32 } from './ids.js';
@@ -76,7 +78,7 @@ export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids
 /** MAX_STEPS_PER_INSTANT bounds a fixed-point run, so a controller bug cannot hang the program. */
 const MAX_STEPS_PER_INSTANT = 5_000_000;
 
-type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'pvc'; key: string };
+type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'pvc' | 'endpointslice'; key: string };
 
 /** Simulation wires the API server, the controllers, the event log and the timers together. */
 export class Simulation {
@@ -97,6 +99,9 @@ export class Simulation {
   private readonly ctx: ControllerContext;
   /** podsPerNode counts active bound pods per node, for the scheduler's spreading. */
   private readonly podsPerNode = new Map<string, number>();
+  /** services indexes which Services select which pods, for the endpoint controllers. */
+  private readonly services = new ServiceIndex();
+  private readonly triggers = new TriggerTimes();
 
   /** secrets digests Secret values with the state dir's key (a random one for a cluster without a state dir). */
   readonly secrets: SecretDigester;
@@ -126,6 +131,7 @@ export class Simulation {
       eventWording: this.knobs.eventWording,
     };
     for (const p of this.api.list('Pod')) this.countPod(p, 1);
+    this.indexServices();
     this.api.watch((type, obj, old) => this.onChange(type, obj, old));
     ensureNodes(this.api, this.knobs.nodes, toRFC3339(this.clock.now()));
     for (const t of JSON.parse(saved?.meta[META_KEYS.timers] ?? '[]') as Timer[]) this.schedule(t);
@@ -140,6 +146,7 @@ export class Simulation {
     for (const s of this.api.list('StatefulSet')) this.enqueue('statefulset', objKey(s));
     for (const d of this.api.list('DaemonSet')) this.enqueue('daemonset', objKey(d));
     for (const c of this.api.list('PersistentVolumeClaim')) if (c.status?.phase !== 'Bound') this.enqueue('pvc', objKey(c));
+    for (const svc of this.api.list('Service')) this.enqueue('endpointslice', objKey(svc));
     for (const p of this.api.list('Pod')) {
       if (!p.spec?.nodeName) this.enqueue('kubelet', objKey(p));
       if (p.metadata.deletionTimestamp) this.schedule({ at: Date.parse(p.metadata.deletionTimestamp), action: 'pod-gone', key: objKey(p) });
@@ -175,6 +182,20 @@ export class Simulation {
     else this.orphanRSs.set(key, rs);
   }
 
+  /** indexServices files every stored Service with the pods it selects, listing the pods once. */
+  private indexServices(): void {
+    const services = this.api.list('Service');
+    if (services.length === 0) return;
+    const podsByNs = new Map<string, KubeObject[]>();
+    for (const p of this.api.list('Pod')) {
+      const ns = p.metadata.namespace ?? '';
+      let l = podsByNs.get(ns);
+      if (!l) podsByNs.set(ns, (l = []));
+      l.push(p);
+    }
+    for (const svc of services) this.services.onService('ADDED', svc, (ns) => podsByNs.get(ns) ?? []);
+  }
+
   /** countPod adds (sign 1) or removes (-1) a pod's place on its node. */
   private countPod(p: KubeObject | undefined, sign: 1 | -1): void {
     const n = p?.spec?.nodeName;
@@ -190,6 +211,17 @@ export class Simulation {
       if (type !== 'DELETED') this.countPod(obj, 1);
     }
     switch (obj.kind) {
+      case 'Service':
+        this.services.onService(type, obj, (ns) => this.api.list('Pod', ns));
+        this.enqueue('endpointslice', objKey(obj));
+        break;
+      case 'Endpoints':
+      case 'EndpointSlice': {
+        // Someone else removed what the controller publishes: it is published again (upstream's onEndpointsDelete / slice tracker).
+        const svc = obj.kind === 'Endpoints' ? obj.metadata.name : obj.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (type === 'DELETED' && svc && this.api.get('Service', obj.metadata.namespace, svc)) this.enqueue('endpointslice', keyOf('Service', obj.metadata.namespace, svc));
+        break;
+      }
       case 'StatefulSet':
       case 'DaemonSet':
         this.enqueue(obj.kind === 'StatefulSet' ? 'statefulset' : 'daemonset', objKey(obj));
@@ -237,6 +269,7 @@ export class Simulation {
         this.enqueue('cronjob', objKey(obj));
         break;
       case 'Pod': {
+        for (const k of this.services.onPod(type, obj, old)) this.enqueue('endpointslice', k);
         const o = owner(obj);
         if (o?.kind === 'Job') this.enqueue('job', keyOf('Job', obj.metadata.namespace, o.name));
         if (o?.kind === 'StatefulSet') this.enqueue('statefulset', keyOf('StatefulSet', obj.metadata.namespace, o.name));
@@ -306,6 +339,15 @@ export class Simulation {
       case 'pvc':
         syncClaim(this.ctx, ns, name);
         break;
+      case 'endpointslice': {
+        const pods: KubeObject[] = [];
+        for (const n of this.services.podNames(ns, name)) {
+          const p = this.api.get('Pod', ns, n);
+          if (p) pods.push(p);
+        }
+        syncServiceEndpoints(this.ctx, ns, name, pods, this.triggers);
+        break;
+      }
       case 'kubelet': {
         const pod = this.api.get('Pod', ns, name);
         if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) break;

@@ -1,0 +1,109 @@
+/**
+ * The endpoint controllers' informer index: which Services select which pods, kept up to date from
+ * the watch so a pod change wakes only the Services whose selector matches its old or new labels
+ * (upstream's getPodServiceMemberships), and a Service's sync reads its pods without listing the
+ * namespace. Each Service is filed under one `key=value` pair of its selector (the smallest key),
+ * so a pod finds its candidate Services through its own few labels: O(labels) per pod change,
+ * however many Services the namespace has.
+ */
+import type { KubeObject } from '../../../../core/index.js';
+import { selectsLabels, serviceSelector } from '../../../serving.js';
+
+interface Entry {
+  namespace: string;
+  selector: Record<string, string>;
+  /** pair is the `key=value` the Service is filed under ('' for an empty selector, which selects every pod). */
+  pair: string;
+  /** pods are the names of the pods the selector matches now (any phase: the sync decides what is an endpoint). */
+  pods: Set<string>;
+}
+
+const pairOf = (selector: Record<string, string>): string => {
+  const keys = Object.keys(selector).sort();
+  return keys.length === 0 ? '' : `${keys[0]}=${selector[keys[0]!]}`;
+};
+
+/** serviceKey is the work-queue key of a Service ("Service/ns/name"). */
+export function serviceKey(namespace: string | undefined, name: string): string {
+  return `Service/${namespace ?? ''}/${name}`;
+}
+
+/** ServiceIndex maps Services with a selector to the pods they select, per namespace. */
+export class ServiceIndex {
+  private readonly entries = new Map<string, Entry>();
+  /** filed: namespace → pair → Service keys. */
+  private readonly filed = new Map<string, Map<string, Set<string>>>();
+
+  /**
+   * onService files a stored Service change. `listPods` lists a namespace's pods; it is called only
+   * when a selector appears or changes (one listing per selector change). Returns whether the
+   * Service has a selector now.
+   */
+  onService(type: string, svc: KubeObject, listPods: (namespace: string) => Iterable<KubeObject>): boolean {
+    const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
+    const selector = type === 'DELETED' ? undefined : serviceSelector(svc);
+    const before = this.entries.get(key);
+    if (before && selector && sameSelector(before.selector, selector)) return true;
+    if (before) this.unfile(key, before);
+    if (!selector) return false;
+    const namespace = svc.metadata.namespace ?? '';
+    const entry: Entry = { namespace, selector: { ...selector }, pair: pairOf(selector), pods: new Set() };
+    for (const p of listPods(namespace)) if (selectsLabels(selector, p.metadata.labels)) entry.pods.add(p.metadata.name);
+    this.entries.set(key, entry);
+    let byPair = this.filed.get(namespace);
+    if (!byPair) this.filed.set(namespace, (byPair = new Map()));
+    let keys = byPair.get(entry.pair);
+    if (!keys) byPair.set(entry.pair, (keys = new Set()));
+    keys.add(key);
+    return true;
+  }
+
+  /**
+   * onPod updates memberships for a stored pod change and returns the keys of the Services whose
+   * selector matches the pod's old or new labels (those whose endpoints may change).
+   */
+  onPod(type: string, pod: KubeObject, old: KubeObject | undefined): string[] {
+    const byPair = this.filed.get(pod.metadata.namespace ?? '');
+    if (!byPair) return [];
+    const out: string[] = [];
+    const name = pod.metadata.name;
+    const visit = (labels: Record<string, string> | undefined) => {
+      const candidates = (pair: string) => {
+        for (const key of byPair.get(pair) ?? []) {
+          if (out.includes(key)) continue;
+          const e = this.entries.get(key)!;
+          const wasIn = old !== undefined && selectsLabels(e.selector, old.metadata.labels);
+          const isIn = type !== 'DELETED' && selectsLabels(e.selector, pod.metadata.labels);
+          if (!wasIn && !isIn) continue;
+          if (isIn) e.pods.add(name);
+          else e.pods.delete(name);
+          out.push(key);
+        }
+      };
+      candidates('');
+      for (const [k, v] of Object.entries(labels ?? {})) candidates(`${k}=${v}`);
+    };
+    visit(pod.metadata.labels);
+    if (old && old.metadata.labels !== pod.metadata.labels) visit(old.metadata.labels);
+    return out;
+  }
+
+  /** podNames lists the names of the pods a Service selects (empty for an unknown Service). */
+  podNames(namespace: string, name: string): Iterable<string> {
+    return this.entries.get(serviceKey(namespace, name))?.pods ?? [];
+  }
+
+  private unfile(key: string, e: Entry): void {
+    this.entries.delete(key);
+    const byPair = this.filed.get(e.namespace);
+    const keys = byPair?.get(e.pair);
+    keys?.delete(key);
+    if (keys && keys.size === 0) byPair!.delete(e.pair);
+  }
+}
+
+function sameSelector(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => b[k] === a[k]);
+}
