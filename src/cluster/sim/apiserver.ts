@@ -58,6 +58,8 @@ export class ApiServer {
   readonly discovery = new KindRegistry();
   private readonly objects = new Map<string, KubeObject>();
   private readonly byKind = new Map<string, Map<string, KubeObject>>();
+  /** sortedKeys caches list()'s order (store keys) per kind; adding or removing an object of the kind drops it. */
+  private readonly sortedKeys = new Map<string, string[]>();
   /** dependents maps an owner uid to the keys of objects that name it in ownerReferences. */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly listeners: ChangeListener[] = [];
@@ -98,13 +100,28 @@ export class ApiServer {
     return this.objects.get(keyOf(kind, namespace, name));
   }
 
-  /** list returns objects of a kind, optionally in one namespace, sorted by namespace then name. */
+  /**
+   * list returns objects of a kind, optionally in one namespace, sorted by namespace then name
+   * (a fresh array the caller may reorder).
+   */
   list(kind: string, namespace?: string): KubeObject[] {
     const m = this.byKind.get(kind);
     if (!m) return [];
+    let keys = this.sortedKeys.get(kind);
+    if (!keys) {
+      // The order is worked out once per object added to or removed from the kind, not per call
+      // (the scheduler lists Nodes for every pod it binds, the DaemonSet controller on every sync,
+      // and localeCompare is slow); an update keeps an object's key and so its place.
+      const sorted = [...m.values()].sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+      keys = sorted.map((o) => objKey(o));
+      this.sortedKeys.set(kind, keys);
+    }
     const out: KubeObject[] = [];
-    for (const o of m.values()) if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
-    return out.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+    for (const k of keys) {
+      const o = m.get(k)!;
+      if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
+    }
+    return out;
   }
 
   /** kinds lists every kind that has at least one stored object. */
@@ -350,6 +367,7 @@ export class ApiServer {
 
   private index(obj: KubeObject, key = objKey(obj)): void {
     this.objects.set(key, obj);
+    this.sortedKeys.delete(obj.kind);
     let m = this.byKind.get(obj.kind);
     if (!m) this.byKind.set(obj.kind, (m = new Map()));
     m.set(key, obj);
@@ -363,6 +381,7 @@ export class ApiServer {
 
   private unindex(obj: KubeObject, key = objKey(obj)): void {
     this.objects.delete(key);
+    this.sortedKeys.delete(obj.kind);
     this.byKind.get(obj.kind)?.delete(key);
     if (obj.metadata.uid) this.uids.delete(obj.metadata.uid);
     for (const o of obj.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);

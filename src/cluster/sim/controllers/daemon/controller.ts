@@ -6,7 +6,7 @@
  * new one is available; OnDelete leaves replacing to the user. Nodes are walked in name order
  * (upstream walks a Go map, in no fixed order).
  */
-import { type KubeObject, isMfluxError } from '../../../../core/index.js';
+import { type KubeObject, cloneObject, isMfluxError } from '../../../../core/index.js';
 import { scaledValue } from '../../../../manifests/index.js';
 import type { ControllerContext } from '../context.js';
 import { CONTROLLER_REVISION_HASH_LABEL, syncRevisions, truncateHistory } from '../history/revisions.js';
@@ -61,7 +61,7 @@ function byCreation(a: KubeObject, b: KubeObject): number {
 /** newDaemonPod is the pod for one node: the template, the revision hash label, the daemon tolerations and node affinity to exactly that node. */
 export function newDaemonPod(ds: KubeObject, hash: string, nodeName: string): KubeObject {
   const t = ds.spec?.template ?? {};
-  const spec = structuredClone(t.spec ?? {});
+  const spec = cloneObject(t.spec ?? {});
   spec.tolerations = daemonTolerations(t);
   // ReplaceDaemonSetPodNodeNameNodeAffinity: the scheduler, not the controller, binds the pod.
   spec.affinity = {
@@ -99,9 +99,31 @@ interface World {
   ds: KubeObject;
   hash: string;
   nodes: KubeObject[];
+  /** shouldRun says per node name whether it should run the daemon (worked out once per sync). */
+  shouldRun: Map<string, boolean>;
   /** byNode maps a node name to its daemon pods, oldest first — terminating ones included (a node waits for its old pod to be gone). */
   byNode: Map<string, KubeObject[]>;
   now: number;
+}
+
+/** ownedPods returns the pods `uid` controls. */
+function ownedPods(ctx: ControllerContext, uid: string): KubeObject[] {
+  return ctx.api.ownedBy(uid, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
+}
+
+/** groupByNode maps node names to the daemon pods on (or pinned to) them, oldest first. */
+function groupByNode(pods: KubeObject[]): Map<string, KubeObject[]> {
+  const byNode = new Map<string, KubeObject[]>();
+  for (const p of pods) {
+    if (p.metadata.deletionTimestamp && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')) continue;
+    const n = dsPodNode(p);
+    if (!n) continue;
+    const list = byNode.get(n);
+    if (list) list.push(p);
+    else byNode.set(n, [p]);
+  }
+  for (const list of byNode.values()) if (list.length > 1) list.sort(byCreation);
+  return byNode;
 }
 
 /** syncDaemonSet runs one sync of the DaemonSet `namespace/name`; `podGraceMs` is how long a deleted pod takes to terminate. */
@@ -112,33 +134,37 @@ export function syncDaemonSet(ctx: ControllerContext, namespace: string, name: s
   const hash = update.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
   const key = `DaemonSet/${namespace}/${name}`;
   const uid = ds.metadata.uid!;
-  const owned = () => ctx.api.ownedBy(uid, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
-  const world = (): World => {
-    const byNode = new Map<string, KubeObject[]>();
-    for (const p of owned()) {
-      if (p.metadata.deletionTimestamp && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')) continue;
-      const n = dsPodNode(p);
-      if (!n) continue;
-      if (!byNode.has(n)) byNode.set(n, []);
-      byNode.get(n)!.push(p);
-    }
-    for (const list of byNode.values()) list.sort(byCreation);
-    return { ds, hash, nodes: ctx.api.list('Node'), byNode, now: ctx.now() };
-  };
+  // One sync is O(nodes): the nodes, which of them should run the daemon (the template's
+  // tolerations are merged once) and the owned pods grouped by node are each worked out once, and
+  // the pods again only when this sync created or deleted some. A sync per pod change over every
+  // node is what makes a rolling update O(nodes²) per DaemonSet, so its constant matters.
+  const nodes = ctx.api.list('Node');
+  const template = ds.spec?.template;
+  const tolerations = daemonTolerations(template);
+  const shouldRun = new Map(nodes.map((n) => [n.metadata.name, nodeSelectorMatches(n, template?.spec?.nodeSelector) && !untoleratedTaint(n, tolerations)]));
+  const now = ctx.now();
+  let pods = ownedPods(ctx, uid);
+  const w: World = { ds, hash, nodes, shouldRun, byNode: groupByNode(pods), now };
 
   // Upstream skips the rolling update until the manage step's creates and deletes are observed
   // (expectations); here that is the next sync at the same instant.
-  const w = world();
   const m = manage(w);
-  if (m.del.length + m.create.length > 0) syncNodes(ctx, ds, hash, m.del, m.create, podGraceMs, key);
-  else if (ds.spec?.updateStrategy?.type !== 'OnDelete') {
+  let wrote = false;
+  if (m.del.length + m.create.length > 0) {
+    syncNodes(ctx, ds, hash, m.del, m.create, podGraceMs, key);
+    wrote = true;
+  } else if (ds.spec?.updateStrategy?.type !== 'OnDelete') {
     const r = rollingUpdate(w);
-    if (r.del.length + r.create.length > 0) syncNodes(ctx, ds, hash, r.del, r.create, podGraceMs, key);
+    if (r.del.length + r.create.length > 0) {
+      syncNodes(ctx, ds, hash, r.del, r.create, podGraceMs, key);
+      wrote = true;
+    }
   }
 
-  const after = world();
-  const pods = owned();
-  truncateHistory(ctx, ds, all, new Set([update.metadata.name, ...all.filter((r) => pods.some((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === r.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL])).map((r) => r.metadata.name)]));
+  if (wrote) pods = ownedPods(ctx, uid);
+  const after: World = wrote ? { ...w, byNode: groupByNode(pods) } : w;
+  const runningHashes = new Set(pods.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]));
+  truncateHistory(ctx, ds, all, new Set([update.metadata.name, ...all.filter((r) => runningHashes.has(r.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL])).map((r) => r.metadata.name)]));
   const { status, nextAvailableAt } = computeStatus(after);
   ctx.api.updateStatus('DaemonSet', namespace, name, status);
   if (nextAvailableAt !== Infinity) ctx.requeueAt('daemonset', key, nextAvailableAt);
@@ -158,7 +184,7 @@ function manage(w: World): { del: KubeObject[]; create: string[] } {
   const known = new Set(w.nodes.map((n) => n.metadata.name));
   for (const node of w.nodes) {
     const pods = w.byNode.get(node.metadata.name) ?? [];
-    if (!nodeShouldRunDaemonPod(node, w.ds)) {
+    if (!w.shouldRun.get(node.metadata.name)) {
       del.push(...pods.filter((p) => !p.metadata.deletionTimestamp));
       continue;
     }
@@ -224,7 +250,7 @@ function findUpdatedPodsOnNode(pods: KubeObject[], hash: string): { newPod?: Kub
  */
 function rollingUpdate(w: World): { del: KubeObject[]; create: string[] } {
   const minReady = w.ds.spec?.minReadySeconds ?? 0;
-  const shouldRun = new Map(w.nodes.map((n) => [n.metadata.name, nodeShouldRunDaemonPod(n, w.ds)]));
+  const shouldRun = w.shouldRun;
   const desired = [...shouldRun.values()].filter(Boolean).length;
   const { maxSurge, maxUnavailable } = fenceposts(w.ds, desired);
   const available = (p: KubeObject) => isPodAvailable(p, minReady, w.now);
@@ -321,7 +347,7 @@ function computeStatus(w: World): { status: any; nextAvailableAt: number } {
   const minReady = w.ds.spec?.minReadySeconds ?? 0;
   for (const node of w.nodes) {
     const list = w.byNode.get(node.metadata.name) ?? [];
-    if (!nodeShouldRunDaemonPod(node, w.ds)) {
+    if (!w.shouldRun.get(node.metadata.name)) {
       if (list.length > 0) misscheduled++;
       continue;
     }

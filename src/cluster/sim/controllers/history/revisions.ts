@@ -63,7 +63,9 @@ export interface RevisionPair {
  */
 export function syncRevisions(ctx: ControllerContext, set: KubeObject, currentName: string | undefined): RevisionPair {
   let all = ownedRevisions(ctx, set);
-  const data = revisionPatch(set);
+  // Compared and hashed as a view sharing the set's template (a sync runs on every pod change); the
+  // revision created below gets its own copy.
+  const data = { spec: { template: { ...(set.spec?.template ?? {}), $patch: 'replace' } } };
   const max = all.reduce((m, r) => Math.max(m, revisionOf(r)), 0);
   const equal = all.filter((r) => deepEqual(r.data, data));
   let update: KubeObject;
@@ -85,7 +87,7 @@ export function syncRevisions(ctx: ControllerContext, set: KubeObject, currentNa
         ...(set.metadata.annotations ? { annotations: { ...set.metadata.annotations } } : {}),
         ownerReferences: [{ apiVersion: 'apps/v1', kind: set.kind, name: set.metadata.name, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
-      data,
+      data: revisionPatch(set),
       revision: max + 1,
     });
   }

@@ -4,7 +4,7 @@
  * at `<template>-<set>-<ordinal>`, and the claims themselves, created before their pod and never
  * owned by it, so they outlive it.
  */
-import type { KubeObject } from '../../../../core/index.js';
+import { type KubeObject, cloneObject } from '../../../../core/index.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revisions.js';
 import { isPodAvailable, isPodReady } from '../replicaset.js';
 
@@ -70,7 +70,7 @@ export function templateOf(revision: KubeObject): any {
 export function newStatefulPod(set: KubeObject, ordinal: number, revision: KubeObject): KubeObject {
   const name = `${set.metadata.name}-${ordinal}`;
   const t = templateOf(revision);
-  const spec = structuredClone(t.spec ?? {});
+  const spec = cloneObject(t.spec ?? {});
   spec.hostname = name;
   if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
   const templates: any[] = set.spec?.volumeClaimTemplates ?? [];
@@ -118,6 +118,6 @@ export function newClaims(set: KubeObject, podName: string): KubeObject[] {
       ...(c.metadata?.annotations ? { annotations: { ...c.metadata.annotations } } : {}),
       ...(owned ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }] } : {}),
     },
-    spec: structuredClone(c.spec ?? {}),
+    spec: cloneObject(c.spec ?? {}),
   }));
 }
