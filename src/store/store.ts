@@ -131,7 +131,7 @@ interface Statements {
   upsertEvent: Database.Statement<[number, string]>;
   deleteEvent: Database.Statement<[number]>;
   setMeta: Database.Statement<[string, string]>;
-  selectObjects: Database.Statement<[], { json: string }>;
+  selectObjects: Database.Statement<[], string>;
   selectEvents: Database.Statement<[], { seq: number; json: string }>;
   selectMeta: Database.Statement<[string], { value: string }>;
 }
@@ -164,7 +164,12 @@ export class StateStore {
   loadObjects(): KubeObject[] {
     const s = this.statements();
     if (!s) return [];
-    return this.guard(() => s.selectObjects.all().map((r) => JSON.parse(r.json) as KubeObject));
+    // Row by row: a 100k-pod cluster's JSON is a few hundred MB, which need not all be held as strings at once.
+    return this.guard(() => {
+      const out: KubeObject[] = [];
+      for (const json of s.selectObjects.iterate()) out.push(JSON.parse(json) as KubeObject);
+      return out;
+    });
   }
 
   /** loadEvents returns the stored events in seq order. */
@@ -209,9 +214,12 @@ export class StateStore {
     if (!s || !db) throw new MfluxError('Internal', 'commit on a closed state store', { subject: this.dir });
     // Parse delete keys before BEGIN so a malformed key fails without opening a transaction.
     const deletes = changes.deletes.map(parseRef);
+    // Rows go in primary-key order: on a large commit (a whole cluster's first save) each insert then
+    // lands next to the last one in the key index instead of on a random page, about twice as fast.
+    const upserts = changes.upserts.map((obj) => ({ key: keyOf(obj), obj })).sort((a, b) => compareKeys(a.key, b.key));
     const tx = db.transaction(() => {
-      for (const obj of changes.upserts) {
-        const [kind, namespace, name] = keyOf(obj);
+      for (const { key, obj } of upserts) {
+        const [kind, namespace, name] = key;
         s.upsertObject.run(kind, namespace, name, serialise(obj, `${kind}/${namespace ? `${namespace}/` : ''}${name}`));
       }
       for (const [kind, namespace, name] of deletes) s.deleteObject.run(kind, namespace, name);
@@ -507,7 +515,7 @@ function prepare(db: Database.Database): Statements {
     upsertEvent: db.prepare<[number, string]>('INSERT INTO events (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json'),
     deleteEvent: db.prepare<[number]>('DELETE FROM events WHERE seq = ?'),
     setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    selectObjects: db.prepare<[], { json: string }>('SELECT json FROM objects ORDER BY kind, namespace, name'),
+    selectObjects: db.prepare<[], string>('SELECT json FROM objects ORDER BY kind, namespace, name').pluck(),
     selectEvents: db.prepare<[], { seq: number; json: string }>('SELECT seq, json FROM events ORDER BY seq'),
     selectMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
   };
@@ -517,6 +525,12 @@ function prepare(db: Database.Database): Statements {
 function keyOf(obj: KubeObject): [string, string, string] {
   const namespace = isNamespaced(obj.kind) ? obj.metadata.namespace || 'default' : '';
   return [obj.kind, namespace, obj.metadata.name];
+}
+
+// compareKeys orders object keys as SQLite's BINARY collation orders the primary key (for ASCII names exactly; it only needs to be close).
+function compareKeys(a: [string, string, string], b: [string, string, string]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
 
 // parseRef inverts objectRef(): "Kind/ns/name" or, for cluster-scoped kinds, "Kind/name".
