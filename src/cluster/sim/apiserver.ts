@@ -52,6 +52,57 @@ function requestBytes(obj: KubeObject): number {
   return Buffer.byteLength(JSON.stringify(obj), 'utf8');
 }
 
+/**
+ * overRequestLimit is requestBytes(obj) > MAX_REQUEST_BYTES without serialising every object: an
+ * upper bound of the JSON size (each UTF-16 unit of a string at most 6 bytes, as a \uXXXX escape) is
+ * walked first, and only a body that might be too large is serialised and measured. The simulator
+ * creates hundreds of thousands of pods, each a kilobyte or two of JSON.
+ */
+function overRequestLimit(obj: KubeObject): boolean {
+  const bound = jsonBytesBound(obj, 0, MAX_REQUEST_BYTES);
+  return bound > MAX_REQUEST_BYTES && requestBytes(obj) > MAX_REQUEST_BYTES;
+}
+
+// jsonBytesBound adds an upper bound of value's JSON size to `acc`, stopping once past `limit`.
+// Anything but plain data (toJSON, class instances, very deep nesting, which may be a cycle)
+// answers Infinity, so that the exact serialisation decides (and throws where it throws).
+function jsonBytesBound(v: unknown, acc: number, limit: number, depth = 0): number {
+  if (acc > limit) return acc;
+  switch (typeof v) {
+    case 'string':
+      return acc + 2 + 6 * v.length;
+    case 'number':
+      return acc + 24;
+    case 'boolean':
+      return acc + 5;
+    case 'object': {
+      if (v === null) return acc + 4;
+      if (depth > 500) return Infinity;
+      if (Array.isArray(v)) {
+        acc += 2;
+        // An undefined element is written as null.
+        for (let i = 0; i < v.length && acc <= limit; i++) acc = v[i] === undefined ? acc + 5 : jsonBytesBound(v[i], acc + 1, limit, depth + 1);
+        return acc;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return Infinity;
+      acc += 2;
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        acc = jsonBytesBound((v as Record<string, unknown>)[k], acc + 4 + 6 * k.length, limit, depth + 1);
+        if (acc > limit) return acc;
+      }
+      return acc;
+    }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return Infinity;
+    default:
+      return acc; // undefined members are left out of JSON
+  }
+}
+
 /** ApiServer is the in-memory object store with API-server semantics. */
 export class ApiServer {
   /** discovery is the cluster's kind registry: the built-ins plus every stored CRD. */
@@ -154,7 +205,7 @@ export class ApiServer {
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
     const subject = objectRef(input.kind, info.namespaced ? input.metadata.namespace || 'default' : undefined, input.metadata.name ?? '');
     // What a real API server refuses before it validates: a body over its request limit, then what does not decode into the Go type.
-    if (requestBytes(input) > MAX_REQUEST_BYTES) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
+    if (overRequestLimit(input)) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
     const undecodable = decodeError(input);
     if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
     // Secret data is checked as submitted: the simulated cluster keeps keyed digests of Secret values, never the values themselves.
@@ -219,7 +270,7 @@ export class ApiServer {
       });
     }
     const { obj, info } = prepared;
-    const now = toRFC3339(this.clock.now());
+    const now = this.nowStamp();
     // A given uid (simulated nodes) leaves the id sequence, and so every generated name, as it was.
     obj.metadata.uid = opts.uid ?? this.ids.uid();
     obj.metadata.creationTimestamp = now;
@@ -234,6 +285,18 @@ export class ApiServer {
     if (obj.kind === 'CustomResourceDefinition') this.discovery.registerCRD(obj);
     this.store(obj, undefined);
     return obj;
+  }
+
+  // nowStamp formats the cluster time once per instant: every object created at it is stamped with the same string.
+  private stampAt = Number.NaN;
+  private stamp = '';
+  private nowStamp(): string {
+    const now = this.clock.now();
+    if (now !== this.stampAt) {
+      this.stampAt = now;
+      this.stamp = toRFC3339(now);
+    }
+    return this.stamp;
   }
 
   private initialStatus(obj: KubeObject): any {

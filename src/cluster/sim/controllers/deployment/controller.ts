@@ -1,5 +1,5 @@
 /** The Deployment controller's entry point (upstream syncDeployment): pick the path for one Deployment and run one sync. */
-import { type KubeObject, cloneObject } from '../../../../core/index.js';
+import type { KubeObject } from '../../../../core/index.js';
 import { selectorMatches } from '../../../../manifests/index.js';
 import type { ControllerContext } from '../context.js';
 import { checkPausedConditions } from './progress.js';
@@ -44,12 +44,24 @@ export function podsByReplicaSet(ctx: ControllerContext, rsList: KubeObject[]): 
   return map;
 }
 
+/**
+ * workingCopy is the Deployment a sync edits: status, the revision annotations and the
+ * resourceVersion are edited in place, then written through the status subresource. Only those
+ * levels are copied (conditions are replaced, never edited; the spec is only read), so the spec
+ * stays the stored object's — which also lets findNewReplicaSet remember its template comparisons.
+ */
+function workingCopy(stored: KubeObject): KubeObject {
+  const m = stored.metadata;
+  const d: KubeObject = { ...stored, metadata: m.annotations ? { ...m, annotations: { ...m.annotations } } : { ...m } };
+  if (stored.status) d.status = { ...stored.status };
+  return d;
+}
+
 /** syncDeployment runs one sync of the Deployment stored under (namespace, name). */
 export function syncDeployment(ctx: ControllerContext, namespace: string, name: string, orphans: Iterable<KubeObject> = []): void {
   const stored = ctx.api.get('Deployment', namespace, name);
   if (!stored) return;
-  // Work on a copy: status and revision annotations are edited in place, then written through the status subresource.
-  const d: KubeObject = cloneObject(stored);
+  const d = workingCopy(stored);
   const rsList = replicaSetsFor(ctx, d, orphans);
   if (d.metadata.deletionTimestamp) {
     const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);

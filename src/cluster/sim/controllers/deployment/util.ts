@@ -247,7 +247,23 @@ export function equalIgnoreHash(a: any, b: any): boolean {
 /** findNewReplicaSet returns the oldest ReplicaSet whose template equals the Deployment's. */
 export function findNewReplicaSet(d: KubeObject, rss: KubeObject[]): KubeObject | undefined {
   const sorted = [...rss].sort(byCreation);
-  return sorted.find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
+  return sorted.find((rs) => templateMatches(rs.spec?.template, d.spec?.template));
+}
+
+// TEMPLATE_MATCH remembers, per ReplicaSet template object, the last Deployment template it was
+// compared with and the answer. A Deployment sync asks several times, and every sync of an
+// unchanged Deployment asks again about the same two objects: stored objects are never changed in
+// place (a write stores new objects around the unchanged template), so object identity stands for
+// the content.
+const TEMPLATE_MATCH = new WeakMap<object, { other: object; equal: boolean }>();
+
+function templateMatches(rsTemplate: unknown, dTemplate: unknown): boolean {
+  if (!rsTemplate || !dTemplate || typeof rsTemplate !== 'object' || typeof dTemplate !== 'object') return equalIgnoreHash(rsTemplate, dTemplate);
+  const hit = TEMPLATE_MATCH.get(rsTemplate);
+  if (hit?.other === dTemplate) return hit.equal;
+  const equal = equalIgnoreHash(rsTemplate, dTemplate);
+  TEMPLATE_MATCH.set(rsTemplate, { other: dTemplate, equal });
+  return equal;
 }
 
 /**
