@@ -17,7 +17,7 @@ import { ServingMeter, applyPlan, awaited, pruneObjects, servicesToWatch, waitFo
 import { type SourceMemo, type PreparedPlan, fingerprint, newSourceMemo, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
 import { MEASURED_KINDS, RolloutMeter } from './measure.js';
-import { DEFAULT_MIN_SERVING_RATIO, type Rendered, newProblems, servingFindings, servingProblems, servingReports } from './serving.js';
+import { DEFAULT_MIN_SERVING_RATIO, type Rendered, type ServingProblem, newProblems, servingFindings, servingProblems, servingReports } from './serving.js';
 import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, type ServingReport, SEVERITY_ORDER, verdictOf } from './report.js';
 
 /** CheckCluster is one fresh simulated cluster and its (virtual) clock. */
@@ -58,6 +58,8 @@ interface Cluster extends CheckCluster {
   origins: Map<string, Origin>;
   /** rendered are the objects of the commit the cluster last took whole (base, then each applied commit): the static serving findings of "before". */
   rendered: Rendered[];
+  /** renderedProblems caches the static serving problems of `rendered` (cleared whenever it changes). */
+  renderedProblems?: ServingProblem[];
 }
 
 /** Judged is one commit judged (and, when nothing stops it, applied) against a cluster. */
@@ -177,6 +179,7 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
   for (const e of writes) if (e.manifest) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of objects) c.origins.set(refOfObject(p.object, kinds), p.origin);
   c.rendered = objects.map((p) => ({ object: p.object, origin: p.origin }));
+  c.renderedProblems = undefined;
   await rememberSynced(c, objects, prepared.oidOf, base.commit, kinds);
   return { cluster: c, findings };
 }
@@ -209,7 +212,8 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
     out.findings.push({ severity: 'warning', code: i.code, object: i.object, file: at?.file ?? null, line: at?.line ?? null, message: i.message });
   }
   const rendered: Rendered[] = prepared.objects.map((p) => ({ object: p.object, origin: p.origin }));
-  out.findings.push(...(await staticServing(c, rendered, plan.entries)));
+  const statics = await staticServing(c, rendered, plan.entries);
+  out.findings.push(...statics.findings);
   for (const e of plan.entries) {
     if (e.action === 'unchanged') continue;
     out.changes.push({ object: e.ref, action: e.action, ...(e.intended ? { intended: e.intended } : {}), patch: e.patch });
@@ -249,6 +253,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   await pruneObjects(c.client, plan.entries);
   for (const e of plan.entries) if (e.action === 'prune') c.inventory.delete(e.ref);
   c.rendered = rendered;
+  c.renderedProblems = statics.problems;
   await rememberSynced(c, prepared.objects, prepared.oidOf, commit, prepared.kinds);
   return out;
 }
@@ -257,11 +262,13 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
  * staticServing finds the serving problems of the commit's objects (with the Services the cluster
  * keeps that Git does not hold), as errors — or info where the commit before had them too.
  */
-async function staticServing(c: Cluster, rendered: Rendered[], entries: PlanEntry[]): Promise<Finding[]> {
+async function staticServing(c: Cluster, rendered: Rendered[], entries: PlanEntry[]): Promise<{ findings: Finding[]; problems: ServingProblem[] }> {
   const pruned = new Set(entries.filter((e) => e.action === 'prune').map((e) => e.ref));
   const live = await c.client.list('Service');
   const kept = live.filter((s) => !pruned.has(`Service/${s.metadata.namespace || 'default'}/${s.metadata.name}`));
-  return newProblems(servingProblems(rendered, kept), servingProblems(c.rendered, live));
+  c.renderedProblems ??= servingProblems(c.rendered, live);
+  const problems = servingProblems(rendered, kept);
+  return { findings: newProblems(problems, c.renderedProblems), problems };
 }
 
 function sortFindings(fs: Finding[]): Finding[] {
