@@ -13,6 +13,7 @@ import { type Clock, type KindLookup, type KubeObject, canonicalJSON, isMfluxErr
 import type { ClusterClient } from '../cluster/client.js';
 import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
+import { SERVING_KINDS } from '../cluster/serving.js';
 import { ServingMeter, applyPlan, awaited, pruneObjects, servicesToWatch, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import { type SourceMemo, type PreparedPlan, fingerprint, newSourceMemo, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
@@ -178,7 +179,7 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
   }
   for (const e of writes) if (e.manifest) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of objects) c.origins.set(refOfObject(p.object, kinds), p.origin);
-  c.rendered = objects.map((p) => ({ object: p.object, origin: p.origin }));
+  c.rendered = servingObjects(objects);
   c.renderedProblems = undefined;
   await rememberSynced(c, objects, prepared.oidOf, base.commit, kinds);
   return { cluster: c, findings };
@@ -211,7 +212,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
     const at = entryOf.get(i.object)?.origin;
     out.findings.push({ severity: 'warning', code: i.code, object: i.object, file: at?.file ?? null, line: at?.line ?? null, message: i.message });
   }
-  const rendered: Rendered[] = prepared.objects.map((p) => ({ object: p.object, origin: p.origin }));
+  const rendered = servingObjects(prepared.objects);
   const statics = await staticServing(c, rendered, plan.entries);
   out.findings.push(...statics.findings);
   for (const e of plan.entries) {
@@ -240,8 +241,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   if (meter) out.rollouts = meter.reports(outcomes);
   const measures = await serving.measures();
   if (measure) out.services = servingReports(measures);
-  const headOrigins = new Map(rendered.map((r) => [refOfObject(r.object, prepared.kinds), r.origin]));
-  out.findings.push(...servingFindings(measures, { entries: plan.entries, originOf: (ref) => headOrigins.get(ref) ?? c.origins.get(ref), minServingRatio: policy.minServingRatio ?? DEFAULT_MIN_SERVING_RATIO }));
+  out.findings.push(...servingFindings(measures, { entries: plan.entries, originOf: (ref) => entryOf.get(ref)?.origin ?? c.origins.get(ref), minServingRatio: policy.minServingRatio ?? DEFAULT_MIN_SERVING_RATIO }));
   for (const f of outcomes.filter((x) => !x.ok)) {
     const at = entryOf.get(f.ref)?.origin;
     out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${whyNotComplete(f)} (${f.message})` });
@@ -256,6 +256,11 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   c.renderedProblems = statics.problems;
   await rememberSynced(c, prepared.objects, prepared.oidOf, commit, prepared.kinds);
   return out;
+}
+
+/** servingObjects keeps what the static serving findings read (Services, Ingresses, workloads): a cluster remembers only these between commits. */
+function servingObjects(objects: ParsedObject[]): Rendered[] {
+  return objects.filter((p) => p.object.kind === 'Service' || p.object.kind === 'Ingress' || SERVING_KINDS.includes(p.object.kind)).map((p) => ({ object: p.object, origin: p.origin }));
 }
 
 /**
