@@ -2,7 +2,8 @@
  * bench:check — `mflux check` on the 10,000-object benchmark repository (bench/repo.ts) for a
  * commit that changes one file (one Deployment's image). The check seeds a fresh simulated cluster
  * with all 10,000 objects of base, rolls out its 2,500 Deployments on the virtual clock, then plans
- * head against it, guards it, applies it and simulates and measures the one rollout.
+ * head against it, guards it, applies it and simulates and measures the one rollout — and the ready
+ * endpoints of the Service in front of it (every Deployment has one: 2,500 Services in all).
  * Prints the end-to-end time of the command (in-process, as `mflux check --format json` would run),
  * then the same check once more with its phases timed, and peak RSS.
  * Target: ≤ 5 s total.
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
   const r = report.rollouts[0];
   console.log(
     `  mflux check       exit ${code} ${report.verdict}, ${report.changes.length} change(s): total ${total.toFixed(0)} ms` +
-      (r ? ` | ${r.object}: peak ${r.peakPods} pods, min available ${r.minAvailable}, ${r.durationSeconds} s` : ''),
+      (r ? ` | ${r.object}: peak ${r.peakPods} pods, min available ${r.minAvailable}, ${r.durationSeconds} s` : '') +
+      (report.services ?? []).map((v: any) => ` | ${v.object}: min ready ${v.minReady} of ${v.desired}, ${v.zeroSeconds} s at 0`).join(''),
   );
 
   // 2. The same check through runCheck, with its phases timed.

@@ -13,11 +13,13 @@ import { type Clock, type KindLookup, type KubeObject, canonicalJSON, isMfluxErr
 import type { ClusterClient } from '../cluster/client.js';
 import type { Origin, ParsedObject } from '../manifests/index.js';
 import { type PlanEntry, type Policy, type Reason, DEFAULT_POLICY, entryDiff, normalise, refOfObject } from '../plan/index.js';
-import { applyPlan, awaited, pruneObjects, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
+import { SERVING_KINDS } from '../cluster/serving.js';
+import { ServingMeter, applyPlan, awaited, pruneObjects, servicesToWatch, waitForRollouts, type RolloutOutcome } from '../apply/index.js';
 import { type SourceMemo, type PreparedPlan, fingerprint, newSourceMemo, planObjects, preparePlan, shortSha } from '../reconcile/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
 import { MEASURED_KINDS, RolloutMeter } from './measure.js';
-import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, SEVERITY_ORDER, verdictOf } from './report.js';
+import { DEFAULT_MIN_SERVING_RATIO, type Rendered, type ServingProblem, newProblems, servingFindings, servingProblems, servingReports } from './serving.js';
+import { type ChangeReport, type CheckReport, type CommitOutcome, type Finding, type RolloutChange, type RolloutReport, type ServingReport, SEVERITY_ORDER, verdictOf } from './report.js';
 
 /** CheckCluster is one fresh simulated cluster and its (virtual) clock. */
 export interface CheckCluster {
@@ -55,6 +57,10 @@ interface Cluster extends CheckCluster {
   inventory: Map<string, KubeObject>;
   memo: SourceMemo;
   origins: Map<string, Origin>;
+  /** rendered are the objects of the commit the cluster last took whole (base, then each applied commit): the static serving findings of "before". */
+  rendered: Rendered[];
+  /** renderedProblems caches the static serving problems of `rendered` (cleared whenever it changes). */
+  renderedProblems?: ServingProblem[];
 }
 
 /** Judged is one commit judged (and, when nothing stops it, applied) against a cluster. */
@@ -63,6 +69,7 @@ interface Judged {
   findings: Finding[];
   changes: ChangeReport[];
   rollouts: RolloutReport[];
+  services: ServingReport[];
   diffs: Map<string, string>;
 }
 
@@ -133,7 +140,7 @@ async function prepare(c: Cluster, source: GitSource, commit: string, policy: Po
  * takes); its problems come back as info findings, so a PR that repairs base can still be checked.
  */
 async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) => void): Promise<{ cluster: Cluster; findings: Finding[] }> {
-  const c: Cluster = { ...o.newCluster(), inventory: new Map(), memo: newSourceMemo(), origins: new Map() };
+  const c: Cluster = { ...o.newCluster(), inventory: new Map(), memo: newSourceMemo(), origins: new Map(), rendered: [] };
   const note = (f: Finding) => withCommit({ ...f, severity: 'info', message: f.code === 'ForceReplaceRefused' ? f.message : `${f.message} (not seeded)` }, base, 'base');
   const prepared = await prepare(c, o.base, base.commit, undefined);
   if (!('plan' in prepared)) return { cluster: c, findings: [note(prepared)] };
@@ -172,6 +179,8 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
   }
   for (const e of writes) if (e.manifest) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of objects) c.origins.set(refOfObject(p.object, kinds), p.origin);
+  c.rendered = servingObjects(objects);
+  c.renderedProblems = undefined;
   await rememberSynced(c, objects, prepared.oidOf, base.commit, kinds);
   return { cluster: c, findings };
 }
@@ -183,7 +192,7 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
  * and prune only once every rollout is healthy.
  */
 async function judge(c: Cluster, source: GitSource, commit: string, policy: Policy, measure: boolean, onPlanned?: () => void): Promise<Judged> {
-  const out: Judged = { outcome: 'Applied', findings: [], changes: [], rollouts: [], diffs: new Map() };
+  const out: Judged = { outcome: 'Applied', findings: [], changes: [], rollouts: [], services: [], diffs: new Map() };
   const prepared = await prepare(c, source, commit, policy);
   if (!('plan' in prepared)) return { ...out, outcome: 'Invalid', findings: [prepared] };
   const { plan, reasons, impacts } = prepared;
@@ -203,6 +212,9 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
     const at = entryOf.get(i.object)?.origin;
     out.findings.push({ severity: 'warning', code: i.code, object: i.object, file: at?.file ?? null, line: at?.line ?? null, message: i.message });
   }
+  const rendered = servingObjects(prepared.objects);
+  const statics = await staticServing(c, rendered, plan.entries);
+  out.findings.push(...statics.findings);
   for (const e of plan.entries) {
     if (e.action === 'unchanged') continue;
     out.changes.push({ object: e.ref, action: e.action, ...(e.intended ? { intended: e.intended } : {}), patch: e.patch });
@@ -215,12 +227,21 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   const watched = plan.entries.filter((e) => awaited(e.kind) && (e.action === 'create' || e.action === 'update'));
   const workloads = watched.filter((e) => MEASURED_KINDS.has(e.kind));
   const meter = measure ? new RolloutMeter(c.client, c.clock, workloads.map((e) => ({ target: target(e), change: changeOf(e) }))) : undefined;
+  const serving = new ServingMeter(c.client, c.clock, await servicesToWatch(c.client, plan.entries));
   await meter?.before();
+  await serving.before();
   c.memo.synced.clear();
   meter?.applied();
+  serving.applied();
   await applyPlan(c.client, plan.entries);
-  const outcomes = await waitForRollouts(c.client, watched.map(target), c.clock, MAX_ROLLOUT_MS, undefined, meter ? () => meter.sample() : undefined);
+  const outcomes = await waitForRollouts(c.client, watched.map(target), c.clock, MAX_ROLLOUT_MS, undefined, async () => {
+    await meter?.sample();
+    await serving.sample();
+  });
   if (meter) out.rollouts = meter.reports(outcomes);
+  const measures = await serving.measures();
+  if (measure) out.services = servingReports(measures);
+  out.findings.push(...servingFindings(measures, { entries: plan.entries, originOf: (ref) => entryOf.get(ref)?.origin ?? c.origins.get(ref), minServingRatio: policy.minServingRatio ?? DEFAULT_MIN_SERVING_RATIO }));
   for (const f of outcomes.filter((x) => !x.ok)) {
     const at = entryOf.get(f.ref)?.origin;
     out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${whyNotComplete(f)} (${f.message})` });
@@ -231,8 +252,28 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   // Prune last, once every changed workload is healthy — as reconcile does.
   await pruneObjects(c.client, plan.entries);
   for (const e of plan.entries) if (e.action === 'prune') c.inventory.delete(e.ref);
+  c.rendered = rendered;
+  c.renderedProblems = statics.problems;
   await rememberSynced(c, prepared.objects, prepared.oidOf, commit, prepared.kinds);
   return out;
+}
+
+/** servingObjects keeps what the static serving findings read (Services, Ingresses, workloads): a cluster remembers only these between commits. */
+function servingObjects(objects: ParsedObject[]): Rendered[] {
+  return objects.filter((p) => p.object.kind === 'Service' || p.object.kind === 'Ingress' || SERVING_KINDS.includes(p.object.kind)).map((p) => ({ object: p.object, origin: p.origin }));
+}
+
+/**
+ * staticServing finds the serving problems of the commit's objects (with the Services the cluster
+ * keeps that Git does not hold), as errors — or info where the commit before had them too.
+ */
+async function staticServing(c: Cluster, rendered: Rendered[], entries: PlanEntry[]): Promise<{ findings: Finding[]; problems: ServingProblem[] }> {
+  const pruned = new Set(entries.filter((e) => e.action === 'prune').map((e) => e.ref));
+  const live = await c.client.list('Service');
+  const kept = live.filter((s) => !pruned.has(`Service/${s.metadata.namespace || 'default'}/${s.metadata.name}`));
+  c.renderedProblems ??= servingProblems(c.rendered, live);
+  const problems = servingProblems(rendered, kept);
+  return { findings: newProblems(problems, c.renderedProblems), problems };
 }
 
 function sortFindings(fs: Finding[]): Finding[] {
@@ -281,6 +322,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckResult> {
     findings: sorted,
     changes: judged.changes,
     rollouts: judged.rollouts,
+    services: judged.services,
     ...(commits ? { commits } : {}),
   };
   return { report, diffs: judged.diffs };

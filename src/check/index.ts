@@ -4,3 +4,4 @@ export * from './policy.js';
 export * from './measure.js';
 export * from './check.js';
 export * from './render.js';
+export * from './serving.js';

@@ -1,5 +1,5 @@
 /**
- * The check's policy file: `{maxPrune: 20% | N, block: [RecreateDowntime, ...]}`, either as the
+ * The check's policy file: `{maxPrune: 20% | N, block: [RecreateDowntime, ...], minServingRatio: 0.5}`, either as the
  * whole document or under a top-level `policy:` key (as in config/mflux.yaml, whose other keys
  * are left to their owners). Validated with zod; every problem names the file and the field.
  */
@@ -7,6 +7,8 @@ import { load } from 'js-yaml';
 import { z } from 'zod';
 import { MfluxError } from '../core/index.js';
 import { DEFAULT_POLICY, IMPACT_CODES, type ImpactCode, type Policy } from '../plan/index.js';
+
+const RATIO = 'must be a number from 0 to 1 (0.5: warn when fewer than half the desired endpoints are ready)';
 
 const PolicySchema = z.strictObject({
   maxPrune: z
@@ -19,6 +21,7 @@ const PolicySchema = z.strictObject({
       error: `must be a list of impacts (${IMPACT_CODES.join(', ')})`,
     })
     .optional(),
+  minServingRatio: z.number({ error: RATIO }).min(0, { error: RATIO }).max(1, { error: RATIO }).optional(),
 });
 
 function fieldPath(path: PropertyKey[]): string {
@@ -51,12 +54,16 @@ export function parsePolicy(text: string, file: string): Policy {
   if (!r.success) {
     const problems = r.error.issues.map((i) => {
       const at = fieldPath([...(prefix ? [prefix] : []), ...i.path]);
-      if (i.code === 'unrecognized_keys') return `${at ? `${at}: ` : ''}unknown field(s) ${i.keys.join(', ')} (expected maxPrune, block)`;
+      if (i.code === 'unrecognized_keys') return `${at ? `${at}: ` : ''}unknown field(s) ${i.keys.join(', ')} (expected maxPrune, block, minServingRatio)`;
       if (i.code === 'invalid_type' && i.path.length === 0) return `${at ? `${at}: ` : ''}expected a mapping {maxPrune, block}`;
       return `${at}: ${i.message}`;
     });
     throw fail(problems.join('; '));
   }
   const maxPrune = r.data.maxPrune === undefined ? DEFAULT_POLICY.maxPrune : typeof r.data.maxPrune === 'number' ? r.data.maxPrune : r.data.maxPrune.replace(/\s+/g, '');
-  return { maxPrune: typeof maxPrune === 'string' && /^\d+$/.test(maxPrune) ? Number(maxPrune) : maxPrune, block: [...new Set(r.data.block ?? [])] };
+  return {
+    maxPrune: typeof maxPrune === 'string' && /^\d+$/.test(maxPrune) ? Number(maxPrune) : maxPrune,
+    block: [...new Set(r.data.block ?? [])],
+    ...(r.data.minServingRatio !== undefined ? { minServingRatio: r.data.minServingRatio } : {}),
+  };
 }

@@ -4,7 +4,7 @@
  * command per finding, then the text summary). JSON is the report itself. Pure string functions.
  */
 import { formatDuration } from '../core/index.js';
-import type { CheckReport, Finding, RolloutReport } from './report.js';
+import type { CheckReport, Finding, RolloutReport, ServingReport } from './report.js';
 
 /** CheckFormat is one of the output formats. */
 export type CheckFormat = 'text' | 'markdown' | 'json' | 'github';
@@ -48,6 +48,13 @@ export function columns(rows: string[][], indent = ''): string {
   return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length + 2))).join('').trimEnd()).join('\n') + (rows.length ? '\n' : '');
 }
 
+const percent = (r: number | null) => (r === null ? '-' : `${Math.round(r * 100)}%`);
+const atZero = (s: ServingReport) => `${duration(s.zeroSeconds)}${s.recovers ? '' : ' (not recovered)'}`;
+
+function servingCells(s: ServingReport): string[] {
+  return [s.object, String(s.readyBefore), String(s.minReady), `+${duration(s.minReadyAtSeconds)}`, String(s.peakEndpoints), String(s.desired), percent(s.minRatio), atZero(s)];
+}
+
 function rolloutCells(r: RolloutReport): string[] {
   return [r.object, r.change, r.strategy, String(r.maxSurge), String(r.maxUnavailable), String(r.replicas), String(r.peakPods), String(r.minAvailable), duration(r.durationSeconds), r.completes ? 'yes' : `no (${r.reason})`];
 }
@@ -73,6 +80,10 @@ export function renderText(report: CheckReport): string {
       out.push(columns(r.events.map((e) => [`+${duration(e.offsetSeconds)}`, e.message]), '    ').trimEnd());
     }
   }
+  if (report.services?.length) {
+    out.push('', 'Serving:');
+    out.push(columns([['SERVICE', 'BEFORE', 'MIN READY', 'AT', 'PEAK ENDPOINTS', 'DESIRED', 'MIN CAPACITY', 'AT ZERO'], ...report.services.map(servingCells)], '  ').trimEnd());
+  }
   if (report.outcome === 'Blocked' || report.outcome === 'Invalid') out.push('', `${report.outcome}: nothing from head would be applied (mflux applies a commit whole or not at all); the cluster would keep running base.`);
   if (report.commits?.length) {
     out.push('', 'Commits (each deployed alone, oldest first):');
@@ -86,6 +97,8 @@ export function renderText(report: CheckReport): string {
 /** MARKDOWN_LIMIT keeps a comment under GitHub's 65,536-character limit; diffs beyond it are left out. */
 export const MARKDOWN_LIMIT = 60_000;
 const MAX_TABLE_ROWS = 200;
+/** MAX_SERVICE_COLUMNS keeps the Serving table readable; the JSON report has every Service. */
+const MAX_SERVICE_COLUMNS = 12;
 
 /** mdText escapes text for Markdown prose and table cells (no HTML, no table breaks, one line). */
 export function mdText(s: string): string {
@@ -121,6 +134,29 @@ function objectVerdict(object: string, findings: Finding[]): string {
   if (mine.some((f) => f.severity === 'error')) return `${ICON.error} ${mine.filter((f) => f.severity === 'error').map((f) => f.code).join(', ')}`;
   if (mine.length) return `${ICON.warning} ${mine.map((f) => f.code).join(', ')}`;
   return ICON.pass;
+}
+
+/** servingTable is the Markdown Serving table: one column per Service, one row per measure. */
+function servingTable(report: CheckReport): string[] {
+  const services = report.services!.slice(0, MAX_SERVICE_COLUMNS);
+  const icon = (s: ServingReport) => {
+    const mine = report.findings.filter((f) => f.object === s.object);
+    return mine.some((f) => f.code === 'ServiceOutage') ? `${ICON.error} ` : mine.some((f) => f.code === 'CapacityDrop') ? `${ICON.warning} ` : '';
+  };
+  const row = (name: string, cell: (s: ServingReport) => string) => `| ${name} | ${services.map(cell).join(' | ')} |`;
+  const out = [
+    '#### Serving',
+    '',
+    `| | ${services.map((s) => code(s.object)).join(' | ')} |`,
+    `|---|${services.map(() => '---:').join('|')}|`,
+    row('ready before', (s) => String(s.readyBefore)),
+    row('min ready', (s) => `${icon(s)}${s.minReady}${s.desired > 0 ? ` of ${s.desired}` : ''} at +${duration(s.minReadyAtSeconds)}`),
+    row('min capacity', (s) => percent(s.minRatio)),
+    row('peak endpoints', (s) => String(s.peakEndpoints)),
+    row('time at 0 ready', atZero),
+  ];
+  if (report.services!.length > services.length) out.push('', `…and ${report.services!.length - services.length} more Services (see \`mflux check --format json\`).`);
+  return out;
 }
 
 /**
@@ -163,6 +199,7 @@ export function renderMarkdown(report: CheckReport, diffs: Map<string, string>):
     if (report.changes.length > MAX_TABLE_ROWS) out.push('', `…and ${report.changes.length - MAX_TABLE_ROWS} more changes (see \`mflux check --format json\`).`);
 
   }
+  if (report.services?.length) out.push('', ...servingTable(report));
   if (report.outcome === 'Blocked' || report.outcome === 'Invalid') {
     out.push('', `**${report.outcome}**: nothing from head would be applied (mflux applies a commit whole or not at all); the cluster would keep running base.`);
   }

@@ -76,6 +76,27 @@ export interface RolloutReport {
   events: RolloutEvent[];
 }
 
+/** ServingReport is what one Service the change can affect serves while head rolls out (ready endpoints as an EndpointSlice counts them). */
+export interface ServingReport {
+  object: string;
+  /** readyBefore is its ready endpoints right before head is applied (0 for a Service head creates). */
+  readyBefore: number;
+  /** minReady is the fewest ready endpoints from the apply until the rollouts end, first reached minReadyAtSeconds after the apply. */
+  minReady: number;
+  minReadyAtSeconds: number;
+  /** peakReady is the most ready endpoints at once; peakEndpoints the most endpoints, Ready or not. */
+  peakReady: number;
+  peakEndpoints: number;
+  /** readyAfter is the count when the rollouts end. */
+  readyAfter: number;
+  /** desired is the replicas of the workloads whose templates it selects after the change; minRatio = minReady / desired (null when desired is 0). */
+  desired: number;
+  minRatio: number | null;
+  /** zeroSeconds is the cluster time it has no ready endpoint after the apply; recovers is false when it is still at 0 when the rollouts end. */
+  zeroSeconds: number;
+  recovers: boolean;
+}
+
 /** CommitInfo names a commit of the check: the ref it was asked as, its SHA and subject. */
 export interface CommitInfo {
   ref: string;
@@ -103,6 +124,8 @@ export interface CheckReport {
   findings: Finding[];
   changes: ChangeReport[];
   rollouts: RolloutReport[];
+  /** services lists every Service the change can affect (touched, or selecting pods of a changed workload) and what it serves during the rollout. */
+  services?: ServingReport[];
   /** commits lists the intermediate commits judged with `--each-commit`, oldest first (absent without it). */
   commits?: CommitOutcome[];
 }
@@ -114,6 +137,7 @@ export const FINDING_CODES = {
   manifests: ['YAMLSyntax', 'InvalidManifest', 'DuplicateObject', 'PathEscape', 'InvalidEncoding', 'ManifestTooLarge', 'ManifestTooDeep', 'YAMLAliasLimit', 'RequestTooLarge'],
   apiServer: ['Invalid', 'UnknownKind', 'NotFound', 'BadRequest', 'RequestTooLarge'],
   rollout: ['RolloutWillNotComplete'],
+  serving: ['ServiceSelectsNothing', 'TargetPortNotFound', 'IngressBackendMissing', 'ServiceOutage', 'CapacityDrop'],
 } as const;
 
 /** verdictOf fails on any error finding; warnings and info pass. */

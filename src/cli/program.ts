@@ -126,8 +126,8 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
     .action(async (o) => setExit(await buildCommand(o, io)));
 
   stateOptions(program.command('history'))
-    .description('the ledger: every reconcile pass, or every commit applied to one Deployment')
-    .argument('[deployment/NAME]')
+    .description('the ledger: every reconcile pass, every commit applied to one Deployment, or what one Service served during each pass (service/NAME)')
+    .argument('[deployment/NAME|service/NAME]')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <format>', 'text | json')
     .action(async (target, o) => setExit(await historyCommand(target, o, io)));

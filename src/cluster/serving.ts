@@ -123,8 +123,63 @@ export function serviceEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): S
 
 /** readyEndpoints counts the Service's ready endpoints that serve at least one of its ports (what receives new connections). */
 export function readyEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): number {
+  return endpointCounts(svc, pods).ready;
+}
+
+/** endpointCounts counts the Service's endpoints (every one listed, ready or not) and its ready ones (as readyEndpoints) in one pass over the pods. */
+export function endpointCounts(svc: KubeObject, pods: Iterable<KubeObject>): { ready: number; total: number } {
   const portless = servicePorts(svc).length === 0;
+  const all = serviceEndpoints(svc, pods);
+  let ready = 0;
+  for (const e of all) if (e.conditions.ready && (e.ports.length > 0 || portless)) ready++;
+  return { ready, total: all.length };
+}
+
+/** PodTemplate is what a workload would run: its pods' namespace, labels and spec, and how many it wants (undefined when only the cluster knows, e.g. a DaemonSet). */
+export interface PodTemplate {
+  namespace: string;
+  labels: Record<string, string>;
+  spec: any;
+  replicas: number | undefined;
+}
+
+/** SERVING_KINDS are the kinds whose pods can serve behind a Service, each with where its pod template is. */
+export const SERVING_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'];
+
+/**
+ * podTemplateOf is the pod template a workload (or bare Pod) runs, or undefined for other kinds.
+ * replicas: Deployment/StatefulSet/ReplicaSet `spec.replicas` (default 1), a bare Pod 1, a DaemonSet
+ * its scheduled count once the cluster knows it; Jobs and CronJobs run to completion and serve
+ * nothing steadily, so they want 0. Example: a Deployment with `replicas: 4` and template labels
+ * {app: web} → {labels: {app: web}, replicas: 4}.
+ */
+export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
+  const namespace = obj.metadata.namespace || 'default';
+  const t = obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template : obj.kind === 'Pod' ? { metadata: obj.metadata, spec: obj.spec } : SERVING_KINDS.includes(obj.kind) ? obj.spec?.template : undefined;
+  if (!t) return undefined;
+  const replicas =
+    obj.kind === 'Pod' ? 1 : obj.kind === 'Job' || obj.kind === 'CronJob' ? 0 : obj.kind === 'DaemonSet' ? (obj.status?.desiredNumberScheduled as number | undefined) : ((obj.spec?.replicas as number | undefined) ?? 1);
+  return { namespace, labels: (t.metadata?.labels ?? {}) as Record<string, string>, spec: t.spec ?? {}, replicas };
+}
+
+/** selectsTemplate: the Service (with a selector) would select pods made from the template (same namespace, matching labels). */
+export function selectsTemplate(svc: KubeObject, t: Pick<PodTemplate, 'namespace' | 'labels'>): boolean {
+  const selector = serviceSelector(svc);
+  return selector !== undefined && (svc.metadata.namespace || 'default') === t.namespace && selectsLabels(selector, t.labels);
+}
+
+/**
+ * desiredEndpoints is how many pods the Service should be serving from: the replicas of every
+ * workload whose template it selects (Deployments count, not their ReplicaSets; only ownerless
+ * ReplicaSets and Pods count on their own). Example: Deployments of 4 and 2 replicas both labelled
+ * app=web behind `selector: {app: web}` → 6.
+ */
+export function desiredEndpoints(svc: KubeObject, workloads: Iterable<KubeObject>): number {
   let n = 0;
-  for (const e of serviceEndpoints(svc, pods)) if (e.conditions.ready && (e.ports.length > 0 || portless)) n++;
+  for (const w of workloads) {
+    if ((w.kind === 'ReplicaSet' || w.kind === 'Pod' || w.kind === 'Job') && (w.metadata.ownerReferences ?? []).some((o) => o.controller)) continue;
+    const t = podTemplateOf(w);
+    if (t && selectsTemplate(svc, t)) n += t.replicas ?? 0;
+  }
   return n;
 }

@@ -42,6 +42,26 @@ export interface DeploymentRecord {
   rollbackTo?: number;
 }
 
+/** ServiceRecord is what one Service served while a pass waited for its rollouts (ready endpoints, as an EndpointSlice counts them). */
+export interface ServiceRecord {
+  namespace: string;
+  name: string;
+  /** readyBefore: ready endpoints right before the apply (0 for a Service the pass created). */
+  readyBefore: number;
+  /** minReady: the fewest ready endpoints from the apply to the end of the wait; readyAfter: at its end. */
+  minReady: number;
+  readyAfter: number;
+  /** desired: the replicas of the workloads whose templates it selects after the pass. */
+  desired: number;
+  /** zeroMs: cluster time it had no ready endpoint after the apply. */
+  zeroMs: number;
+}
+
+/** ServiceHistoryRow joins a Service record with its pass. */
+export interface ServiceHistoryRow extends ServiceRecord {
+  pass: PassRecord;
+}
+
 /** PassStart is what is known when a pass begins. */
 export interface PassStart {
   source: string;
@@ -61,6 +81,8 @@ export interface PassFinish {
   reasons: Reason[];
   changes: LedgerChange[];
   deployments: DeploymentRecord[];
+  /** services: what each Service the pass could affect served while it waited (none when nothing was applied). */
+  services?: ServiceRecord[];
   finishedWall: number;
   finishedCluster: number;
   /** inventory updates: manifests now owned (by ref) and refs no longer owned. Only for passes that applied. */
@@ -122,6 +144,10 @@ function rowToPass(r: any): PassRecord {
   };
 }
 
+function serviceRecord(r: any): ServiceRecord {
+  return { namespace: r.namespace, name: r.name, readyBefore: r.ready_before, minReady: r.min_ready, readyAfter: r.ready_after, desired: r.desired, zeroMs: r.zero_ms };
+}
+
 /** writeDeployments sets a pass's Deployment records (replacing any written before). */
 function writeDeployments(db: Database, passId: number, deployments: DeploymentRecord[]): void {
   db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(passId);
@@ -179,6 +205,10 @@ export class Ledger {
       );
       // The final records replace the provisional ones recordApplied wrote right after the apply.
       writeDeployments(db, id, f.deployments);
+      if (f.services?.length) {
+        const ins = db.prepare('INSERT OR REPLACE INTO pass_services (pass_id, namespace, name, ready_before, min_ready, ready_after, desired, zero_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+        for (const v of f.services) ins.run(id, v.namespace, v.name, v.readyBefore, v.minReady, v.readyAfter, v.desired, Math.round(v.zeroMs));
+      }
       if (f.inventory) {
         upsertInventory(db, pass.source, f.inventory.upserts);
         const del = db.prepare('DELETE FROM inventory WHERE source = ? AND ref = ?');
@@ -283,6 +313,33 @@ export class Ledger {
       ? db.prepare(`SELECT ${cols} FROM passes p LEFT JOIN sources s ON s.name = p.source WHERE p.source = ? ORDER BY p.id`).all(source)
       : db.prepare(`SELECT ${cols} FROM passes p LEFT JOIN sources s ON s.name = p.source ORDER BY p.id`).all();
     return (rows as any[]).map(rowToPass);
+  }
+
+  /** passServices maps pass id → the Service records of that pass (namespace, name order), for the passes listed. */
+  passServices(): Map<number, ServiceRecord[]> {
+    const out = new Map<number, ServiceRecord[]>();
+    const db = this.db();
+    if (!db) return out;
+    for (const r of db.prepare('SELECT * FROM pass_services ORDER BY pass_id, namespace, name').all() as any[]) {
+      const list = out.get(r.pass_id) ?? [];
+      list.push(serviceRecord(r));
+      out.set(r.pass_id, list);
+    }
+    return out;
+  }
+
+  /** serviceHistory lists every pass that measured one Service, oldest first. */
+  serviceHistory(namespace: string, name: string): ServiceHistoryRow[] {
+    const db = this.db();
+    if (!db) return [];
+    const rows = db
+      .prepare(
+        `SELECT p.*, s.url, NULL AS rollback_to, v.namespace AS v_namespace, v.name AS v_name, v.ready_before, v.min_ready, v.ready_after, v.desired, v.zero_ms
+         FROM pass_services v JOIN passes p ON p.id = v.pass_id LEFT JOIN sources s ON s.name = p.source
+         WHERE v.namespace = ? AND v.name = ? ORDER BY p.id`,
+      )
+      .all(namespace, name) as any[];
+    return rows.map((r) => ({ ...serviceRecord({ ...r, namespace: r.v_namespace, name: r.v_name }), pass: rowToPass(r) }));
   }
 
   /** deploymentHistory lists every pass that applied a change to one workload (a Deployment unless `kind` says otherwise), oldest first. */

@@ -20,6 +20,8 @@ export interface Policy {
   maxPrune: number | string;
   /** block lists impacts that block instead of warn. */
   block: ImpactCode[];
+  /** minServingRatio: `check` warns (CapacityDrop) when a Service's ready endpoints fall below this share of its desired replicas during a rollout; default 0.5. */
+  minServingRatio?: number;
 }
 
 /** DEFAULT_POLICY: no impact blocks; prune at most 20% of the inventory per pass. */

@@ -9,8 +9,8 @@ import { type Clock, type KubeObject, MfluxError, isMfluxError } from '../core/i
 import type { ClusterClient } from '../cluster/client.js';
 import { objectHealth } from '../cluster/rollout-status.js';
 import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, planChanges, refOfObject } from '../plan/index.js';
-import { applyPlan, awaited, pruneObjects, waitForRollouts, type AppliedEntry } from '../apply/index.js';
-import { type LedgerChange, type DeploymentRecord, type Ledger, type Outcome } from '../ledger/index.js';
+import { ServingMeter, applyPlan, awaited, pruneObjects, servicesToWatch, waitForRollouts, type AppliedEntry } from '../apply/index.js';
+import { type LedgerChange, type DeploymentRecord, type Ledger, type Outcome, type ServiceRecord } from '../ledger/index.js';
 import type { GitSource, GitRevision } from '../source/index.js';
 import { type SourceMemo, fingerprint, forgetSync, newSourceMemo, stillInSync } from './memo.js';
 import { type PreparedPlan, type ProgressEvent, deploymentRecords, preparePlan, recordSuperseded, revisionRecords, rolloutFailures, shortSha } from './phases.js';
@@ -98,7 +98,7 @@ export interface ReconcileResult {
 }
 
 type InventoryChange = { upserts: [string, KubeObject][]; deletes: string[] };
-type Finish = Partial<ReconcileResult> & { deployments?: DeploymentRecord[]; inventory?: InventoryChange };
+type Finish = Partial<ReconcileResult> & { deployments?: DeploymentRecord[]; services?: ServiceRecord[]; inventory?: InventoryChange };
 
 /**
  * PassRecord is the ledger side of one pass: the attempt is recorded before anything happens
@@ -141,7 +141,7 @@ class PassRecord {
     const retryable = outcome === 'Failed' || outcome === 'Interrupted' || outcome === 'Conflict' || (outcome === 'RolloutFailed' && (extra.reasons ?? []).every((r) => r.code === 'Timeout'));
     const result: ReconcileResult = { ...this.base, ...extra, outcome, reason, revision: this.revision, passId: this.id, retryable };
     const { world } = this.o;
-    this.save(() => world.ledger.finishPass(this.id, { outcome, reasons: result.reasons, changes: result.changes, deployments: extra.deployments ?? [], finishedWall: world.wallNow(), finishedCluster: world.clock.now(), inventory: extra.inventory }));
+    this.save(() => world.ledger.finishPass(this.id, { outcome, reasons: result.reasons, changes: result.changes, deployments: extra.deployments ?? [], services: extra.services, finishedWall: world.wallNow(), finishedCluster: world.clock.now(), inventory: extra.inventory }));
     if (this.o.hooks?.intervalMs !== undefined && result.requeueAfter === undefined) result.requeueAfter = this.o.hooks.intervalMs;
     return result;
   }
@@ -172,10 +172,14 @@ export async function reconcileOnce(o: ReconcileOptions): Promise<ReconcileResul
     if (planChanges(prepared.plan).length === 0) return await confirmHealth(o, record, memo, prepared);
     forgetSync(memo);
     if (o.hooks?.signal?.aborted) return record.finish('Interrupted', interrupted('before applying', revision), { plan: prepared.plan });
+    // What each Service the commit can affect serves, from just before the apply to the end of the wait (the ledger keeps its minimum).
+    const serving = new ServingMeter(o.world.client, o.world.clock, await servicesToWatch(o.world.client, prepared.plan.entries));
+    await serving.before();
+    serving.applied();
     const written = await apply(o, memo, revision, prepared); //                apply (re-planned once on a Conflict)
     if ('conflict' in written) return record.finish('Conflict', written.conflict.message, { plan: written.prepared.plan, reasons: [{ code: 'Conflict', object: written.conflict.subject ?? revision.revision, message: written.conflict.message }] });
     prepared = written.prepared;
-    return await settle(o, record, memo, prepared); //                          await → prune → record
+    return await settle(o, record, memo, prepared, serving); //                          await → prune → record
   } catch (err) {
     const e = err instanceof MfluxError ? err : new MfluxError('Internal', String((err as Error)?.stack ?? err));
     const reasons = [{ code: e.code, object: e.subject ?? revision.revision, message: e.message }];
@@ -250,15 +254,18 @@ async function remember(client: ClusterClient, memo: SourceMemo, revision: GitRe
   }
 }
 
-/** waitFor awaits the rollouts of some entries, saving at each check. */
-function waitFor(o: ReconcileOptions, record: PassRecord, entries: PlanEntry[]) {
+/** waitFor awaits the rollouts of some entries, saving at each check (and counting ready endpoints, with a serving meter). */
+function waitFor(o: ReconcileOptions, record: PassRecord, entries: PlanEntry[], serving?: ServingMeter) {
   return waitForRollouts(
     o.world.client,
     entries.map((e) => ({ ref: e.ref, kind: e.kind, namespace: e.namespace ?? 'default', name: e.name })),
     o.world.clock,
     o.rules.timeoutMs,
     (ref, message) => o.hooks?.onProgress?.({ type: 'rollout', ref, message }),
-    () => record.save(),
+    async () => {
+      await serving?.sample();
+      record.save();
+    },
     o.hooks?.signal,
   );
 }
@@ -302,7 +309,7 @@ async function apply(o: ReconcileOptions, memo: SourceMemo, revision: GitRevisio
 }
 
 /** settle is the end of an applied pass: save the commit → revision records, await the rollouts, prune last, record the outcome. */
-async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo, prepared: PreparedPlan): Promise<ReconcileResult> {
+async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo, prepared: PreparedPlan, serving: ServingMeter): Promise<ReconcileResult> {
   const { client, ledger } = o.world;
   const { plan: p } = prepared;
   const changes = planChanges(p);
@@ -314,7 +321,8 @@ async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo,
   // cluster, so even a process killed during the rollout leaves commit → revision behind.
   const provisional = await deploymentRecords(client, deployments, new Map(), record.revision.subject);
   record.save(() => ledger.recordApplied(record.id, provisional, inventory.upserts));
-  const outcomes = await waitFor(o, record, watched); //                      await
+  const outcomes = await waitFor(o, record, watched, serving); //             await
+  const services: ServiceRecord[] = (await serving.measures()).map(({ namespace, name, readyBefore, minReady, readyAfter, desired, zeroMs }) => ({ namespace, name, readyBefore, minReady, readyAfter, desired, zeroMs }));
   const byRef = new Map(outcomes.map((r) => [r.ref, r]));
   const records = await deploymentRecords(client, deployments, byRef, record.revision.subject);
   const revisioned = p.entries.filter((e) => (e.kind === 'StatefulSet' || e.kind === 'DaemonSet') && (e.action === 'create' || e.action === 'update'));
@@ -325,12 +333,12 @@ async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo,
   ];
   const failReasons = rolloutFailures(outcomes);
   const kept = { upserts: inventory.upserts, deletes: [] };
-  if (failReasons.some((r) => r.code === 'Interrupted')) return record.finish('Interrupted', interrupted('the rollouts of', record.revision), { plan: p, changes, rollouts, reasons: failReasons, deployments: [...records, ...workloadRecords], inventory: kept });
+  if (failReasons.some((r) => r.code === 'Interrupted')) return record.finish('Interrupted', interrupted('the rollouts of', record.revision), { plan: p, changes, rollouts, reasons: failReasons, deployments: [...records, ...workloadRecords], services, inventory: kept });
   // What was applied stays applied (the cluster keeps serving from the old ReplicaSet); prune waits for a healthy pass.
-  if (failReasons.length > 0) return record.finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), { plan: p, changes, rollouts, reasons: failReasons, deployments: [...records, ...workloadRecords], inventory: kept });
+  if (failReasons.length > 0) return record.finish('RolloutFailed', failReasons.map((r) => r.message).join('; '), { plan: p, changes, rollouts, reasons: failReasons, deployments: [...records, ...workloadRecords], services, inventory: kept });
   for (const ref of await pruneObjects(client, p.entries)) o.hooks?.onProgress?.({ type: 'pruned', ref }); //  prune
   await remember(client, memo, record.revision, prepared, true);
-  return record.finish('Applied', `applied ${record.revision.revision}`, { plan: p, changes, rollouts, deployments: [...records, ...workloadRecords], inventory }); // record
+  return record.finish('Applied', `applied ${record.revision.revision}`, { plan: p, changes, rollouts, deployments: [...records, ...workloadRecords], services, inventory }); // record
 }
 
 function alreadyApplied(revision: GitRevision): string {

@@ -101,6 +101,21 @@ export const MIGRATIONS: readonly string[] = [
      WHERE json_extract(applied, '$.kind') = 'Secret' AND json_type(applied, '$.stringData') = 'object';`,
   // 6: the ledger records StatefulSets and DaemonSets (ControllerRevision numbers) beside Deployments.
   `ALTER TABLE pass_deployments ADD COLUMN kind TEXT NOT NULL DEFAULT 'Deployment';`,
+  // 7: what each Service a pass could affect served while the pass waited: ready endpoints before the
+  // apply, the fewest after it, its desired replicas and the cluster time it had none — so `history`
+  // shows which commit cut traffic.
+  `CREATE TABLE pass_services (
+     pass_id      INTEGER NOT NULL REFERENCES passes (id),
+     namespace    TEXT NOT NULL,
+     name         TEXT NOT NULL,
+     ready_before INTEGER NOT NULL,
+     min_ready    INTEGER NOT NULL,
+     ready_after  INTEGER NOT NULL,
+     desired      INTEGER NOT NULL,
+     zero_ms      INTEGER NOT NULL,
+     PRIMARY KEY (pass_id, namespace, name)
+   );
+   CREATE INDEX pass_services_by_name ON pass_services (namespace, name, pass_id);`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */

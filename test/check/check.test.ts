@@ -401,7 +401,7 @@ describe('output formats', () => {
   test('json: the documented fields, in order', async () => {
     const { code, report } = await repo.checkJSON(base, head, ...flags);
     expect(code).toBe(1);
-    expect(Object.keys(report)).toEqual(['verdict', 'base', 'head', 'outcome', 'findings', 'changes', 'rollouts']);
+    expect(Object.keys(report)).toEqual(['verdict', 'base', 'head', 'outcome', 'findings', 'changes', 'rollouts', 'services']);
     expect(report.outcome).toBe('RolloutFailed');
     for (const f of report.findings) expect(Object.keys(f)).toEqual(['severity', 'code', 'object', 'file', 'line', 'message']);
     expect(report.findings.map((f: any) => [f.severity, f.code, f.object])).toEqual([

@@ -28,8 +28,8 @@ describe('parsePolicy', () => {
     expect(fails('maxPrune: -1\nblock: RecreateDowntime\n')).toBe(
       'policy file p.yaml: maxPrune: must be a count (5) or a percentage of the inventory ("20%"); block: must be a list of impacts (RecreateDowntime, ZeroAvailability, DoubleCapacity)',
     );
-    expect(fails('policy:\n  blocks: [RecreateDowntime]\n')).toBe('policy file p.yaml: policy: unknown field(s) blocks (expected maxPrune, block)');
-    expect(fails('maxprune: 2\n')).toBe('policy file p.yaml: unknown field(s) maxprune (expected maxPrune, block)');
+    expect(fails('policy:\n  blocks: [RecreateDowntime]\n')).toBe('policy file p.yaml: policy: unknown field(s) blocks (expected maxPrune, block, minServingRatio)');
+    expect(fails('maxprune: 2\n')).toBe('policy file p.yaml: unknown field(s) maxprune (expected maxPrune, block, minServingRatio)');
     expect(fails('[1, 2]')).toBe('policy file p.yaml: expected a mapping {maxPrune, block} or a top-level policy: key');
     expect(fails('policy: 3\n')).toBe('policy file p.yaml: policy: expected a mapping {maxPrune, block}');
     expect(fails('a: [\n')).toMatch(/^policy file p\.yaml: not valid YAML: /);

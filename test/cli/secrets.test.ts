@@ -164,6 +164,8 @@ describe('a state dir from before keyed digests', () => {
     }
     // Schema version 4 had no kind column in pass_deployments (migration 6 adds it).
     db.exec('ALTER TABLE pass_deployments DROP COLUMN kind');
+    // Nor pass_services (migration 7).
+    db.exec('DROP TABLE pass_services');
     db.pragma('user_version = 4');
     db.close();
     fs.rmSync(path.join(repo.state, SECRET_KEY_FILE));
@@ -187,7 +189,7 @@ describe('a state dir from before keyed digests', () => {
     const key = fs.readFileSync(path.join(repo.state, SECRET_KEY_FILE));
     expect(storedSecret(repo.state).stringData.password).toBe(hmac(key, PASSWORD));
     const raw = new Database(path.join(repo.state, DB_FILE), { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(6);
+    expect(raw.pragma('user_version', { simple: true })).toBe(7);
     raw.close();
     expect(fs.readFileSync(path.join(repo.state, DB_FILE)).includes(Buffer.from(legacy))).toBe(false);
   }, 60_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/index.js';
-import { endpointConditions, readyEndpoints, resolveTargetPort, selectsLabels, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
+import { desiredEndpoints, endpointConditions, endpointCounts, podTemplateOf, readyEndpoints, resolveTargetPort, selectsLabels, selectsTemplate, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
 
 const svc = (spec: any, namespace = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec });
 
@@ -83,5 +83,55 @@ describe('endpoint conditions', () => {
   });
   it('readyEndpoints counts ready pods that serve a port: 4 pods, one unready, one terminating, one without the port → 1', () => {
     expect(readyEndpoints(s, [pod('a'), pod('b', { ready: false }), pod('c', { deleting: true }), pod('d', { ports: [] })])).toBe(1);
+  });
+});
+
+describe('what a Service should serve: the templates it selects and their replicas', () => {
+  const workload = (kind: string, o: { replicas?: number; labels?: Record<string, string>; namespace?: string; owned?: boolean; status?: any } = {}): KubeObject => {
+    const template = { metadata: { labels: o.labels ?? { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } };
+    const meta = { name: kind.toLowerCase(), namespace: o.namespace ?? 'default', ...(o.owned ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'x', uid: 'u', controller: true }] } : {}) };
+    if (kind === 'Pod') return { apiVersion: 'v1', kind, metadata: { ...meta, labels: o.labels ?? { app: 'web' } }, spec: template.spec };
+    if (kind === 'CronJob') return { apiVersion: 'batch/v1', kind, metadata: meta, spec: { jobTemplate: { spec: { template } } } };
+    return { apiVersion: 'apps/v1', kind, metadata: meta, spec: { ...(o.replicas !== undefined ? { replicas: o.replicas } : {}), template }, ...(o.status ? { status: o.status } : {}) };
+  };
+
+  it('reads each kind\'s template; replicas default to 1, Jobs want none, a DaemonSet what the cluster scheduled', () => {
+    expect(podTemplateOf(workload('Deployment', { replicas: 4 }))).toMatchObject({ namespace: 'default', labels: { app: 'web' }, replicas: 4 });
+    expect(podTemplateOf(workload('StatefulSet'))!.replicas).toBe(1);
+    expect(podTemplateOf(workload('DaemonSet'))!.replicas).toBeUndefined();
+    expect(podTemplateOf(workload('DaemonSet', { status: { desiredNumberScheduled: 3 } }))!.replicas).toBe(3);
+    expect(podTemplateOf(workload('Job'))!.replicas).toBe(0);
+    expect(podTemplateOf(workload('CronJob'))).toMatchObject({ labels: { app: 'web' }, replicas: 0 });
+    expect(podTemplateOf(workload('Pod'))).toMatchObject({ labels: { app: 'web' }, replicas: 1 });
+    expect(podTemplateOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).toBeUndefined();
+  });
+
+  it('selects templates of its namespace only; a Service without a selector selects none', () => {
+    const t = podTemplateOf(workload('Deployment'))!;
+    expect(selectsTemplate(svc({ selector: { app: 'web' } }), t)).toBe(true);
+    expect(selectsTemplate(svc({ selector: { app: 'web' } }, 'other'), t)).toBe(false);
+    expect(selectsTemplate(svc({ selector: { app: 'web', track: 'canary' } }), t)).toBe(false);
+    expect(selectsTemplate(svc({ ports: [{ port: 80 }] }), t)).toBe(false);
+  });
+
+  it('desired: Deployments of 4 and 2 plus a bare Pod = 7; owned ReplicaSets and Pods are their Deployment\'s', () => {
+    const s = svc({ selector: { app: 'web' } });
+    const all = [
+      workload('Deployment', { replicas: 4 }),
+      { ...workload('Deployment', { replicas: 2, labels: { app: 'web', track: 'canary' } }), metadata: { name: 'canary', namespace: 'default' } },
+      workload('ReplicaSet', { replicas: 4, owned: true }),
+      workload('Pod', { owned: true }),
+      workload('Pod'),
+      workload('Deployment', { replicas: 9, namespace: 'other' }),
+      workload('Deployment', { replicas: 9, labels: { app: 'api' } }),
+    ];
+    expect(desiredEndpoints(s, all)).toBe(7);
+  });
+
+  it('endpointCounts: every endpoint listed, and the ready ones as readyEndpoints counts them', () => {
+    const s = svc({ selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] });
+    const pods = [pod('a'), pod('b', { ready: false }), pod('c', { ports: [] }), pod('d', { deleting: true }), pod('e', { ip: null })];
+    expect(endpointCounts(s, pods)).toEqual({ ready: 1, total: 4 });
+    expect(readyEndpoints(s, pods)).toBe(1);
   });
 });

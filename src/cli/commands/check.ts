@@ -45,6 +45,7 @@ export function policyFrom(f: CheckFlags): Policy {
   return {
     maxPrune: f.maxPrune !== undefined ? flags.maxPrune : policy.maxPrune,
     block: [...new Set([...policy.block, ...flags.block])],
+    ...(policy.minServingRatio !== undefined ? { minServingRatio: policy.minServingRatio } : {}),
   };
 }
 

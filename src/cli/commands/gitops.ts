@@ -1,7 +1,7 @@
 /** GitOps commands: `reconcile` (one pass), `diff` (the plan, not applied) and `history` (the ledger). */
 import path from 'node:path';
 import { MfluxError, formatDuration, toRFC3339, wallClockNow } from '../../core/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { Ledger, type ServiceRecord } from '../../ledger/index.js';
 import { entryDiff } from '../../plan/index.js';
 import { type ProgressEvent, type ReconcileResult, newSourceMemo, preparePlan, reconcileOnce, stampFor } from '../../reconcile/index.js';
 import { credentialsFrom, openSource, type GitSource } from '../../source/index.js';
@@ -244,11 +244,63 @@ export function outcomeText(outcome: string | undefined, rollbackTo: number | un
   return `${outcome ?? 'InProgress'}${rollbackTo !== undefined ? ` (rollback to ${rollbackTo})` : ''}`;
 }
 
+/** serviceName writes a Service as `web`, or `ns/web` outside the default namespace. */
+const serviceName = (v: ServiceRecord) => (v.namespace === 'default' ? v.name : `${v.namespace}/${v.name}`);
+
+/**
+ * minReadyCell is a pass's MIN READY cell: the Service that fared worst while the pass waited (a
+ * Service that lost every ready endpoint first, then the lowest share of its desired replicas), as
+ * `web 0/3`, with `(+N)` for the others measured; empty when the pass measured none.
+ */
+export function minReadyCell(services: ServiceRecord[]): string {
+  if (services.length === 0) return '';
+  const share = (v: ServiceRecord) => (v.desired > 0 ? v.minReady / v.desired : 1);
+  const cut = (v: ServiceRecord) => (v.readyBefore > 0 && v.minReady === 0 ? 0 : 1);
+  const worst = [...services].sort((a, b) => cut(a) - cut(b) || share(a) - share(b))[0]!;
+  return `${serviceName(worst)} ${worst.minReady}/${worst.desired}${services.length > 1 ? ` (+${services.length - 1})` : ''}`;
+}
+
+/** serviceHistory prints `mflux history service/NAME`: every pass that could affect the Service, and what it served meanwhile. */
+function serviceHistory(ledger: Ledger, ns: string, name: string, json: boolean, io: IO): number {
+  const rows = ledger.serviceHistory(ns, name);
+  if (json) {
+    const items = rows.map((r) => ({
+      pass: r.pass.id,
+      commit: r.pass.commit,
+      gitRevision: r.pass.revision,
+      subject: r.pass.subject,
+      outcome: r.pass.outcome ?? 'InProgress',
+      readyBefore: r.readyBefore,
+      minReady: r.minReady,
+      readyAfter: r.readyAfter,
+      desired: r.desired,
+      secondsAtZero: r.zeroMs / 1000,
+      applied: toRFC3339(r.pass.startedCluster),
+    }));
+    io.out(`${JSON.stringify({ kind: 'List', items }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    io.err(`No history found for service "${name}" in namespace "${ns}".\n`);
+    return EXIT.ok;
+  }
+  io.out(
+    tabulate(
+      [['PASS', 'COMMIT', 'SUBJECT', 'OUTCOME', 'BEFORE', 'MIN READY', 'AFTER', 'DESIRED', 'AT ZERO', 'APPLIED']].concat(
+        rows.map((r) => [String(r.pass.id), r.pass.commit.slice(0, 7), r.pass.subject, outcomeText(r.pass.outcome, r.pass.rollbackTo), String(r.readyBefore), String(r.minReady), String(r.readyAfter), String(r.desired), formatDuration(r.zeroMs), toRFC3339(r.pass.startedCluster)]),
+      ),
+    ),
+  );
+  return EXIT.ok;
+}
+
 /** historyCommand prints the ledger: every pass, or every commit applied to one Deployment. */
 export async function historyCommand(target: string | undefined, f: HistoryFlags, io: IO): Promise<number> {
   return runInSession(() => sessionOf(f, 'read'), io, (session) => {
     const ledger = new Ledger(session.store);
     const json = f.output === 'json';
+    const svc = target ? /^(?:services?|svc)\/(.+)$/i.exec(target) : null;
+    if (svc) return serviceHistory(ledger, f.namespace ?? 'default', svc[1]!, json, io);
     if (target) {
       const { kind, name } = parseWorkloadArg(target);
       const ns = f.namespace ?? 'default';
@@ -292,8 +344,9 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
       return EXIT.ok;
     }
     const passes = ledger.passes();
+    const services = ledger.passServices();
     if (json) {
-      io.out(`${JSON.stringify({ kind: 'List', items: passes.map((p) => ({ ...p, rollbackTo: p.rollbackTo ?? null, startedWall: new Date(p.startedWall).toISOString(), finishedWall: p.finishedWall ? new Date(p.finishedWall).toISOString() : null, startedCluster: toRFC3339(p.startedCluster), finishedCluster: p.finishedCluster ? toRFC3339(p.finishedCluster) : null })) }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ kind: 'List', items: passes.map((p) => ({ ...p, services: services.get(p.id) ?? [], rollbackTo: p.rollbackTo ?? null, startedWall: new Date(p.startedWall).toISOString(), finishedWall: p.finishedWall ? new Date(p.finishedWall).toISOString() : null, startedCluster: toRFC3339(p.startedCluster), finishedCluster: p.finishedCluster ? toRFC3339(p.finishedCluster) : null })) }, null, 2)}\n`);
       return EXIT.ok;
     }
     if (passes.length === 0) {
@@ -302,7 +355,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
     }
     io.out(
       tabulate(
-        [['PASS', 'SOURCE', 'REVISION', 'SUBJECT', 'OUTCOME', 'DURATION', 'REASON']].concat(
+        [['PASS', 'SOURCE', 'REVISION', 'SUBJECT', 'OUTCOME', 'DURATION', 'MIN READY', 'REASON']].concat(
           passes.map((p) => [
             String(p.id),
             p.source,
@@ -310,6 +363,7 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
             p.subject,
             outcomeText(p.outcome, p.rollbackTo),
             p.finishedCluster !== undefined ? formatDuration(p.finishedCluster - p.startedCluster) : '<none>',
+            minReadyCell(services.get(p.id) ?? []),
             p.reasons.length ? `${p.reasons[0]!.code}${p.reasons.length > 1 ? ` (+${p.reasons.length - 1})` : ''}` : '',
           ]),
         ),
