@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/index.js';
+import { applyDefaults } from '../../src/manifests/index.js';
 import type { Simulation } from '../../src/cluster/sim/sim.js';
 import {
   behaviorOf,
@@ -240,5 +241,22 @@ describe('HPA controller on the simulator', () => {
     apply(sim, deployment(1));
     await sim.advanceBy(15 * S);
     expect(cond(sim, 'AbleToScale')?.[1]).toBe('ReadyForNewScale');
+  });
+});
+
+describe('API-server defaults of an autoscaling/v2 HPA', () => {
+  it('minReplicas 1, a CPU 80% metric, and the behavior rules only when behavior is given', () => {
+    const bare = applyDefaults({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'front' }, maxReplicas: 5 } });
+    expect(bare.spec).toEqual({
+      scaleTargetRef: { kind: 'Deployment', name: 'front' },
+      maxReplicas: 5,
+      minReplicas: 1,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+    });
+    const withBehavior = applyDefaults({ ...bare, spec: { ...bare.spec, behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } } });
+    expect(withBehavior.spec.behavior).toEqual({
+      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
+      scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+    });
   });
 });

@@ -28,6 +28,8 @@ import { SERVICE_NAME_LABEL, TriggerTimes, syncServiceEndpoints } from './contro
 import { ServiceIndex } from './controllers/endpointslice/index.js';
 import { HpaMemory, SCALABLE, syncHPA, targets } from './controllers/hpa/controller.js';
 import { SYNC_PERIOD_MS } from './controllers/hpa/replicas.js';
+
+export { parseCpuUtilization } from './controllers/hpa/replicas.js';
 import { EventLog } from './events.js';
 import { type Timer, TimerHeap } from './heap.js';
 import { IdSource, fnv1a32 } from './ids.js';

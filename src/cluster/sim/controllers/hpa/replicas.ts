@@ -258,3 +258,15 @@ export function milliQuantity(millis: number): string {
   const n = Math.round(millis);
   return n % 1000 === 0 ? String(n / 1000) : `${n}m`;
 }
+
+/** MAX_CPU_UTILIZATION bounds the knob: a pod may use many times its request, not unboundedly many. */
+export const MAX_CPU_UTILIZATION = 10_000;
+
+/** parseCpuUtilization reads the utilisation knob: a whole percentage of the CPU request ("50%", "50" or 50), 0 to 10000; undefined when it is not one. */
+export function parseCpuUtilization(v: unknown): number | undefined {
+  const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  const m = /^(\d+)%?$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return n <= MAX_CPU_UTILIZATION ? n : undefined;
+}
