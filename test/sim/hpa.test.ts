@@ -231,6 +231,22 @@ describe('HPA controller on the simulator', () => {
     expect(sim.api.get('Deployment', 'default', 'front')!.spec.replicas).toBe(2);
   });
 
+  it('autoscaling/v1: targetCPUUtilizationPercentage, and the CPU reading in currentCPUUtilizationPercentage', async () => {
+    const { sim } = newSim({ cpuUtilization: 75 });
+    apply(sim, deployment(2));
+    apply(sim, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'front', namespace: 'default' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'front' }, minReplicas: 1, maxReplicas: 10, targetCPUUtilizationPercentage: 50 } });
+    // 75% of 50%: ceil(2 × 1.5) = 3; then ceil(3 × 1.5) = 5 at 15 s; ceil(7.5) = 8 at 30 s; 12 → 10 at 45 s.
+    await sim.advanceBy(100 * S);
+    expect(rescales(sim).map(([t, m]) => [t, m.split(';')[0]])).toEqual([
+      [0, 'New size: 3'],
+      [15, 'New size: 5'],
+      [30, 'New size: 8'],
+      [45, 'New size: 10'],
+    ]);
+    const st = live(sim).status;
+    expect(st).toEqual({ currentReplicas: 10, desiredReplicas: 10, currentCPUUtilizationPercentage: 75, lastScaleTime: '2021-10-10T00:03:19Z' });
+  });
+
   it('a missing target: FailedGetScale', async () => {
     const { sim } = newSim();
     apply(sim, hpa({ min: 1, max: 3 }));
