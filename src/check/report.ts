@@ -133,7 +133,7 @@ export interface CheckReport {
 /** FINDING_CODES documents every code a finding can carry, by where it comes from. */
 export const FINDING_CODES = {
   guard: ['ImmutableFieldChange', 'ForceReplaceRefused', 'ServingWorkloadPrune', 'PruneLimitExceeded'],
-  impacts: ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity'],
+  impacts: ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity', 'ReplicasManagedByHPA'],
   manifests: ['YAMLSyntax', 'InvalidManifest', 'DuplicateObject', 'PathEscape', 'InvalidEncoding', 'ManifestTooLarge', 'ManifestTooDeep', 'YAMLAliasLimit', 'RequestTooLarge'],
   apiServer: ['Invalid', 'UnknownKind', 'NotFound', 'BadRequest', 'RequestTooLarge'],
   rollout: ['RolloutWillNotComplete'],

@@ -1,6 +1,6 @@
 /** Shared command-line options: state dir, clock and simulation knobs. */
 import { MfluxError, parseDuration } from '../core/index.js';
-import type { SimKnobs } from '../cluster/sim/sim.js';
+import { type SimKnobs, parseCpuUtilization } from '../cluster/sim/sim.js';
 import { DEFAULT_POLICY, IMPACT_CODES, type ImpactCode, type Policy, parseMaxPrune } from '../plan/index.js';
 import { resolveStateDir } from '../store/index.js';
 import type { ClockKind, SessionOptions } from './session.js';
@@ -22,6 +22,7 @@ export interface SimFlagOptions {
   crashImages?: string[];
   failProbes?: string[];
   nodes?: string;
+  cpuUtilization?: string;
 }
 
 /** durationFlag parses a duration flag or throws a Usage error naming it. */
@@ -69,6 +70,11 @@ export function knobsOf(o: SimFlagOptions): Partial<SimKnobs> {
   if (complete !== undefined) k.podCompleteAfterMs = complete;
   if (o.crashImages && o.crashImages.length > 0) k.crashImages = o.crashImages.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   if (o.failProbes && o.failProbes.length > 0) k.failProbes = o.failProbes.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (o.cpuUtilization !== undefined) {
+    const u = parseCpuUtilization(o.cpuUtilization);
+    if (u === undefined) throw new MfluxError('Usage', `invalid value for --cpu-utilization: "${o.cpuUtilization}" (use a whole percentage of the CPU request, e.g. 50%, from 0% to 10000%)`);
+    k.cpuUtilization = u;
+  }
   return k;
 }
 

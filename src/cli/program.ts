@@ -24,7 +24,7 @@ function stateOptions(cmd: Command): Command {
 function policyOptions(cmd: Command): Command {
   return cmd
     .option('--max-prune <n|percent>', 'most objects one pass may prune: a count or a percentage of the inventory (default 20%, at least 1)')
-    .option('--block-impact <code>', 'make a downtime impact block: RecreateDowntime, ZeroAvailability, DoubleCapacity (repeatable)', collect);
+    .option('--block-impact <code>', 'make an impact block: RecreateDowntime, ZeroAvailability, DoubleCapacity, ReplicasManagedByHPA (repeatable)', collect);
 }
 
 function credentialOptions(cmd: Command): Command {
@@ -43,7 +43,8 @@ function simOptions(cmd: Command): Command {
     .option('--pod-complete-after <duration>', 'run time of a run-to-completion (Job) pod after it started (default 10s)')
     .option('--crash-images <glob>', 'containers whose image matches start and exit 1: Error, CrashLoopBackOff (repeatable)', collect)
     .option('--fail-probes <glob>', 'containers whose image matches run but never pass their readiness probe: Running, never Ready (repeatable)', collect)
-    .option('--nodes <n>', 'number of simulated nodes, kept for later commands (default 3); DaemonSets run one pod per node');
+    .option('--nodes <n>', 'number of simulated nodes, kept for later commands (default 3); DaemonSets run one pod per node')
+    .option('--cpu-utilization <percent>', 'CPU use of every pod as a percentage of its request, read by HorizontalPodAutoscalers, kept for later commands (default: each HPA\'s own target, so it stays still)');
 }
 
 /** buildProgram wires every command to its function; `io` receives the output. */

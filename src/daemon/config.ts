@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { MfluxError, parseDuration } from '../core/index.js';
 import { DEFAULT_POLICY, IMPACT_CODES, type ImpactCode, type Policy, parseMaxPrune } from '../plan/index.js';
 import { type Credentials, isRemoteUrl } from '../source/index.js';
+import { parseCpuUtilization } from '../cluster/sim/sim.js';
 
 /** SourceConfig is one source the daemon reconciles, with defaults applied and secrets resolved. */
 export interface SourceConfig {
@@ -38,7 +39,7 @@ export interface DaemonConfig {
   listen: { host: string; port: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** simulation holds only the knobs the file sets; the simulator's own defaults fill the rest. */
-  simulation: { podReadyAfterMs?: number; podReadyJitterMs?: number; podTerminateAfterMs?: number; failImages?: string[]; podCompleteAfterMs?: number; crashImages?: string[]; failProbes?: string[]; nodes?: number };
+  simulation: { podReadyAfterMs?: number; podReadyJitterMs?: number; podTerminateAfterMs?: number; failImages?: string[]; podCompleteAfterMs?: number; crashImages?: string[]; failProbes?: string[]; nodes?: number; cpuUtilization?: number };
   policy: Policy;
   /** webhookSecret is the resolved secret value (from an env var or a file, one trailing newline dropped). */
   webhookSecret?: string;
@@ -208,6 +209,11 @@ const ConfigSchema = z
         crashImages: z.array(z.string()).optional().describe('Image patterns ("*:crash") whose containers start and exit 1.'),
         failProbes: z.array(z.string()).optional().describe('Image patterns ("*:unready") whose containers run but never pass their readiness probe.'),
         nodes: z.number().int().min(1).max(1000).optional().describe('Number of simulated nodes (default 3).'),
+        cpuUtilization: z
+          .union([z.string(), z.number()], { error: (iss) => `invalid cpuUtilization ${show(iss.input)} (use a whole percentage of the CPU request, e.g. 50%)` })
+          .refine((v) => parseCpuUtilization(v) !== undefined, { error: (iss) => `invalid cpuUtilization ${show(iss.input)} (use a whole percentage of the CPU request, e.g. 50%, from 0% to 10000%)` })
+          .optional()
+          .describe('CPU use of every pod as a percentage of its request, read by HorizontalPodAutoscalers (default: each HPA\'s own target).'),
       })
       .optional()
       .describe('Knobs of the embedded simulated cluster.'),
@@ -433,6 +439,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv):
   if (sim?.crashImages !== undefined) simulation.crashImages = [...sim.crashImages];
   if (sim?.failProbes !== undefined) simulation.failProbes = [...sim.failProbes];
   if (sim?.nodes !== undefined) simulation.nodes = sim.nodes;
+  if (sim?.cpuUtilization !== undefined) simulation.cpuUtilization = parseCpuUtilization(sim.cpuUtilization)!;
 
   const config: DaemonConfig = {
     file: abs,

@@ -77,6 +77,7 @@ export function applyDefaults(input: KubeObject): KubeObject {
     }
   }
   if (kind === 'Job' && obj.apiVersion === 'batch/v1') defaultJobSpec((obj.spec ??= {}));
+  if (kind === 'HorizontalPodAutoscaler' && obj.apiVersion === 'autoscaling/v2') defaultHPASpec((obj.spec ??= {}));
   if (kind === 'CronJob' && obj.apiVersion === 'batch/v1') {
     const spec = (obj.spec ??= {});
     spec.concurrencyPolicy ??= 'Allow';
@@ -89,6 +90,30 @@ export function applyDefaults(input: KubeObject): KubeObject {
     }
   }
   return obj;
+}
+
+/**
+ * defaultHPASpec fills autoscaling/v2 HPA defaults (SetDefaults_HorizontalPodAutoscaler): minReplicas
+ * 1, a CPU 80% utilisation metric when there is none, and — only when behavior is given — every unset
+ * rule: scale up with no window, Max of 4 pods or 100% per 15 s; scale down Max of 100% per 15 s
+ * (its window stays unset: the controller's 300 s applies). Mutates.
+ */
+export function defaultHPASpec(spec: any): void {
+  if (!spec || typeof spec !== 'object') return;
+  spec.minReplicas ??= 1;
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+  const b = spec.behavior;
+  if (!b || typeof b !== 'object') return;
+  b.scaleUp ??= {};
+  b.scaleUp.stabilizationWindowSeconds ??= 0;
+  b.scaleUp.selectPolicy ??= 'Max';
+  b.scaleUp.policies ??= [
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ];
+  b.scaleDown ??= {};
+  b.scaleDown.selectPolicy ??= 'Max';
+  b.scaleDown.policies ??= [{ type: 'Percent', value: 100, periodSeconds: 15 }];
 }
 
 /** defaultJobSpec fills batch/v1 JobSpec defaults: completions and parallelism 1 when both unset, backoffLimit 6, NonIndexed, not suspended, TerminatingOrFailed (mutates). */

@@ -9,10 +9,10 @@ import { resolveFenceposts } from '../manifests/index.js';
 import { type Plan, type PlanAction, type PlanEntry, type Reason, normalise } from './plan.js';
 
 /** ImpactCode names a downtime risk a change carries (reported; blocking only by policy). */
-export type ImpactCode = 'RecreateDowntime' | 'ZeroAvailability' | 'DoubleCapacity';
+export type ImpactCode = 'RecreateDowntime' | 'ZeroAvailability' | 'DoubleCapacity' | 'ReplicasManagedByHPA';
 
 /** IMPACT_CODES lists every impact, for flag validation. */
-export const IMPACT_CODES: readonly ImpactCode[] = ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity'];
+export const IMPACT_CODES: readonly ImpactCode[] = ['RecreateDowntime', 'ZeroAvailability', 'DoubleCapacity', 'ReplicasManagedByHPA'];
 
 /** Policy tunes the guard: which impacts block, and how much one pass may prune. */
 export interface Policy {
@@ -255,6 +255,21 @@ export function impactsOf(e: PlanEntry): Impact[] {
   return out;
 }
 
+/**
+ * replicasManagedByHPA reports a workload whose replicas Git sets while an HPA scales it: the two
+ * would fight every pass, so the plan leaves the live count to the autoscaler (computePlan) and
+ * says so here, at the manifest's file:line — what Flux and Argo CD users are told to fix by hand.
+ */
+export function replicasManagedByHPA(e: PlanEntry): Impact[] {
+  const set = e.manifest?.spec?.replicas;
+  if (!e.autoscaledBy || set === undefined || e.action === 'prune') return [];
+  const live = e.live?.spec?.replicas;
+  const what = live === undefined ? `it starts at ${set} and the autoscaler takes over` : `the pass leaves the live value (${live}) to the autoscaler`;
+  const detail = `spec.replicas is set in Git (${set}) but ${e.autoscaledBy} scales this ${e.kind}; ${what} — remove replicas from the manifest`;
+  const where = e.origin ? `${e.origin.file}:${e.origin.line}: ` : '';
+  return [{ code: 'ReplicasManagedByHPA', object: e.ref, detail, message: `${where}${e.ref}: ${detail}` }];
+}
+
 /** EntryVerdict is the guard's judgement of one plan entry: what blocks it, and the downtime it carries. */
 export interface EntryVerdict {
   ref: string;
@@ -308,7 +323,7 @@ export function guardPlan(plan: Plan, opts: GuardInput): GuardResult {
     add(e, immutableChanges(e));
     if (e.action !== 'prune') add(e, forceRequests(e));
     add(e, servingPrune(e));
-    const im = impactsOf(e);
+    const im = [...impactsOf(e), ...replicasManagedByHPA(e)];
     impacts.push(...im);
     impactsBy.set(e, im);
     const blocking = im.filter((i) => policy.block.includes(i.code));

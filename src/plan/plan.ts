@@ -45,6 +45,8 @@ export interface PlanEntry {
    */
   write?: Operation[];
   live?: KubeObject;
+  /** autoscaledBy names the HorizontalPodAutoscaler that scales this workload (its spec.replicas is the autoscaler's). */
+  autoscaledBy?: string;
 }
 
 /** Plan is the whole set of entries plus counts per action. */
@@ -78,6 +80,44 @@ export interface PlanInput {
   kinds?: KindLookup;
   /** stamp adds annotations to every object the plan changes (a pass stamps change-cause and revision on Deployments); they are part of the patch like any other field. */
   stamp?: Stamp;
+  /** autoscalers are the cluster's HorizontalPodAutoscalers (besides those in `desired`): their targets' replicas are theirs. */
+  autoscalers?: KubeObject[];
+}
+
+/** SCALED_KINDS are the kinds an HPA can scale (a scale subresource over spec.replicas). */
+export const SCALED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+
+/**
+ * autoscaledTargets maps each workload an HPA scales ("Deployment/ns/name") to that HPA's ref. Git's
+ * HPAs count, and so do the cluster's — except the ones this pass replaces (Git has them) or prunes
+ * (the inventory has them and Git no longer does), whose claim ends with this pass.
+ */
+export function autoscaledTargets(input: Pick<PlanInput, 'desired' | 'autoscalers' | 'inventory'>, kinds: KindLookup = BUILTIN_KINDS): Map<string, string> {
+  const out = new Map<string, string>();
+  const desiredRefs = new Set<string>();
+  const add = (hpa: KubeObject) => {
+    const t = hpa.spec?.scaleTargetRef;
+    if (!t || typeof t.kind !== 'string' || typeof t.name !== 'string' || !SCALED_KINDS.has(t.kind)) return;
+    const target = objectRef(t.kind, hpa.metadata.namespace || 'default', t.name);
+    if (!out.has(target)) out.set(target, refOfObject(hpa, kinds));
+  };
+  for (const { object } of input.desired) {
+    if (object.kind !== 'HorizontalPodAutoscaler') continue;
+    desiredRefs.add(refOfObject(object, kinds));
+    add(withNamespace(object, kinds));
+  }
+  for (const h of input.autoscalers ?? []) {
+    const ref = refOfObject(h, kinds);
+    if (!desiredRefs.has(ref) && !input.inventory.has(ref)) add(h);
+  }
+  return out;
+}
+
+/** keepReplicas returns `applied` with the live object's spec.replicas: the autoscaler's value, whatever Git or the defaults say. */
+function keepReplicas(applied: KubeObject, live: KubeObject | undefined): KubeObject {
+  const n = live?.spec?.replicas;
+  if (n === undefined || applied.spec?.replicas === n) return applied;
+  return { ...applied, spec: { ...applied.spec, replicas: n } };
 }
 
 /** kindsFor is the registry a plan needs: built-in kinds, the cluster's CRDs and those about to be applied (the desired ones win). */
@@ -217,17 +257,23 @@ export function computePlan(input: PlanInput): Plan {
   const entries: PlanEntry[] = [];
   const seen = new Set<string>();
   const kinds = input.kinds ?? kindsFor(input.desired.map((d) => d.object));
+  const scaled = autoscaledTargets(input, kinds);
   for (const { object, origin } of input.desired) {
     const manifest = input.redact ? input.redact(withNamespace(object, kinds)) : withNamespace(object, kinds);
     const ref = refOfObject(manifest, kinds);
     seen.add(ref);
     const live = input.live.get(ref);
+    const hpa = SCALED_KINDS.has(manifest.kind) ? scaled.get(ref) : undefined;
+    const by = hpa ? { autoscaledBy: hpa } : {};
     if (live && input.inSync?.has(ref)) {
-      entries.push({ ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, live, action: 'unchanged', patch: [] });
+      entries.push({ ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, live, action: 'unchanged', patch: [], ...by });
       continue;
     }
-    const applied = desiredAfterApply(manifest, live, input.inventory.get(ref));
-    const base = { ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, applied, live };
+    // An autoscaled workload keeps its live replicas: neither Git's value nor the default (when Git
+    // dropped a field it set before) may undo the autoscaler's work. A new one starts from Git's.
+    const merged = desiredAfterApply(manifest, live, input.inventory.get(ref));
+    const applied = hpa ? keepReplicas(merged, live) : merged;
+    const base = { ref, kind: manifest.kind, namespace: manifest.metadata.namespace, name: manifest.metadata.name, origin, reasons: [], impact: [], manifest, applied, live, ...by };
     if (!live) {
       const ops: Operation[] = [{ op: 'add', path: '', value: withStamp(applied, input.stamp?.(manifest)) }];
       entries.push({ ...base, action: 'create', patch: maskPatch(manifest.kind, ops), write: [...preconditions(undefined), ...ops] });

@@ -7,7 +7,7 @@
 import { type KindLookup, type KubeObject, MfluxError } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { type ManifestIssue, type ParsedObject, formatOrigin } from '../manifests/index.js';
-import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, type Stamp, computePlan, guardPlan, kindsFor, refOfObject } from '../plan/index.js';
+import { type Impact, type Plan, type PlanEntry, type Policy, type Reason, SCALED_KINDS, type Stamp, computePlan, guardPlan, kindsFor, refOfObject } from '../plan/index.js';
 import { type RolloutOutcome } from '../apply/index.js';
 import { type DeploymentRecord, type Ledger, rollbackTarget } from '../ledger/index.js';
 import { type GitSource, type GitRevision, parseRevision } from '../source/index.js';
@@ -249,9 +249,11 @@ export async function planObjects(o: {
     const l = await o.client.get(last.kind, last.metadata.namespace, last.metadata.name);
     if (l) live.set(ref, l);
   }
+  // The cluster's HPAs decide whose spec.replicas a workload's is; only worth a read when the commit has a workload they could scale.
+  const autoscalers = objects.some((p) => SCALED_KINDS.has(p.object.kind)) ? await o.client.list('HorizontalPodAutoscaler') : [];
   let plan: Plan;
   try {
-    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync, kinds, redact: (obj) => o.client.redact(obj), stamp: o.stamp });
+    plan = computePlan({ desired: objects.map((p) => ({ object: p.object, origin: p.origin })), live, inventory, inSync, kinds, redact: (obj) => o.client.redact(obj), stamp: o.stamp, autoscalers });
   } catch (err) {
     // A manifest too malformed to diff has been reported by validation already.
     if (invalid.length > 0) return { reasons: invalid, blocked: false, impacts: [], plan: EMPTY_PLAN, live, invalid: invalid.length, kinds };

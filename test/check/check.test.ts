@@ -298,7 +298,7 @@ describe('the guard, judged before merging', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`policy file ${bad}`);
-    expect(r.stderr).toContain('policy.block[0]: must be one of RecreateDowntime, ZeroAvailability, DoubleCapacity');
+    expect(r.stderr).toContain('policy.block[0]: must be one of RecreateDowntime, ZeroAvailability, DoubleCapacity, ReplicasManagedByHPA');
     expect(r.stderr).toContain('policy.maxPrune: must be a count');
     expect(r.stderr).toContain('[PolicyInvalid]');
     const missing = await repo.check(base, head, '--policy', path.join(repo.root, 'nope.yaml'));

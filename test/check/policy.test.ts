@@ -26,7 +26,7 @@ describe('parsePolicy', () => {
 
   test('problems name the file and every bad field', () => {
     expect(fails('maxPrune: -1\nblock: RecreateDowntime\n')).toBe(
-      'policy file p.yaml: maxPrune: must be a count (5) or a percentage of the inventory ("20%"); block: must be a list of impacts (RecreateDowntime, ZeroAvailability, DoubleCapacity)',
+      'policy file p.yaml: maxPrune: must be a count (5) or a percentage of the inventory ("20%"); block: must be a list of impacts (RecreateDowntime, ZeroAvailability, DoubleCapacity, ReplicasManagedByHPA)',
     );
     expect(fails('policy:\n  blocks: [RecreateDowntime]\n')).toBe('policy file p.yaml: policy: unknown field(s) blocks (expected maxPrune, block, minServingRatio)');
     expect(fails('maxprune: 2\n')).toBe('policy file p.yaml: unknown field(s) maxprune (expected maxPrune, block, minServingRatio)');

@@ -90,6 +90,12 @@ describe('defaults and resolution', () => {
     });
   });
 
+  test('simulation: cpuUtilization, a whole percentage of the CPU request', () => {
+    expect(parseConfig(`simulation: {cpuUtilization: 80%}\n${MIN}`, F, {}).simulation).toEqual({ cpuUtilization: 80 });
+    expect(parseConfig(`simulation: {cpuUtilization: 150}\n${MIN}`, F, {}).simulation).toEqual({ cpuUtilization: 150 });
+    expect(() => parseConfig(`simulation: {cpuUtilization: lots}\n${MIN}`, F, {})).toThrow(/simulation\.cpuUtilization: invalid cpuUtilization "lots" \(use a whole percentage of the CPU request, e\.g\. 50%, from 0% to 10000%\)/);
+  });
+
   test('simulation: podCompleteAfter and crashImages', () => {
     const c = parseConfig(`simulation: {podCompleteAfter: 2m, crashImages: ["*:crash", "bad/*"]}\n${MIN}`, F, {});
     expect(c.simulation).toEqual({ podCompleteAfterMs: 120_000, crashImages: ['*:crash', 'bad/*'] });
@@ -260,7 +266,7 @@ describe('errors name the file and the key path', () => {
     expect(fails(`policy: {maxPrune: lots}\n${MIN}`)).toBe(`${F}: policy.maxPrune: invalid value "lots" (use a count like 5 or a percentage like 20%)`);
     expect(fails(`policy: {maxPrune: -1}\n${MIN}`)).toBe(`${F}: policy.maxPrune: invalid value -1 (use a count like 5 or a percentage like 20%)`);
     expect(fails(`policy: {block: [RecreateDowntime, Downtime]}\n${MIN}`)).toBe(
-      `${F}: policy.block[1]: unknown impact code "Downtime" (use RecreateDowntime, ZeroAvailability, DoubleCapacity)`,
+      `${F}: policy.block[1]: unknown impact code "Downtime" (use RecreateDowntime, ZeroAvailability, DoubleCapacity, ReplicasManagedByHPA)`,
     );
   });
 

@@ -4,7 +4,7 @@
 export interface Timer {
   at: number;
   seq: number;
-  action: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'pod-start' | 'pod-gone' | 'pod-complete' | 'container-restart' | 'pod-probe' | 'statefulset' | 'daemonset';
+  action: 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'pod-start' | 'pod-gone' | 'pod-complete' | 'container-restart' | 'pod-probe' | 'statefulset' | 'daemonset' | 'hpa';
   key: string;
   /** fails marks a pod-start whose image never becomes ready. */
   fails?: boolean;

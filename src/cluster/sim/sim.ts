@@ -26,6 +26,10 @@ import { ensureNodes, nodeIP, pickNode } from './controllers/nodes.js';
 import { syncClaim } from './controllers/volume/binder.js';
 import { SERVICE_NAME_LABEL, TriggerTimes, syncServiceEndpoints } from './controllers/endpointslice/controller.js';
 import { ServiceIndex } from './controllers/endpointslice/index.js';
+import { HpaMemory, SCALABLE, syncHPA, targets } from './controllers/hpa/controller.js';
+import { SYNC_PERIOD_MS } from './controllers/hpa/replicas.js';
+
+export { parseCpuUtilization } from './controllers/hpa/replicas.js';
 import { EventLog } from './events.js';
 import { type Timer, TimerHeap } from './heap.js';
 import { IdSource, fnv1a32 } from './ids.js';
@@ -50,6 +54,8 @@ export interface SimKnobs {
   nodes: number;
   /** failProbes: globs; containers with a matching image run but never become ready (their readiness probe always fails; one without a probe counts as failing too). */
   failProbes: string[];
+  /** cpuUtilization: the CPU utilisation (percent of request) every pod reports to HPAs; unset, each HPA reads its own target and stays still. */
+  cpuUtilization?: number;
 }
 
 /** DEFAULT_KNOBS are the defaults DESIGN.md prescribes. */
@@ -73,12 +79,12 @@ export interface SavedState {
 }
 
 /** META_KEYS name the simulator's entries in the store's meta table. */
-export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids', timers: 'sim.timers', clock: 'clock.now', knobs: 'sim.knobs' } as const;
+export const META_KEYS = { resourceVersion: 'sim.resourceVersion', ids: 'sim.ids', timers: 'sim.timers', clock: 'clock.now', knobs: 'sim.knobs', hpa: 'sim.hpa' } as const;
 
 /** MAX_STEPS_PER_INSTANT bounds a fixed-point run, so a controller bug cannot hang the program. */
 const MAX_STEPS_PER_INSTANT = 5_000_000;
 
-type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'pvc' | 'endpointslice'; key: string };
+type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'pvc' | 'endpointslice' | 'hpa'; key: string };
 
 /** Simulation wires the API server, the controllers, the event log and the timers together. */
 export class Simulation {
@@ -102,6 +108,8 @@ export class Simulation {
   /** services indexes which Services select which pods, for the endpoint controllers. */
   private readonly services = new ServiceIndex();
   private readonly triggers = new TriggerTimes();
+  /** hpaMemory is the HPA controller's recommendations and scale events, saved with the cluster. */
+  private readonly hpaMemory: HpaMemory;
 
   /** secrets digests Secret values with the state dir's key (a random one for a cluster without a state dir). */
   readonly secrets: SecretDigester;
@@ -116,6 +124,7 @@ export class Simulation {
     this.crashRes = this.knobs.crashImages.map(globToRegExp);
     this.probeFailRes = this.knobs.failProbes.map(globToRegExp);
     this.ids = new IdSource(saved?.meta[META_KEYS.ids]);
+    this.hpaMemory = new HpaMemory(saved?.meta[META_KEYS.hpa]);
     this.events = new EventLog(this.ids, saved?.events ?? []);
     this.api = new ApiServer(clock, this.ids, {
       objects: saved?.objects ?? [],
@@ -145,6 +154,8 @@ export class Simulation {
     for (const cj of this.api.list('CronJob')) this.enqueue('cronjob', objKey(cj));
     for (const s of this.api.list('StatefulSet')) this.enqueue('statefulset', objKey(s));
     for (const d of this.api.list('DaemonSet')) this.enqueue('daemonset', objKey(d));
+    // The knob may have changed since the last run: every HPA looks again.
+    for (const h of this.api.list('HorizontalPodAutoscaler')) this.enqueue('hpa', objKey(h));
     for (const c of this.api.list('PersistentVolumeClaim')) if (c.status?.phase !== 'Bound') this.enqueue('pvc', objKey(c));
     for (const svc of this.api.list('Service')) this.enqueue('endpointslice', objKey(svc));
     for (const p of this.api.list('Pod')) {
@@ -229,6 +240,10 @@ export class Simulation {
       case 'PersistentVolumeClaim':
         if (type !== 'DELETED' && obj.status?.phase !== 'Bound') this.enqueue('pvc', objKey(obj));
         break;
+      case 'HorizontalPodAutoscaler':
+        // Its own status writes do not wake it; a new or changed spec does (and a deletion clears its memory).
+        if (type !== 'MODIFIED' || obj.metadata.generation !== old?.metadata.generation) this.enqueue('hpa', objKey(obj));
+        break;
       case 'StorageClass':
         if (type !== 'DELETED') for (const c of this.api.list('PersistentVolumeClaim')) if (c.status?.phase !== 'Bound') this.enqueue('pvc', objKey(c));
         break;
@@ -242,6 +257,12 @@ export class Simulation {
           for (const p of this.api.list('Pod')) if (p.spec?.nodeName === obj.metadata.name) this.api.delete('Pod', p.metadata.namespace, p.metadata.name);
         }
         break;
+    }
+    if (SCALABLE[obj.kind] && (type !== 'MODIFIED' || obj.metadata.generation !== old?.metadata.generation)) {
+      // A target appearing, going, or changing its spec (scale, CPU requests) is seen at the HPA's next resync.
+      for (const h of this.api.list('HorizontalPodAutoscaler', obj.metadata.namespace)) {
+        if (targets(h, obj.kind, obj.metadata.namespace, obj.metadata.name)) this.schedule({ at: this.clock.now() + SYNC_PERIOD_MS, action: 'hpa', key: objKey(h) });
+      }
     }
     switch (obj.kind) {
       case 'Deployment':
@@ -348,6 +369,9 @@ export class Simulation {
         syncServiceEndpoints(this.ctx, ns, name, pods, this.triggers);
         break;
       }
+      case 'hpa':
+        syncHPA(this.ctx, ns, name, this.hpaMemory, this.knobs.cpuUtilization);
+        break;
       case 'kubelet': {
         const pod = this.api.get('Pod', ns, name);
         if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) break;
@@ -371,6 +395,7 @@ export class Simulation {
       case 'ttl':
       case 'statefulset':
       case 'daemonset':
+      case 'hpa':
         this.enqueue(t.action, t.key);
         break;
       case 'pod-start': {
@@ -486,6 +511,7 @@ export class Simulation {
         [META_KEYS.timers]: JSON.stringify(this.timers.all().map(({ seq: _s, ...t }) => t)),
         [META_KEYS.clock]: String(this.clock.now()),
         [META_KEYS.knobs]: JSON.stringify(this.knobs),
+        [META_KEYS.hpa]: this.hpaMemory.save(),
       },
     };
   }

@@ -9,7 +9,7 @@ import type { ApiServer } from '../apiserver.js';
 export type EventWording = 'article' | 'v1.28' | 'v1.32';
 
 /** RequeueController names the controllers that can ask for a later sync. */
-export type RequeueController = 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset';
+export type RequeueController = 'deployment' | 'replicaset' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'hpa';
 
 /** ControllerContext is the world a controller sync sees. */
 export interface ControllerContext {
