@@ -52,7 +52,7 @@ export function isPodReady(p: KubeObject): boolean {
 /** serviceSelector is the Service's label selector, or undefined when it has none (endpoints are then managed by hand). */
 export function serviceSelector(svc: KubeObject): Record<string, string> | undefined {
   const s = svc.spec?.selector;
-  return s && typeof s === 'object' ? (s as Record<string, string>) : undefined;
+  return s && typeof s === 'object' && !Array.isArray(s) ? (s as Record<string, string>) : undefined;
 }
 
 /** selectsLabels: every key of the selector is in the labels with the same value (an empty selector selects everything). */
@@ -63,7 +63,8 @@ export function selectsLabels(selector: Record<string, string>, labels: Record<s
 
 /** servicePorts lists the Service's ports with the API's defaults (protocol TCP, targetPort = port). */
 export function servicePorts(svc: KubeObject): (ServicePort & { protocol: string; targetPort: number | string })[] {
-  const ports = (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []) as ServicePort[];
+  // Only well-formed entries: the store may hold what validation does not inspect, and a controller must not throw on it.
+  const ports = (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).filter((p: unknown): p is ServicePort => !!p && typeof p === 'object' && typeof (p as ServicePort).port === 'number');
   return ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
 }
 
@@ -77,9 +78,10 @@ export function resolveTargetPort(port: ServicePort, podSpec: any): number | und
   if (typeof target === 'number') return target;
   const protocol = port.protocol ?? 'TCP';
   // Sidecars (init containers that keep running) count too, as upstream FindPort does since 1.29.
-  const sidecars = (podSpec?.initContainers ?? []).filter((c: any) => c?.restartPolicy === 'Always');
-  for (const c of [...(podSpec?.containers ?? []), ...sidecars]) {
-    for (const cp of c?.ports ?? []) if (cp?.name === target && (cp.protocol ?? 'TCP') === protocol) return cp.containerPort;
+  const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+  const sidecars = list(podSpec?.initContainers).filter((c: any) => c?.restartPolicy === 'Always');
+  for (const c of [...list(podSpec?.containers), ...sidecars]) {
+    for (const cp of list(c?.ports)) if (cp?.name === target && (cp.protocol ?? 'TCP') === protocol) return cp.containerPort;
   }
   return undefined;
 }
@@ -114,7 +116,7 @@ export function serviceEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): S
     const resolved: ServiceEndpoint['ports'] = [];
     for (const p of ports) {
       const n = resolveTargetPort(p, pod.spec);
-      if (n !== undefined) resolved.push({ name: p.name ?? '', port: n, protocol: p.protocol ?? 'TCP', ...(p.appProtocol !== undefined ? { appProtocol: p.appProtocol } : {}) });
+      if (n !== undefined) resolved.push({ name: String(p.name ?? ''), port: n, protocol: String(p.protocol), ...(p.appProtocol !== undefined ? { appProtocol: p.appProtocol } : {}) });
     }
     out.push({ pod, ip, nodeName: pod.spec?.nodeName, conditions: endpointConditions(svc, pod), ports: resolved });
   }

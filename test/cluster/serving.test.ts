@@ -135,3 +135,17 @@ describe('what a Service should serve: the templates it selects and their replic
     expect(readyEndpoints(s, pods)).toBe(1);
   });
 });
+
+describe('hostile shapes (the store may hold what validation does not inspect)', () => {
+  it('never throws, and counts only what is well formed', () => {
+    const weird = [
+      svc({ selector: { app: 'web' }, ports: [null, 5, 'x', { port: '80' }, { port: 80, name: 7, protocol: 6, targetPort: { a: 1 } }] }),
+      svc({ selector: ['app'], ports: [{ port: 80 }] }),
+      svc({ selector: { app: 'web' }, ports: 'nope' }),
+    ];
+    const pods = [pod('a'), { ...pod('b'), spec: { containers: 5, initContainers: 'x' } } as KubeObject, { ...pod('c'), spec: { containers: [{ ports: 'x' }, null] } } as KubeObject];
+    for (const s of weird) expect(() => serviceEndpoints(s, pods)).not.toThrow();
+    expect(serviceEndpoints(weird[1]!, pods)).toEqual([]);
+    expect(serviceEndpoints(weird[0]!, pods).map((e) => e.ports)).toEqual([[], [], []]);
+  });
+});
