@@ -244,7 +244,7 @@ describe('StateStore database file', () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
     expect(tables).toEqual(['events', 'inventory', 'meta', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(SCHEMA_VERSION).toBe(8);
   });
 
   it('a version-1 database is migrated to the current schema and keeps its data', () => {
