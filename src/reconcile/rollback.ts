@@ -201,7 +201,12 @@ export function imageEntries(content: string): ImageEntry[] {
     let stop = k + 1 < starts.length ? starts[k + 1]! : end;
     while (stop > start + 1 && BLANK_OR_COMMENT.test(lines[stop - 1]!)) stop--;
     const text = lines.slice(start, stop).map((l) => l.slice(indent.length)).join('\n');
-    const item = (load(text) as unknown[] | undefined)?.[0] as { name?: unknown } | undefined;
+    let item: { name?: unknown } | undefined;
+    try {
+      item = (load(text) as unknown[] | undefined)?.[0] as { name?: unknown } | undefined;
+    } catch {
+      item = undefined; // an item that does not parse alone matches no name: rollback refuses rather than guess
+    }
     return { start, end: stop, indent, name: typeof item?.name === 'string' ? item.name : '' };
   });
 }

@@ -293,6 +293,22 @@ describe('StateStore database file', () => {
     w.close();
   });
 
+  it('a version-7 database gains the origin columns (migration 8): old passes have no path, old records no origin', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    for (let v = 0; v < 7; v++) raw.exec(MIGRATIONS[v]!);
+    raw.prepare("INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster) VALUES ('s', 'main', 'main@sha1:x', 'x', 'v1', 'a', 1, 1)").run();
+    raw.prepare("INSERT INTO pass_deployments (pass_id, namespace, name, action, revision) VALUES (1, 'default', 'front', 'create', 1)").run();
+    raw.pragma('user_version = 7');
+    raw.close();
+    const w = openStore(stateDir, 'write');
+    const db = w.database()!;
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare('SELECT path FROM passes').all()).toEqual([{ path: null }]);
+    expect(db.prepare('SELECT revision, origin FROM pass_deployments').all()).toEqual([{ revision: 1, origin: null }]);
+    w.close();
+  });
+
   it('reopening a current database runs no migration again and keeps the data', () => {
     const w = openStore(stateDir, 'write');
     w.commit(changes({ upserts: [deployment('front', 'nginx:1')] }));
