@@ -75,7 +75,46 @@ run history
 run history deployment/front
 run rollout history deployment/front
 
-step "9. the same repository under the daemon: real time, a new commit is picked up by the watcher"
+step "9. an overlay: a kustomization over a base, rendered natively (kubectl kustomize's output), reconciled and rolled back"
+OREPO="$WORK/overlay-repo"
+mkdir -p "$OREPO/base" "$OREPO/overlays/prod"
+cat > "$OREPO/base/web.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+YAML
+printf 'resources:\n- web.yaml\n' > "$OREPO/base/kustomization.yaml"
+prod() { printf 'resources:\n- ../../base\nnamePrefix: prod-\nimages:\n- name: nginx\n  newTag: "%s"\nreplicas:\n- name: web\n  count: 3\n' "$1" > "$OREPO/overlays/prod/kustomization.yaml"; }
+prod 1.27
+ogit() { git -C "$OREPO" -c user.name=demo -c user.email=demo@example.com "$@"; }
+ogit init -q -b main && ogit add -A && ogit commit -qm "web: base + prod overlay (nginx 1.27, 3 replicas)"
+cat "$OREPO/overlays/prod/kustomization.yaml"
+(
+  export MFLUX_STATE="$WORK/overlay-state"
+  run build --repo "$OREPO" --path overlays/prod
+  run reconcile --repo "$OREPO" --path overlays/prod
+  prod 1.28 && ogit commit -qam "web: nginx 1.28 in prod"
+  run reconcile --repo "$OREPO" --path overlays/prod
+  run trace deployment/prod-web
+  run rollback deployment/prod-web --repo "$OREPO"
+  ogit show --format='%s' HEAD | sed -n '1p;/^[-+] /p'
+  run reconcile --repo "$OREPO" --path overlays/prod
+  run history deployment/prod-web
+)
+
+step "10. the same repository under the daemon: real time, a new commit is picked up by the watcher"
 # A config of its own (the daemon owns the state dir while it runs): one source, pods ready after 1 s.
 DSTATE="$WORK/daemon-state"
 cat > "$WORK/mflux.yaml" <<YAML

@@ -79,6 +79,13 @@ function finding(severity: Finding['severity'], r: Pick<Reason, 'code' | 'object
   return { severity, code: r.code, object, file: r.file ?? null, line: r.line ?? null, message: r.message };
 }
 
+/** located names, on a finding that points at an object's document, the kustomization that last changed the object. */
+function located(f: Finding, origins: Map<string, Origin>): Finding {
+  const at = f.object ? origins.get(f.object) : undefined;
+  const k = at && at.file === f.file ? at.kustomizations?.at(-1) : undefined;
+  return k ? { ...f, kustomization: k } : f;
+}
+
 function withCommit(f: Finding, rev: GitRevision, what: string): Finding {
   return { ...f, commit: rev.commit, message: `${what} ${shortSha(rev.commit)} "${rev.subject}": ${f.message}` };
 }
@@ -182,7 +189,8 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
   c.rendered = servingObjects(objects);
   c.renderedProblems = undefined;
   await rememberSynced(c, objects, prepared.oidOf, base.commit, kinds);
-  return { cluster: c, findings };
+  const origins = new Map(prepared.objects.map((p) => [refOfObject(p.object, kinds), p.origin]));
+  return { cluster: c, findings: findings.map((f) => located(f, origins)) };
 }
 
 /**
@@ -197,6 +205,9 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   if (!('plan' in prepared)) return { ...out, outcome: 'Invalid', findings: [prepared] };
   const { plan, reasons, impacts } = prepared;
   const entryOf = new Map(plan.entries.map((e) => [e.ref, e]));
+  // Where each object is at this commit, else (a prune) where it was before.
+  const origins = new Map(c.origins);
+  for (const p of prepared.objects) origins.set(refOfObject(p.object, prepared.kinds), p.origin);
   for (const r of reasons) {
     const f = finding('error', r);
     if (f.file === null && f.object && c.origins.has(f.object)) {
@@ -205,12 +216,12 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
       f.file = at.file;
       f.line = at.line;
     }
-    out.findings.push(f);
+    out.findings.push(located(f, origins));
   }
   for (const i of impacts) {
     if (policy.block.includes(i.code)) continue; // the guard made it a blocking reason already
     const at = entryOf.get(i.object)?.origin;
-    out.findings.push({ severity: 'warning', code: i.code, object: i.object, file: at?.file ?? null, line: at?.line ?? null, message: i.message });
+    out.findings.push(located({ severity: 'warning', code: i.code, object: i.object, file: at?.file ?? null, line: at?.line ?? null, message: i.message }, origins));
   }
   const rendered = servingObjects(prepared.objects);
   const statics = await staticServing(c, rendered, plan.entries);
@@ -244,7 +255,7 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   out.findings.push(...servingFindings(measures, { entries: plan.entries, originOf: (ref) => entryOf.get(ref)?.origin ?? c.origins.get(ref), minServingRatio: policy.minServingRatio ?? DEFAULT_MIN_SERVING_RATIO }));
   for (const f of outcomes.filter((x) => !x.ok)) {
     const at = entryOf.get(f.ref)?.origin;
-    out.findings.push({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${whyNotComplete(f)} (${f.message})` });
+    out.findings.push(located({ severity: 'error', code: 'RolloutWillNotComplete', object: f.ref, file: at?.file ?? null, line: at?.line ?? null, message: `${f.ref}: ${whyNotComplete(f)} (${f.message})` }, origins));
   }
   for (const e of plan.entries) if (e.manifest && (e.action !== 'unchanged' || !c.inventory.has(e.ref))) c.inventory.set(e.ref, c.client.redact(e.manifest));
   for (const p of prepared.objects) c.origins.set(refOfObject(p.object, prepared.kinds), p.origin);

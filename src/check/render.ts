@@ -20,6 +20,11 @@ const label = (c: { ref: string; commit: string }) => (c.commit.startsWith(c.ref
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const duration = (s: number) => formatDuration(Math.round(s * 1000));
 
+/** messageOf is a finding's message, naming the kustomization that changed its object when the message does not already. */
+function messageOf(f: Finding): string {
+  return f.kustomization && !f.message.includes(f.kustomization) ? `${f.message} (changed by ${f.kustomization})` : f.message;
+}
+
 function counts(findings: Finding[]): { errors: number; warnings: number; info: number } {
   return {
     errors: findings.filter((f) => f.severity === 'error').length,
@@ -67,7 +72,7 @@ export function renderText(report: CheckReport): string {
   out.push(`base ${label(report.base)} "${report.base.subject}" → head ${label(report.head)} "${report.head.subject}"`);
   if (report.findings.length) {
     out.push('', 'Findings:');
-    for (const f of report.findings) out.push(`  ${f.severity.padEnd(7)} [${f.code}] ${f.message.replace(/\r?\n/g, ' ')}`);
+    for (const f of report.findings) out.push(`  ${f.severity.padEnd(7)} [${f.code}] ${messageOf(f).replace(/\r?\n/g, ' ')}`);
   }
   out.push('', `Changes: ${actionCounts(report)}`);
   for (const c of report.changes) out.push(`  ${SYMBOL[c.action] ?? '?'} ${c.object}${c.intended ? ` (${c.intended} blocked)` : ''}`);
@@ -176,7 +181,8 @@ export function renderMarkdown(report: CheckReport, diffs: Map<string, string>):
   if (report.findings.length) {
     out.push('', '#### Findings', '');
     for (const f of report.findings) {
-      const where = f.file ? ` at ${code(`${f.file}${f.line ? `:${f.line}` : ''}`)}` : '';
+      const doc = f.file ? code(`${f.file}${f.line ? `:${f.line}` : ''}`) : '';
+      const where = f.file ? (f.kustomization ? ` at ${code(f.kustomization)} patched ${doc}` : ` at ${doc}`) : '';
       out.push(`- ${ICON[f.severity]} **${f.code}**${f.object ? ` ${code(f.object)}` : ''}${where}: ${mdText(f.message)}`);
     }
   }
@@ -249,7 +255,8 @@ export function renderGitHub(report: CheckReport): string {
     if (f.file) props.push(`file=${escapeProperty(f.file)}`);
     if (f.file && f.line) props.push(`line=${f.line}`);
     props.push(`title=${escapeProperty(f.object ? `${f.code} ${f.object}` : f.code)}`);
-    return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(f.message)}`;
+    // The annotation sits on the document's file (it exists in the PR); the message names the kustomization.
+    return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(messageOf(f))}`;
   });
   return `${lines.join('\n')}${lines.length ? '\n' : ''}${renderText(report)}`;
 }

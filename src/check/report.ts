@@ -17,6 +17,8 @@ export interface Finding {
   /** file is repository-relative; for a prune, the file that defined the object before. */
   file: string | null;
   line: number | null;
+  /** kustomization, for a rendered object, is the kustomization file that last changed it (file and line are its document's); absent otherwise. */
+  kustomization?: string;
   message: string;
   /** commit is set on findings about an intermediate commit (`--each-commit`, and `info` findings about the base): its full SHA. */
   commit?: string;

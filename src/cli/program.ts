@@ -139,6 +139,7 @@ export function buildProgram(io: IO, setExit: (code: number) => void): Command {
       .argument('<deployment/NAME|statefulset/NAME|daemonset/NAME>')
       .option('--to-revision <n>', 'the ledger revision to restore (default: the previous one)')
       .option('--repo <dir>', 'local clone to commit to (default: the repository the ledger read it from)')
+      .option('--path <dir>', 'the folder the source reads, a kustomization or plain manifests (default: the one the ledger recorded)')
       .option('--branch <name>', 'commit on this new branch (from HEAD) instead of the current branch; the checkout is left alone')
       .option('--push', 'push the branch to origin (http(s); credentials as for reconcile)')
       .option('--dry-run', 'print the diff of the file and change nothing')

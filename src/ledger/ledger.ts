@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3';
 import { type KubeObject, MfluxError } from '../core/index.js';
 import type { StateStore } from '../store/index.js';
 import type { Operation } from 'fast-json-patch';
+import type { Origin } from '../manifests/index.js';
 import type { PlanAction, Reason } from '../plan/index.js';
 
 /**
@@ -23,6 +24,8 @@ export interface LedgerChange {
   object: string;
   action: PlanAction;
   patch: Operation[];
+  /** origin is where the object's manifest was (file:line, and the kustomizations that changed it); absent for a prune. */
+  origin?: Origin;
 }
 
 /** DeploymentRecord is what one pass did to one Deployment. */
@@ -40,6 +43,8 @@ export interface DeploymentRecord {
   ok: boolean;
   /** rollbackTo is N when the pass applied a `Roll back deployment/NAME to revision N` commit for this workload (statefulset/NAME, daemonset/NAME likewise). */
   rollbackTo?: number;
+  /** origin is where the workload's manifest was at this pass's commit (file:line and the kustomizations that changed it). */
+  origin?: Origin;
 }
 
 /** ServiceRecord is what one Service served while a pass waited for its rollouts (ready endpoints, as an EndpointSlice counts them). */
@@ -73,6 +78,8 @@ export interface PassStart {
   author: string;
   startedWall: number;
   startedCluster: number;
+  /** path is the folder of the repository the pass read (--path; '' the root); absent in passes recorded before it was kept. */
+  path?: string;
 }
 
 /** PassFinish is what a pass found and did. */
@@ -140,6 +147,7 @@ function rowToPass(r: any): PassRecord {
     outcome: r.outcome ?? undefined,
     reasons: JSON.parse(r.reasons),
     changes: JSON.parse(r.changes),
+    ...(r.path !== null && r.path !== undefined ? { path: r.path } : {}),
     ...(r.rollback_to !== null && r.rollback_to !== undefined ? { rollbackTo: r.rollback_to } : {}),
   };
 }
@@ -152,10 +160,12 @@ function serviceRecord(r: any): ServiceRecord {
 function writeDeployments(db: Database, passId: number, deployments: DeploymentRecord[]): void {
   db.prepare('DELETE FROM pass_deployments WHERE pass_id = ?').run(passId);
   const ins = db.prepare(
-    `INSERT INTO pass_deployments (pass_id, kind, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO pass_deployments (pass_id, kind, namespace, name, action, revision, replica_set, pod_template_hash, finished_cluster, ok, rollback_to, origin)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const d of deployments) ins.run(passId, d.kind ?? 'Deployment', d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null);
+  for (const d of deployments) {
+    ins.run(passId, d.kind ?? 'Deployment', d.namespace, d.name, d.action, d.revision ?? null, d.replicaSet ?? null, d.podTemplateHash ?? null, d.finishedCluster ?? null, d.ok ? 1 : 0, d.rollbackTo ?? null, d.origin ? JSON.stringify(d.origin) : null);
+  }
 }
 
 /** upsertInventory records the manifests a source now owns. */
@@ -181,10 +191,10 @@ export class Ledger {
       ).run(p.source, p.url, p.revision);
       const r = db
         .prepare(
-          `INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster, path)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(p.source, p.ref, p.revision, p.commit, p.subject, p.author, p.startedWall, p.startedCluster);
+        .run(p.source, p.ref, p.revision, p.commit, p.subject, p.author, p.startedWall, p.startedCluster, p.path ?? null);
       return Number(r.lastInsertRowid);
     });
   }
@@ -349,7 +359,7 @@ export class Ledger {
     const rows = db
       .prepare(
         `SELECT p.*, s.url, d.namespace AS d_namespace, d.name AS d_name, d.action AS d_action, d.revision AS d_revision,
-                d.replica_set AS d_replica_set, d.pod_template_hash AS d_hash, d.finished_cluster AS d_finished, d.ok AS d_ok, d.rollback_to AS rollback_to
+                d.replica_set AS d_replica_set, d.pod_template_hash AS d_hash, d.finished_cluster AS d_finished, d.ok AS d_ok, d.rollback_to AS rollback_to, d.origin AS d_origin
          FROM pass_deployments d JOIN passes p ON p.id = d.pass_id LEFT JOIN sources s ON s.name = p.source
          WHERE d.kind = ? AND d.namespace = ? AND d.name = ? AND d.action IN ('create', 'update') ORDER BY p.id`,
       )
@@ -364,6 +374,7 @@ export class Ledger {
       finishedCluster: r.d_finished ?? undefined,
       ok: r.d_ok === 1,
       ...(r.rollback_to !== null && r.rollback_to !== undefined ? { rollbackTo: r.rollback_to } : {}),
+      ...(r.d_origin ? { origin: JSON.parse(r.d_origin) as Origin } : {}),
       pass: rowToPass(r),
     }));
   }

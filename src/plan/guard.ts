@@ -5,7 +5,7 @@
  * returns a verdict and a new plan, and writes nothing — not even to the plan it is given.
  */
 import { canonicalJSON, deepEqual } from '../core/index.js';
-import { resolveFenceposts } from '../manifests/index.js';
+import { formatOrigin, resolveFenceposts } from '../manifests/index.js';
 import { type Plan, type PlanAction, type PlanEntry, type Reason, normalise } from './plan.js';
 
 /** ImpactCode names a downtime risk a change carries (reported; blocking only by policy). */
@@ -83,7 +83,7 @@ function get(o: unknown, path: string[]): unknown {
 }
 
 function reason(e: PlanEntry, code: string, message: string, field?: string): Reason {
-  const where = e.origin ? `${e.origin.file}:${e.origin.line}: ` : '';
+  const where = e.origin ? `${formatOrigin(e.origin)}: ` : '';
   return { code, object: e.ref, file: e.origin?.file, line: e.origin?.line, field, message: `${where}${e.ref}: ${message}` };
 }
 
@@ -301,7 +301,7 @@ export interface GuardInput {
 export function ownedElsewhere(e: PlanEntry, owners: Map<string, string> | undefined): Reason[] {
   const other = owners?.get(e.ref);
   if (other === undefined || !e.manifest) return [];
-  const where = e.origin ? `${e.origin.file}:${e.origin.line}: ` : '';
+  const where = e.origin ? `${formatOrigin(e.origin)}: ` : '';
   return [{ code: 'OwnedByAnotherSource', object: e.ref, file: e.origin?.file, line: e.origin?.line, message: `${e.ref}: ${where}already managed by source "${other}"; an object has one owner — remove it from one of the two sources` }];
 }
 

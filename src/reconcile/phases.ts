@@ -71,7 +71,7 @@ export async function deploymentRecords(client: ClusterClient, entries: PlanEntr
     const ns = entry.namespace ?? 'default';
     const rollout = rollouts.get(entry.ref);
     const d = await client.get('Deployment', ns, entry.name);
-    const rec: DeploymentRecord = { namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+    const rec: DeploymentRecord = { namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false, ...(entry.origin ? { origin: entry.origin } : {}) };
     // A commit written by `mflux rollback` is an ordinary rolling update; the ledger remembers which revision it restored.
     const to = rollbackTarget(subject, entry.name);
     if (to !== undefined) rec.rollbackTo = to;
@@ -103,7 +103,7 @@ export async function revisionRecords(client: ClusterClient, entries: PlanEntry[
     const ns = entry.namespace ?? 'default';
     const rollout = rollouts.get(entry.ref);
     const w = await client.get(entry.kind, ns, entry.name);
-    const rec: DeploymentRecord = { kind: entry.kind, namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false };
+    const rec: DeploymentRecord = { kind: entry.kind, namespace: ns, name: entry.name, action: entry.action, ok: rollout?.ok ?? false, ...(entry.origin ? { origin: entry.origin } : {}) };
     const to = rollbackTarget(subject, entry.name, entry.kind);
     if (to !== undefined) rec.rollbackTo = to;
     const newest = (byOwner.get(w?.metadata.uid ?? '') ?? []).reduce<KubeObject | undefined>((a, b) => (!a || Number((b as { revision?: number }).revision ?? 0) > Number((a as { revision?: number }).revision ?? 0) ? b : a), undefined);

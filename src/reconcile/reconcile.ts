@@ -117,7 +117,7 @@ class PassRecord {
   ) {
     this.base.warnings.push(...warnings);
     const { world, source } = o;
-    this.id = world.ledger.beginPass({ source: source.name, url: source.url, ref: revision.ref, revision: revision.revision, commit: revision.commit, subject: revision.subject, author: revision.author, startedWall: world.wallNow(), startedCluster: world.clock.now() });
+    this.id = world.ledger.beginPass({ source: source.name, url: source.url, ref: revision.ref, revision: revision.revision, commit: revision.commit, subject: revision.subject, author: revision.author, startedWall: world.wallNow(), startedCluster: world.clock.now(), path: source.git.path });
   }
 
   /** save is a safe point: the cluster so far, with `also` in the same transaction. A failed save leaves nothing believed in sync. */
@@ -312,7 +312,9 @@ async function apply(o: ReconcileOptions, memo: SourceMemo, revision: GitRevisio
 async function settle(o: ReconcileOptions, record: PassRecord, memo: SourceMemo, prepared: PreparedPlan, serving: ServingMeter): Promise<ReconcileResult> {
   const { client, ledger } = o.world;
   const { plan: p } = prepared;
-  const changes = planChanges(p);
+  // The ledger keeps where each changed object came from (file:line and the kustomizations that changed it).
+  const originOf = new Map(p.entries.map((e) => [e.ref, e.origin]));
+  const changes: LedgerChange[] = planChanges(p).map((c) => (originOf.get(c.object) ? { ...c, origin: originOf.get(c.object) } : c));
   const inventory = newInventory(client, prepared);
   const deployments = p.entries.filter((e) => e.kind === 'Deployment' && (e.action === 'create' || e.action === 'update'));
   // Every changed object whose health means something is awaited: workloads, Jobs, claims, custom resources.

@@ -10,8 +10,9 @@ import { MfluxError, objectRef } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { computePlan } from '../plan/index.js';
 import type { Ledger } from '../ledger/index.js';
+import type { Origin } from '../manifests/index.js';
 import { openSource } from '../source/index.js';
-import { locateObject } from './rollback.js';
+import { locateRendered } from './rollback.js';
 
 /** Trace is `trace -o json`'s document (field names are stable; see README). */
 export interface Trace {
@@ -19,9 +20,12 @@ export interface Trace {
   namespace: string;
   name: string;
   source: { name: string; url: string };
-  /** path and line locate the object's document at the source's last applied commit; null when the repository cannot be read. */
+  /** path and line locate the object's document at the source's last applied commit (else where the ledger last recorded it); null when neither knows. */
   path: string | null;
   line: number | null;
+  /** kustomizations are the kustomization files that changed the object, innermost first ([] for a plain file); kustomization is the last of them, or null. */
+  kustomizations: string[];
+  kustomization: string | null;
   commit: { sha: string; subject: string; author: string; time: string | null; gitRevision: string };
   revision: number | null;
   /** replicaSet is a Deployment's ReplicaSet of that revision (null for other kinds). */
@@ -48,17 +52,16 @@ export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient
   if (!row) throw new MfluxError('NotFound', 'no reconcile pass has created or updated it (not managed by mflux?)', { subject: `${kind.toLowerCase()}/${name}` });
   const pass = row.pass;
   const warnings: string[] = [];
-  let path: string | null = null;
-  let line: number | null = null;
+  // Where the ledger saw it last; replaced below by where it is at the last applied commit, when the repository can be read.
+  let origin: Origin | undefined = row.origin;
   let time: string | null = null;
   let desired = o.ledger.inventory(pass.source).get(ref);
   try {
-    const source = await openSource({ repo: pass.url, ref: pass.ref, stateDir: o.stateDir });
+    const source = await openSource({ repo: pass.url, ref: pass.ref, stateDir: o.stateDir, path: pass.path ?? '' });
     const at = o.ledger.sourceState(pass.source).lastAppliedCommit ?? pass.commit;
-    const loc = await locateObject(source, at, kind, namespace, name);
+    const loc = await locateRendered(source, at, kind, namespace, name);
     if (loc) {
-      path = loc.file;
-      line = loc.line;
+      origin = loc.origin;
       desired ??= loc.object;
     } else warnings.push(`not found in ${pass.source} at ${at.slice(0, 7)} (removed from Git?)`);
     time = new Date((await source.readCommit(pass.commit)).time).toISOString().replace(/\.000Z$/, 'Z');
@@ -76,8 +79,10 @@ export async function traceDeployment(o: { ledger: Ledger; client: ClusterClient
     namespace,
     name,
     source: { name: pass.source, url: pass.url },
-    path,
-    line,
+    path: origin?.file ?? null,
+    line: origin?.line ?? null,
+    kustomizations: origin?.kustomizations ?? [],
+    kustomization: origin?.kustomizations?.at(-1) ?? null,
     commit: { sha: pass.commit, subject: pass.subject, author: pass.author, time, gitRevision: pass.revision },
     revision: row.revision ?? null,
     // The ledger's replica_set column holds the ControllerRevision's name for the other kinds.

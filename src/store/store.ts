@@ -116,6 +116,10 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (pass_id, namespace, name)
    );
    CREATE INDEX pass_services_by_name ON pass_services (namespace, name, pass_id);`,
+  // 8: where things come from once a kustomization renders them: the folder a pass read (--path, which
+  // rollback and trace render again) and, per workload, its origin (file:line and kustomizations, JSON).
+  `ALTER TABLE passes ADD COLUMN path TEXT;
+   ALTER TABLE pass_deployments ADD COLUMN origin TEXT;`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/cli/serve/server.js';
-import { DB_FILE, SECRET_KEY_FILE, StateStore } from '../../src/store/index.js';
+import { DB_FILE, SCHEMA_VERSION, SECRET_KEY_FILE, StateStore } from '../../src/store/index.js';
 import { TestRepo, mflux, removeTestRepos } from './helpers.js';
 
 const PASSWORD = 'hunter2-weak';
@@ -162,10 +162,12 @@ describe('a state dir from before keyed digests', () => {
     for (const [table, col, where] of [['objects', 'json', "kind = 'Secret'"], ['inventory', 'applied', "ref LIKE 'Secret/%'"]] as const) {
       db.prepare(`UPDATE ${table} SET ${col} = json_set(${col}, '$.stringData.password', ?) WHERE ${where}`).run(legacy);
     }
-    // Schema version 4 had no kind column in pass_deployments (migration 6 adds it).
+    // Schema version 4 had no kind column in pass_deployments (migration 6 adds it), nor the origin columns (migration 8).
     db.exec('ALTER TABLE pass_deployments DROP COLUMN kind');
     // Nor pass_services (migration 7).
     db.exec('DROP TABLE pass_services');
+    db.exec('ALTER TABLE pass_deployments DROP COLUMN origin');
+    db.exec('ALTER TABLE passes DROP COLUMN path');
     db.pragma('user_version = 4');
     db.close();
     fs.rmSync(path.join(repo.state, SECRET_KEY_FILE));
@@ -184,12 +186,13 @@ describe('a state dir from before keyed digests', () => {
           { op: 'replace', path: '/data/token', value: '***' },
           { op: 'replace', path: '/stringData/password', value: '***' },
         ],
+        origin: { file: 'secret.yaml', line: 1 },
       },
     ]);
     const key = fs.readFileSync(path.join(repo.state, SECRET_KEY_FILE));
     expect(storedSecret(repo.state).stringData.password).toBe(hmac(key, PASSWORD));
     const raw = new Database(path.join(repo.state, DB_FILE), { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(7);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     raw.close();
     expect(fs.readFileSync(path.join(repo.state, DB_FILE)).includes(Buffer.from(legacy))).toBe(false);
   }, 60_000);

@@ -106,7 +106,7 @@ describe('the ledger maps commits to StatefulSet and DaemonSet revisions too', (
     const revisions = JSON.parse((await mflux(repo.state, 'get', 'controllerrevisions', '-o', 'json')).stdout).items.filter((cr: { metadata: { name: string } }) => cr.metadata.name.startsWith('db-'));
     expect(revisions.map((cr: { metadata: { name: string } }) => cr.metadata.name).sort()).toEqual(h.map((i: { replicaSet: string }) => i.replicaSet).sort());
     const text = await mflux(repo.state, 'history', 'ds/agent');
-    expect(text.stdout.split('\n')[0]).toMatch(/^REVISION\s+COMMIT\s+SUBJECT\s+OUTCOME\s+CONTROLLERREVISION\s+APPLIED$/);
+    expect(text.stdout.split('\n')[0]).toMatch(/^REVISION\s+COMMIT\s+SUBJECT\s+OUTCOME\s+CONTROLLERREVISION\s+APPLIED\s+ORIGIN$/);
     expect(text.stdout).toMatch(new RegExp(`\\n1\\s+${c1.slice(0, 7)}\\s+db v1\\s+Applied\\s+agent-[0-9a-z]+\\s`));
   });
 });

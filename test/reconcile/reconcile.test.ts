@@ -108,7 +108,7 @@ describe('the fixtures-repo story, one commit at a time', () => {
     expect(items.map((i: any) => i.outcome)).toEqual(['Applied', 'Applied', 'Applied', 'Applied', 'Applied', 'RolloutFailed', 'Applied']);
     for (const i of items) expect(i.commit).toMatch(/^[0-9a-f]{40}$/);
     const text = await mflux(state, 'history', 'deployment/front');
-    expect(text.stdout.split('\n')[0]).toMatch(/^REVISION\s+COMMIT\s+SUBJECT\s+OUTCOME\s+REPLICASET\s+APPLIED$/);
+    expect(text.stdout.split('\n')[0]).toMatch(/^REVISION\s+COMMIT\s+SUBJECT\s+OUTCOME\s+REPLICASET\s+APPLIED\s+ORIGIN$/);
     expect(text.stdout).toContain(commits[0]!.sha.slice(0, 7));
   });
 

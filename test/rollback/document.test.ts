@@ -1,7 +1,7 @@
 /** The text surgery of `mflux rollback`: one YAML document replaced, everything else byte for byte; the rollback subject. */
 import { describe, expect, test } from 'vitest';
 import { rollbackTarget } from '../../src/ledger/index.js';
-import { documentText, replaceDocument, rollbackMessage } from '../../src/reconcile/index.js';
+import { documentText, imageEntries, replaceDocument, rollbackMessage } from '../../src/reconcile/index.js';
 
 describe('replaceDocument', () => {
   const file = 'a: 1\n---\n# B\nb: 1\n\n---\nc: 1\n';
@@ -48,5 +48,20 @@ describe('rollback subjects', () => {
     expect(rollbackTarget(m, 'db')).toBeUndefined();
     expect(rollbackTarget(m, 'db', 'DaemonSet')).toBeUndefined();
     expect(rollbackTarget(rollbackMessage('agent', 4, 'abcdef0123456789abcdef0123456789abcdef01', 'DaemonSet'), 'agent', 'DaemonSet')).toBe(4);
+  });
+});
+
+describe('imageEntries', () => {
+  test('finds each item of a block images: list with its lines, name and indent; comments and blank lines stay outside', () => {
+    const k = 'resources: [a.yaml]\nimages:\n  # pinned\n  - name: nginx   # web\n    newTag: "1.27"\n\n  - newName: ghcr.io/x/app\n    name: app\n    digest: sha256:abc\nreplicas:\n- {name: web, count: 2}\n';
+    expect(imageEntries(k)).toEqual([
+      { start: 3, end: 5, indent: '  ', name: 'nginx' },
+      { start: 6, end: 9, indent: '  ', name: 'app' },
+    ]);
+  });
+
+  test('a flow-style list or no images: gives no items (rollback then refuses rather than guess)', () => {
+    expect(imageEntries('images: [{name: nginx, newTag: "1.27"}]\n')).toEqual([]);
+    expect(imageEntries('resources: [a.yaml]\n')).toEqual([]);
   });
 });

@@ -244,7 +244,7 @@ describe('StateStore database file', () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
     expect(tables).toEqual(['events', 'inventory', 'meta', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(SCHEMA_VERSION).toBe(8);
   });
 
   it('a version-1 database is migrated to the current schema and keeps its data', () => {
@@ -290,6 +290,22 @@ describe('StateStore database file', () => {
     expect(db.prepare('SELECT subject FROM passes').pluck().all()).toEqual(['v1']);
     db.prepare("INSERT INTO pass_services (pass_id, namespace, name, ready_before, min_ready, ready_after, desired, zero_ms) VALUES (1, 'default', 'web', 3, 0, 3, 3, 10000)").run();
     expect(db.prepare('SELECT min_ready, zero_ms FROM pass_services').all()).toEqual([{ min_ready: 0, zero_ms: 10000 }]);
+    w.close();
+  });
+
+  it('a version-7 database gains the origin columns (migration 8): old passes have no path, old records no origin', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    for (let v = 0; v < 7; v++) raw.exec(MIGRATIONS[v]!);
+    raw.prepare("INSERT INTO passes (source, ref, revision, commit_sha, subject, author, started_wall, started_cluster) VALUES ('s', 'main', 'main@sha1:x', 'x', 'v1', 'a', 1, 1)").run();
+    raw.prepare("INSERT INTO pass_deployments (pass_id, namespace, name, action, revision) VALUES (1, 'default', 'front', 'create', 1)").run();
+    raw.pragma('user_version = 7');
+    raw.close();
+    const w = openStore(stateDir, 'write');
+    const db = w.database()!;
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare('SELECT path FROM passes').all()).toEqual([{ path: null }]);
+    expect(db.prepare('SELECT revision, origin FROM pass_deployments').all()).toEqual([{ revision: 1, origin: null }]);
     w.close();
   });
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { MfluxError, formatDuration, toRFC3339, wallClockNow } from '../../core/index.js';
 import { Ledger, type ServiceRecord } from '../../ledger/index.js';
+import { formatOrigin } from '../../manifests/index.js';
 import { entryDiff } from '../../plan/index.js';
 import { type ProgressEvent, type ReconcileResult, newSourceMemo, preparePlan, reconcileOnce, stampFor } from '../../reconcile/index.js';
 import { credentialsFrom, openSource, type GitSource } from '../../source/index.js';
@@ -320,6 +321,9 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
                 action: r.action,
                 replicaSet: r.replicaSet ?? null,
                 podTemplateHash: r.podTemplateHash ?? null,
+                file: r.origin?.file ?? null,
+                line: r.origin?.line ?? null,
+                kustomization: r.origin?.kustomizations?.at(-1) ?? null,
                 applied: toRFC3339(r.pass.startedCluster),
                 rolledOut: r.finishedCluster !== undefined ? toRFC3339(r.finishedCluster) : null,
               })),
@@ -336,8 +340,8 @@ export async function historyCommand(target: string | undefined, f: HistoryFlags
       }
       io.out(
         tabulate(
-          [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', kind === 'Deployment' ? 'REPLICASET' : 'CONTROLLERREVISION', 'APPLIED']].concat(
-            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, outcomeText(r.pass.outcome, r.rollbackTo), r.replicaSet ?? '<none>', toRFC3339(r.pass.startedCluster)]),
+          [['REVISION', 'COMMIT', 'SUBJECT', 'OUTCOME', kind === 'Deployment' ? 'REPLICASET' : 'CONTROLLERREVISION', 'APPLIED', 'ORIGIN']].concat(
+            rows.map((r) => [String(r.revision ?? '<none>'), r.pass.commit.slice(0, 7), r.pass.subject, outcomeText(r.pass.outcome, r.rollbackTo), r.replicaSet ?? '<none>', toRFC3339(r.pass.startedCluster), r.origin ? formatOrigin(r.origin) : '<unknown>']),
           ),
         ),
       );

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { MfluxError, wallClockNow } from '../../core/index.js';
 import { Ledger } from '../../ledger/index.js';
+import { formatOrigin } from '../../manifests/index.js';
 import { unifiedDiff } from '../../plan/index.js';
 import { prepareRollback, traceDeployment, type Trace } from '../../reconcile/index.js';
 import { authorFor, commitFile, credentialsFrom, isRemoteUrl, openWorkTree, pushBranch } from '../../source/index.js';
@@ -14,6 +15,7 @@ import { parseWorkloadArg } from './view.js';
 export interface RollbackFlags extends CommonOptions {
   toRevision?: string;
   repo?: string;
+  path?: string;
   branch?: string;
   push?: boolean;
   dryRun?: boolean;
@@ -40,7 +42,7 @@ export async function rollbackCommand(target: string, f: RollbackFlags, io: IO):
     const lastUrl = rows[rows.length - 1]?.pass.url;
     const repo = f.repo ?? (lastUrl && !isRemoteUrl(lastUrl) ? lastUrl : '.');
     const wt = await openWorkTree(path.resolve(repo));
-    const plan = await prepareRollback({ wt, ledger, client: session.client, kind, namespace, name, toRevision, stateDir: stateDirOf(f), checkClean: !f.branch && !f.dryRun });
+    const plan = await prepareRollback({ wt, ledger, client: session.client, kind, namespace, name, toRevision, stateDir: stateDirOf(f), checkClean: !f.branch && !f.dryRun, path: f.path });
     if (plan.skipped) {
       io.out(`${shown} ${plan.skipped}\n`);
       return EXIT.ok;
@@ -77,7 +79,7 @@ export function renderTrace(t: Trace): string {
     ['Name', t.name],
     ['Namespace', t.namespace],
     ['Source', `${t.source.name} (${t.source.url})`],
-    ['Path', t.path ? `${t.path}:${t.line}` : '<unknown>'],
+    ['Path', t.path ? formatOrigin({ file: t.path, line: t.line ?? 1, kustomizations: t.kustomizations }) : '<unknown>'],
     ['Commit', t.commit.sha],
     ['  Subject', t.commit.subject],
     ['  Author', t.commit.author],
