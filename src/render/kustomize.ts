@@ -1214,26 +1214,50 @@ function fixNameReferences(ra: Res[]): void {
   // Names, namespaces and kinds do not change here (only reference fields do): ids are worked out once.
   const ids = new Map<Res, Id>();
   const orgKinds = new Map<string, Res[]>();
+  // byPrevNameNs splits byPrevName by current effective namespace (cluster-scoped objects under NOT_A_NAMESPACE).
+  const byPrevNameNs = new Map<string, Map<string, Res[]>>();
+  const prevKinds = new Set<string>();
   for (const r of ra) {
     ids.set(r, curId(r));
     const org = orgId(r);
     const same = orgKinds.get(org.kind);
     if (same) same.push(r);
     else orgKinds.set(org.kind, [r]);
+    const ns = effNs(ids.get(r)!);
+    for (const id of r.prev) prevKinds.add(id.kind);
     for (const name of new Set(r.prev.map((id) => id.name))) {
       const list = byPrevName.get(name);
       if (list) list.push(r);
       else byPrevName.set(name, [r]);
+      let byNs = byPrevNameNs.get(name);
+      if (!byNs) byPrevNameNs.set(name, (byNs = new Map()));
+      const inNs = byNs.get(ns);
+      if (inNs) inNs.push(r);
+      else byNs.set(ns, [r]);
     }
   }
+  const order = new Map(ra.map((r, i) => [r, i]));
   for (const back of NAME_REFERENCES) {
+    // No object ever had the target's kind: no reference to one can change (select finds nothing).
+    if (back.target.kind && !prevKinds.has(back.target.kind)) continue;
     for (const spec of back.referrers) {
       for (const referrer of spec.kind ? (orgKinds.get(spec.kind) ?? []) : ra) {
         if (!gvkSelected(orgId(referrer), spec)) continue;
         const refCur = ids.get(referrer)!;
         const isReferable = referablePredicate(referrer, ids);
         let all: Res[] | undefined;
-        const named = (name: string) => (byPrevName.get(name) ?? []).filter(isReferable);
+        // A namespaced referrer other than a RoleBinding may refer to its own namespace's objects and cluster-scoped ones: two buckets, in build order.
+        const own = effNs(refCur);
+        const bucketed = !isClusterScoped(refCur.kind) && referrer.obj.kind !== 'RoleBinding';
+        const named = (name: string): Res[] => {
+          if (!bucketed) return (byPrevName.get(name) ?? []).filter(isReferable);
+          const byNs = byPrevNameNs.get(name);
+          const mine = byNs?.get(own) ?? [];
+          const cluster = byNs?.get(NOT_A_NAMESPACE) ?? [];
+          if (cluster.length === 0) return mine;
+          if (mine.length === 0) return cluster;
+          return [...mine, ...cluster].sort((a, b) => order.get(a)! - order.get(b)!);
+        };
         const select = (oldName: string, candidates: Res[], identical: (c: Res[]) => boolean): Res | null => {
           let c = candidates.filter((r) => r.prev.some((id) => id.name === oldName));
           c = c.filter((r) => r.prev.some((id) => gvkSelected(id, back.target)));
