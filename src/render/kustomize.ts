@@ -538,7 +538,9 @@ class Build {
 
   async runTransformers(k: KFile, ra: Res[]): Promise<void> {
     const d = k.data;
-    const step = (fn: () => void | Promise<void>) => tracked(ra, k.path, fn);
+    // Each object's text after one step is its text before the next: serialised once per step, not twice.
+    const snaps = new Map<Res, string>();
+    const step = (fn: () => void | Promise<void>) => tracked(ra, k.path, fn, snaps);
     if (d.patchesStrategicMerge !== undefined) {
       for (const entry of asArray(d.patchesStrategicMerge)) {
         const patches = await this.loadPatchDocs(k, 'patchesStrategicMerge', String(entry), true);
@@ -770,11 +772,13 @@ function absorb(ra: Res[], r: Res, k: KFile): void {
 }
 
 /** tracked runs one transformer and records the kustomization on every object it changed. */
-async function tracked(ra: Res[], kpath: string, fn: () => void | Promise<void>): Promise<void> {
-  const before = new Map(ra.map((r) => [r, JSON.stringify(r.obj)]));
+async function tracked(ra: Res[], kpath: string, fn: () => void | Promise<void>, snaps = new Map<Res, string>()): Promise<void> {
+  for (const r of ra) if (!snaps.has(r)) snaps.set(r, JSON.stringify(r.obj));
   await fn();
   for (const r of ra) {
-    if (before.get(r) !== JSON.stringify(r.obj) && !r.kusts.includes(kpath)) r.kusts.push(kpath);
+    const now = JSON.stringify(r.obj);
+    if (snaps.get(r) !== now && !r.kusts.includes(kpath)) r.kusts.push(kpath);
+    snaps.set(r, now);
   }
 }
 
@@ -1361,19 +1365,24 @@ function legacySort(ra: Res[], first = ORDER_FIRST, last = ORDER_LAST): Res[] {
   last.forEach((k, i) => rank.set(k, 1 + i));
   const gvkStr = (x: Gvk) => `${x.group || '~G'}_${x.version || '~V'}_${x.kind || '~K'}`;
   const idStr = (x: Id) => `${x.kind || '[noKind]'}.${x.version || '[noVer]'}.${x.group || '[noGrp]'}|${x.namespace || '~X'}|${x.name || '~N'}`;
-  // Ids computed once per object, not twice per comparison.
-  const ids = new Map(ra.map((r) => [r, curId(r)]));
+  // Ids and their sort strings worked out once per object, not twice per comparison.
+  const keys = new Map(
+    ra.map((r) => {
+      const id = curId(r);
+      return [r, { id, gvk: gvkStr(id), str: idStr(id), rank: rank.get(id.kind) ?? 0 }];
+    }),
+  );
   return [...ra].sort((ra1, rb1) => {
-    const a = ids.get(ra1)!;
-    const b = ids.get(rb1)!;
+    const ka = keys.get(ra1)!;
+    const kb = keys.get(rb1)!;
+    const a = ka.id;
+    const b = kb.id;
     if (!(a.group === b.group && a.version === b.version && a.kind === b.kind)) {
-      const ia = rank.get(a.kind) ?? 0;
-      const ib = rank.get(b.kind) ?? 0;
-      if (ia !== ib) return ia - ib;
-      if (a.kind === 'Namespace' && b.kind === 'Namespace' && (a.group === '' || b.group === '')) return -cmp(gvkStr(a), gvkStr(b));
-      return cmp(gvkStr(a), gvkStr(b));
+      if (ka.rank !== kb.rank) return ka.rank - kb.rank;
+      if (a.kind === 'Namespace' && b.kind === 'Namespace' && (a.group === '' || b.group === '')) return -cmp(ka.gvk, kb.gvk);
+      return cmp(ka.gvk, kb.gvk);
     }
-    return cmp(idStr(a), idStr(b));
+    return cmp(ka.str, kb.str);
   });
 }
 
