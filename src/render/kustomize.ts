@@ -128,8 +128,12 @@ function effNs(id: { kind: string; namespace: string }): string {
 }
 
 function curId(r: Res): Id {
-  const g = gvkOf(r.obj);
-  return { ...g, name: String(r.obj.metadata?.name ?? ''), namespace: String(r.obj.metadata?.namespace ?? '') };
+  // gvkOf's fields written out: this runs for every object at every level, and a spread costs.
+  const o = r.obj;
+  const av = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const slash = av.lastIndexOf('/');
+  const m = o.metadata;
+  return { group: slash < 0 ? '' : av.slice(0, slash), version: slash < 0 ? av : av.slice(slash + 1), kind: typeof o.kind === 'string' ? o.kind : '', name: String(m?.name ?? ''), namespace: String(m?.namespace ?? '') };
 }
 
 function orgId(r: Res): Id {
