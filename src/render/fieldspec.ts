@@ -47,13 +47,25 @@ export function splitPath(path: string, delimiter = '/'): string[] {
   return out;
 }
 
+const SEGMENTS = new Map<string, string[]>();
+
+/** segmentsOf is splitPath remembered: the specs are a few hundred fixed paths visited on every object. */
+function segmentsOf(path: string): string[] {
+  let segs = SEGMENTS.get(path);
+  if (!segs) {
+    segs = splitPath(path);
+    if (SEGMENTS.size < 10_000) SEGMENTS.set(path, segs);
+  }
+  return segs;
+}
+
 /**
  * visitFieldSpec calls `fn(container, key)` for every field the path reaches in `obj`. Lists met
  * on the way are walked element by element; with `create`, missing maps on the way (never list
  * elements, never `name[]` segments) and the last field are created with `createValue()`.
  */
 export function visitFieldSpec(obj: unknown, path: string, create: (() => unknown) | null, fn: (container: Record<string, unknown>, key: string) => void): void {
-  const segs = splitPath(path);
+  const segs = segmentsOf(path);
   const walk = (node: unknown, i: number): void => {
     if (node === null || node === undefined) return;
     if (Array.isArray(node)) {

@@ -6,7 +6,7 @@
  */
 import fjp from 'fast-json-patch';
 import { MfluxError } from '../core/errors.js';
-import type { KubeObject } from '../core/object.js';
+import { cloneObject, type KubeObject } from '../core/object.js';
 import {
   COMMON_ANNOTATION_SPECS,
   COMMON_LABEL_SPECS,
@@ -128,8 +128,12 @@ function effNs(id: { kind: string; namespace: string }): string {
 }
 
 function curId(r: Res): Id {
-  const g = gvkOf(r.obj);
-  return { ...g, name: String(r.obj.metadata?.name ?? ''), namespace: String(r.obj.metadata?.namespace ?? '') };
+  // gvkOf's fields written out: this runs for every object at every level, and a spread costs.
+  const o = r.obj;
+  const av = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const slash = av.lastIndexOf('/');
+  const m = o.metadata;
+  return { group: slash < 0 ? '' : av.slice(0, slash), version: slash < 0 ? av : av.slice(slash + 1), kind: typeof o.kind === 'string' ? o.kind : '', name: String(m?.name ?? ''), namespace: String(m?.namespace ?? '') };
 }
 
 function orgId(r: Res): Id {
@@ -327,7 +331,7 @@ class Build {
         for (const key of hit.reads.keys()) this.touch(key);
         for (const w of hit.warnings) this.warn(w);
         if (this.opts.stats) this.opts.stats.reused++;
-        return structuredClone(hit.result) as Res[];
+        return cloneObject(hit.result as Res[]);
       }
     }
     const reads = new Set<string>();
@@ -342,7 +346,7 @@ class Build {
     if (this.opts.stats) this.opts.stats.built++;
     const versions = new Map<string, string | undefined>();
     for (const key of reads) versions.set(key, await stat(key));
-    cache.set(dir, { reads: versions, result: structuredClone(res), warnings: this.warnings.slice(firstWarning) });
+    cache.set(dir, { reads: versions, result: cloneObject(res), warnings: this.warnings.slice(firstWarning) });
     return res;
   }
 
@@ -371,6 +375,7 @@ class Build {
   /** generated builds a folder without a kustomization as Flux does: every .yaml/.yml below it, a sub-folder with its own kustomization taken whole. */
   async generated(dir: string): Promise<Res[]> {
     const ra: Res[] = [];
+    const seen = new Set<string>();
     const walk = async (d: string): Promise<void> => {
       const entries = [...((await this.list(d)) ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       // A Helm chart's templates are not YAML until Helm renders them: refuse the chart whole instead of reporting each template's syntax errors.
@@ -380,10 +385,10 @@ class Build {
       for (const e of entries) {
         const p = joinPath(d, e.name);
         if (e.type === 'dir') {
-          if (await this.findKustomization(p)) appendAll(ra, await this.buildDir(p, false, [], undefined), p);
+          if (await this.findKustomization(p)) appendAll(ra, await this.buildDir(p, false, [], undefined), p, seen);
           else await walk(p);
         } else if (/\.ya?ml$/.test(e.name)) {
-          appendAll(ra, await this.readResources(p, true), p);
+          appendAll(ra, await this.readResources(p, true), p, seen);
         }
       }
     };
@@ -419,12 +424,14 @@ class Build {
 
   async accumulate(k: KFile, ra: Res[]): Promise<Res[]> {
     const d = k.data;
+    // One id set for the whole list: a top-level kustomization gathers thousands of objects.
+    const seen = idSet(ra);
     for (const field of ['resources', 'bases'] as const) {
       for (const rel of asArray(d[field])) {
         const p = this.resolve(k, field, rel);
         const t = await this.kindOf(p);
-        if (t === 'file') appendAll(ra, await this.readResources(p), `${k.path}:${lineOf(k, field, rel)}`);
-        else if (t === 'dir') appendAll(ra, await this.buildDir(p, false, [], k), `${k.path}:${lineOf(k, field, rel)}`);
+        if (t === 'file') appendAll(ra, await this.readResources(p), `${k.path}:${lineOf(k, field, rel)}`, seen);
+        else if (t === 'dir') appendAll(ra, await this.buildDir(p, false, [], k), `${k.path}:${lineOf(k, field, rel)}`, seen);
         else throw new MfluxError('KustomizeError', `${field}: "${rel}" does not exist (neither a file nor a folder at ${p})`, { subject: `${k.path}:${lineOf(k, field, rel)}` });
       }
     }
@@ -535,7 +542,9 @@ class Build {
 
   async runTransformers(k: KFile, ra: Res[]): Promise<void> {
     const d = k.data;
-    const step = (fn: () => void | Promise<void>) => tracked(ra, k.path, fn);
+    // Each object's text after one step is its text before the next: serialised once per step, not twice.
+    const snaps = new Map<Res, string>();
+    const step = (fn: () => void | Promise<void>) => tracked(ra, k.path, fn, snaps);
     if (d.patchesStrategicMerge !== undefined) {
       for (const entry of asArray(d.patchesStrategicMerge)) {
         const patches = await this.loadPatchDocs(k, 'patchesStrategicMerge', String(entry), true);
@@ -703,14 +712,26 @@ function idKey(id: Id): string {
   return `${id.group}|${id.version}|${id.kind}|${id.name}|${effNs(id)}`;
 }
 
-function appendAll(ra: Res[], more: Res[], subject: string): void {
-  // One set per call, not a scan per object: a top-level kustomization gathers thousands.
-  const seen = new Set(ra.map((x) => idKey(curId(x))));
+/** resKey is idKey(curId(r)) without building the id: it runs once per object per kustomization level. */
+function resKey(r: Res): string {
+  const o = r.obj;
+  const av = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const slash = av.lastIndexOf('/');
+  const kind = typeof o.kind === 'string' ? o.kind : '';
+  const ns = String(o.metadata?.namespace ?? '');
+  return `${slash < 0 ? '' : av.slice(0, slash)}|${slash < 0 ? av : av.slice(slash + 1)}|${kind}|${String(o.metadata?.name ?? '')}|${effNs({ kind, namespace: ns })}`;
+}
+
+function idSet(ra: Res[]): Set<string> {
+  return new Set(ra.map(resKey));
+}
+
+/** appendAll adds objects refusing a duplicate id; `seen` holds the ids already in `ra` when the caller keeps it across calls. */
+function appendAll(ra: Res[], more: Res[], subject: string, seen = idSet(ra)): void {
   for (const r of more) {
-    const id = curId(r);
-    const key = idKey(id);
+    const key = resKey(r);
     if (seen.has(key)) {
-      throw new MfluxError('KustomizeError', `may not add resource with an already registered id: ${idString(id)} (from ${r.file}:${r.line})`, { subject });
+      throw new MfluxError('KustomizeError', `may not add resource with an already registered id: ${idString(curId(r))} (from ${r.file}:${r.line})`, { subject });
     }
     seen.add(key);
     ra.push(r);
@@ -755,11 +776,13 @@ function absorb(ra: Res[], r: Res, k: KFile): void {
 }
 
 /** tracked runs one transformer and records the kustomization on every object it changed. */
-async function tracked(ra: Res[], kpath: string, fn: () => void | Promise<void>): Promise<void> {
-  const before = new Map(ra.map((r) => [r, JSON.stringify(r.obj)]));
+async function tracked(ra: Res[], kpath: string, fn: () => void | Promise<void>, snaps = new Map<Res, string>()): Promise<void> {
+  for (const r of ra) if (!snaps.has(r)) snaps.set(r, JSON.stringify(r.obj));
   await fn();
   for (const r of ra) {
-    if (before.get(r) !== JSON.stringify(r.obj) && !r.kusts.includes(kpath)) r.kusts.push(kpath);
+    const now = JSON.stringify(r.obj);
+    if (snaps.get(r) !== now && !r.kusts.includes(kpath)) r.kusts.push(kpath);
+    snaps.set(r, now);
   }
 }
 
@@ -1196,21 +1219,53 @@ function fixNameReferences(ra: Res[]): void {
   // Candidates are looked up by a name they once had, not found by scanning every object for every
   // reference: a top-level kustomization over many overlays holds thousands of both.
   const byPrevName = new Map<string, Res[]>();
+  // Names, namespaces and kinds do not change here (only reference fields do): ids are worked out once.
+  const ids = new Map<Res, Id>();
+  const orgKinds = new Map<string, Res[]>();
+  // byPrevNameNs splits byPrevName by current effective namespace (cluster-scoped objects under NOT_A_NAMESPACE).
+  const byPrevNameNs = new Map<string, Map<string, Res[]>>();
+  const prevKinds = new Set<string>();
   for (const r of ra) {
+    ids.set(r, curId(r));
+    const org = orgId(r);
+    const same = orgKinds.get(org.kind);
+    if (same) same.push(r);
+    else orgKinds.set(org.kind, [r]);
+    const ns = effNs(ids.get(r)!);
+    for (const id of r.prev) prevKinds.add(id.kind);
     for (const name of new Set(r.prev.map((id) => id.name))) {
       const list = byPrevName.get(name);
       if (list) list.push(r);
       else byPrevName.set(name, [r]);
+      let byNs = byPrevNameNs.get(name);
+      if (!byNs) byPrevNameNs.set(name, (byNs = new Map()));
+      const inNs = byNs.get(ns);
+      if (inNs) inNs.push(r);
+      else byNs.set(ns, [r]);
     }
   }
+  const order = new Map(ra.map((r, i) => [r, i]));
   for (const back of NAME_REFERENCES) {
+    // No object ever had the target's kind: no reference to one can change (select finds nothing).
+    if (back.target.kind && !prevKinds.has(back.target.kind)) continue;
     for (const spec of back.referrers) {
-      for (const referrer of ra) {
+      for (const referrer of spec.kind ? (orgKinds.get(spec.kind) ?? []) : ra) {
         if (!gvkSelected(orgId(referrer), spec)) continue;
-        const refCur = curId(referrer);
-        const isReferable = referablePredicate(referrer);
+        const refCur = ids.get(referrer)!;
+        const isReferable = referablePredicate(referrer, ids);
         let all: Res[] | undefined;
-        const named = (name: string) => (byPrevName.get(name) ?? []).filter(isReferable);
+        // A namespaced referrer other than a RoleBinding may refer to its own namespace's objects and cluster-scoped ones: two buckets, in build order.
+        const own = effNs(refCur);
+        const bucketed = !isClusterScoped(refCur.kind) && referrer.obj.kind !== 'RoleBinding';
+        const named = (name: string): Res[] => {
+          if (!bucketed) return (byPrevName.get(name) ?? []).filter(isReferable);
+          const byNs = byPrevNameNs.get(name);
+          const mine = byNs?.get(own) ?? [];
+          const cluster = byNs?.get(NOT_A_NAMESPACE) ?? [];
+          if (cluster.length === 0) return mine;
+          if (mine.length === 0) return cluster;
+          return [...mine, ...cluster].sort((a, b) => order.get(a)! - order.get(b)!);
+        };
         const select = (oldName: string, candidates: Res[], identical: (c: Res[]) => boolean): Res | null => {
           let c = candidates.filter((r) => r.prev.some((id) => id.name === oldName));
           c = c.filter((r) => r.prev.some((id) => gvkSelected(id, back.target)));
@@ -1218,14 +1273,14 @@ function fixNameReferences(ra: Res[]): void {
             const rr = { group: String(referrer.obj.roleRef.apiGroup ?? ''), kind: String(referrer.obj.roleRef.kind ?? '') };
             c = c.filter((r) => r.prev.some((id) => gvkSelected(id, rr)));
           }
-          if (!isClusterScoped(refCur.kind)) c = c.filter((r) => isClusterScoped(r.obj.kind) || r.obj.kind === 'ServiceAccount' || effNs(curId(r)) === effNs(refCur));
+          if (!isClusterScoped(refCur.kind)) c = c.filter((r) => isClusterScoped(r.obj.kind) || r.obj.kind === 'ServiceAccount' || effNs(ids.get(r)!) === effNs(refCur));
           if (c.length === 1) return c[0]!;
           c = c.filter((r) => (r.prefixes.length === 0 || referrer.prefixes.length === 0 || sameEndingSubSlice(r.prefixes, referrer.prefixes)) && (r.suffixes.length === 0 || referrer.suffixes.length === 0 || sameEndingSubSlice(r.suffixes, referrer.suffixes)));
           if (c.length > 1) c = c.filter((r) => sameEndingSubSlice(r.prefixes, referrer.prefixes) && sameEndingSubSlice(r.suffixes, referrer.suffixes));
           if (c.length === 1) return c[0]!;
           if (c.length === 0) return null;
           if (identical(c)) return c[0]!;
-          throw new MfluxError('KustomizeError', `found multiple possible referrals for ${spec.path}: ${c.map((r) => idString(curId(r))).join(', ')}`, { subject: `${referrer.file}:${referrer.line}` });
+          throw new MfluxError('KustomizeError', `found multiple possible referrals for ${spec.path}: ${c.map((r) => idString(ids.get(r)!)).join(', ')}`, { subject: `${referrer.file}:${referrer.line}` });
         };
         const setScalar = (v: string): string => {
           const ref = select(v, named(v), (c) => c.every((x) => x.obj.metadata.name === c[0]!.obj.metadata.name));
@@ -1239,7 +1294,7 @@ function fixNameReferences(ra: Res[]): void {
             const referable = (all ??= ra.filter(isReferable));
             const ns = String(m.namespace);
             const byOrg = referable.filter((r) => effNs(orgId(r)) === ns);
-            candidates = byOrg.length ? byOrg : referable.filter((r) => effNs(curId(r)) === ns);
+            candidates = byOrg.length ? byOrg : referable.filter((r) => effNs(ids.get(r)!) === ns);
           }
           const ref = select(String(m.name), candidates, (c) => c.every((x) => x.obj.metadata.name === c[0]!.obj.metadata.name && (x.obj.metadata.namespace ?? '') === (c[0]!.obj.metadata.namespace ?? '')));
           if (!ref) return;
@@ -1265,14 +1320,14 @@ function fixNameReferences(ra: Res[]): void {
 }
 
 /** referablePredicate tells which objects a referrer may refer to: cluster-scoped ones, its own namespace's, and for a RoleBinding its subjects' namespaces. */
-function referablePredicate(referrer: Res): (r: Res) => boolean {
-  const id = curId(referrer);
+function referablePredicate(referrer: Res, ids: Map<Res, Id>): (r: Res) => boolean {
+  const id = ids.get(referrer)!;
   if (isClusterScoped(id.kind)) return () => true;
   const rbNamespaces = new Set<string>();
   if (referrer.obj.kind === 'RoleBinding') for (const s of asArray(referrer.obj.subjects)) if (isMap(s) && s.kind === 'ServiceAccount' && s.namespace) rbNamespaces.add(String(s.namespace));
   const own = effNs(id);
   return (r) => {
-    const c = curId(r);
+    const c = ids.get(r)!;
     return isClusterScoped(c.kind) || effNs(c) === own || rbNamespaces.has(c.namespace);
   };
 }
@@ -1314,19 +1369,24 @@ function legacySort(ra: Res[], first = ORDER_FIRST, last = ORDER_LAST): Res[] {
   last.forEach((k, i) => rank.set(k, 1 + i));
   const gvkStr = (x: Gvk) => `${x.group || '~G'}_${x.version || '~V'}_${x.kind || '~K'}`;
   const idStr = (x: Id) => `${x.kind || '[noKind]'}.${x.version || '[noVer]'}.${x.group || '[noGrp]'}|${x.namespace || '~X'}|${x.name || '~N'}`;
-  // Ids computed once per object, not twice per comparison.
-  const ids = new Map(ra.map((r) => [r, curId(r)]));
+  // Ids and their sort strings worked out once per object, not twice per comparison.
+  const keys = new Map(
+    ra.map((r) => {
+      const id = curId(r);
+      return [r, { id, gvk: gvkStr(id), str: idStr(id), rank: rank.get(id.kind) ?? 0 }];
+    }),
+  );
   return [...ra].sort((ra1, rb1) => {
-    const a = ids.get(ra1)!;
-    const b = ids.get(rb1)!;
+    const ka = keys.get(ra1)!;
+    const kb = keys.get(rb1)!;
+    const a = ka.id;
+    const b = kb.id;
     if (!(a.group === b.group && a.version === b.version && a.kind === b.kind)) {
-      const ia = rank.get(a.kind) ?? 0;
-      const ib = rank.get(b.kind) ?? 0;
-      if (ia !== ib) return ia - ib;
-      if (a.kind === 'Namespace' && b.kind === 'Namespace' && (a.group === '' || b.group === '')) return -cmp(gvkStr(a), gvkStr(b));
-      return cmp(gvkStr(a), gvkStr(b));
+      if (ka.rank !== kb.rank) return ka.rank - kb.rank;
+      if (a.kind === 'Namespace' && b.kind === 'Namespace' && (a.group === '' || b.group === '')) return -cmp(ka.gvk, kb.gvk);
+      return cmp(ka.gvk, kb.gvk);
     }
-    return cmp(idStr(a), idStr(b));
+    return cmp(ka.str, kb.str);
   });
 }
 
