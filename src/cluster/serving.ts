@@ -64,7 +64,8 @@ export function selectsLabels(selector: Record<string, string>, labels: Record<s
 /** servicePorts lists the Service's ports with the API's defaults (protocol TCP, targetPort = port). */
 export function servicePorts(svc: KubeObject): (ServicePort & { protocol: string; targetPort: number | string })[] {
   // Only well-formed entries: the store may hold what validation does not inspect, and a controller must not throw on it.
-  const ports = (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).filter((p: unknown): p is ServicePort => !!p && typeof p === 'object' && typeof (p as ServicePort).port === 'number');
+  const raw: unknown[] = Array.isArray(svc.spec?.ports) ? svc.spec.ports : [];
+  const ports = raw.filter((p): p is ServicePort => !!p && typeof p === 'object' && typeof (p as ServicePort).port === 'number');
   return ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port }));
 }
 
