@@ -10,7 +10,7 @@
  */
 import type { Clock, KubeObject } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
-import { SERVING_KINDS, desiredEndpoints, endpointCounts, podTemplateOf, selectsTemplate } from '../cluster/serving.js';
+import { LabelIndex, SERVING_KINDS, desiredEndpoints, endpointCounts, podTemplateOf, selectsTemplate, serviceSelector } from '../cluster/serving.js';
 import type { PlanEntry } from '../plan/index.js';
 
 /** ServingTarget names one Service to measure. */
@@ -65,7 +65,11 @@ export async function servicesToWatch(client: ClusterClient, entries: PlanEntry[
     for (const s of [e.live, e.applied]) if (s && e.action !== 'prune') services.push(s);
   }
   for (const ns of new Set(templates.map((t) => t.namespace))) services.push(...(await client.list('Service', { namespace: ns })));
-  for (const s of services) if (templates.some((t) => selectsTemplate(s, t))) add(s);
+  const byLabels = new LabelIndex(templates, (t) => t.labels);
+  for (const s of services) {
+    const selector = serviceSelector(s);
+    if (selector && byLabels.candidates(selector).some((t) => selectsTemplate(s, t))) add(s);
+  }
   return [...out.values()].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }
 
@@ -96,10 +100,11 @@ export class ServingMeter {
     const out = new Map<Track, { ready: number; total: number } | undefined>();
     for (const ns of new Set(this.tracks.map((t) => t.namespace))) {
       const mine = this.tracks.filter((t) => t.namespace === ns);
-      const pods = await this.client.list('Pod', { namespace: ns });
+      const pods = new LabelIndex(await this.client.list('Pod', { namespace: ns }), (p) => p.metadata.labels);
       for (const t of mine) {
         const svc = await this.client.get('Service', ns, t.name);
-        out.set(t, svc ? endpointCounts(svc, pods) : undefined);
+        const selector = svc && serviceSelector(svc);
+        out.set(t, svc ? endpointCounts(svc, selector ? pods.candidates(selector) : []) : undefined);
       }
     }
     return out;
@@ -147,17 +152,17 @@ export class ServingMeter {
     if (this.tracks.length === 0) return [];
     if (this.tracks.some((t) => !t.sampled)) await this.sample();
     const now = this.clock.now();
-    const workloads = new Map<string, KubeObject[]>();
+    const workloads = new Map<string, LabelIndex<KubeObject>>();
     for (const ns of new Set(this.tracks.map((t) => t.namespace))) {
       const all: KubeObject[] = [];
       for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod']) all.push(...(await this.client.list(kind, { namespace: ns })));
-      workloads.set(ns, all);
+      workloads.set(ns, new LabelIndex(all, (w) => podTemplateOf(w)?.labels));
     }
     const out: ServingMeasure[] = [];
     for (const t of this.tracks) {
       const svc = await this.client.get('Service', t.namespace, t.name);
       const { zeroSince, sampled: _sampled, ...m } = t;
-      out.push({ ...m, zeroMs: t.zeroMs + (zeroSince !== undefined ? now - zeroSince : 0), recovered: zeroSince === undefined, desired: svc ? desiredEndpoints(svc, workloads.get(t.namespace) ?? []) : 0 });
+      out.push({ ...m, zeroMs: t.zeroMs + (zeroSince !== undefined ? now - zeroSince : 0), recovered: zeroSince === undefined, desired: svc ? desiredEndpoints(svc, workloads.get(t.namespace)?.candidates(serviceSelector(svc) ?? {}) ?? []) : 0 });
     }
     return out;
   }

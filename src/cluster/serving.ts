@@ -186,3 +186,39 @@ export function desiredEndpoints(svc: KubeObject, workloads: Iterable<KubeObject
   }
   return n;
 }
+
+/**
+ * LabelIndex finds what a Service's selector may match without scanning everything: each item is
+ * filed under every `key=value` of its labels, and a selector looks in its rarest pair's list.
+ * Callers still test the whole selector on the candidates (a superset, in the original order).
+ * Why: counting endpoints for 2,500 Services over 5,000 pods at every instant of a wait was
+ * 12.5M label comparisons an instant.
+ */
+export class LabelIndex<T> {
+  private readonly byPair = new Map<string, T[]>();
+
+  constructor(
+    private readonly all: T[],
+    labelsOf: (item: T) => Record<string, string> | undefined,
+  ) {
+    for (const item of all) {
+      for (const [k, v] of Object.entries(labelsOf(item) ?? {})) {
+        const key = `${k}=${v}`;
+        let list = this.byPair.get(key);
+        if (!list) this.byPair.set(key, (list = []));
+        list.push(item);
+      }
+    }
+  }
+
+  /** candidates are the items carrying the selector's rarest pair (all items for an empty selector). */
+  candidates(selector: Record<string, string>): T[] {
+    let best: T[] | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const list = this.byPair.get(`${k}=${v}`) ?? [];
+      if (!best || list.length < best.length) best = list;
+      if (list.length === 0) break;
+    }
+    return best ?? this.all;
+  }
+}

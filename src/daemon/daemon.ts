@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { type Clock, type KubeObject, type Logger, isMfluxError, toRFC3339 } from '../core/index.js';
 import type { ClusterClient } from '../cluster/client.js';
 import { objectHealth, rolloutStatus } from '../cluster/rollout-status.js';
-import { readyEndpoints, serviceEndpoints, serviceSelector } from '../cluster/serving.js';
+import { LabelIndex, endpointCounts, serviceSelector } from '../cluster/serving.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonMetrics } from './metrics.js';
@@ -187,7 +187,7 @@ export class Daemon {
    * their namespaces (listed once per namespace) with serving.ts's rules, so /status, /metrics,
    * the check and the ledger mean the same by "ready".
    */
-  private async serviceStatuses(source: string, pods: Map<string, Promise<KubeObject[]>>): Promise<ServiceStatus[]> {
+  private async serviceStatuses(source: string, pods: Map<string, Promise<LabelIndex<KubeObject>>>): Promise<ServiceStatus[]> {
     const { ledger, client } = this.o.cluster;
     const out: ServiceStatus[] = [];
     for (const ref of ledger.inventoryRefs(source, 'Service')) {
@@ -197,15 +197,15 @@ export class Daemon {
         out.push({ object: ref, state: 'Missing', ready: 0, endpoints: 0 });
         continue;
       }
-      if (!serviceSelector(svc)) {
+      const selector = serviceSelector(svc);
+      if (!selector) {
         out.push({ object: ref, state: 'Unmanaged', ready: 0, endpoints: 0 });
         continue;
       }
-      let list = pods.get(namespace);
-      if (!list) pods.set(namespace, (list = client.list('Pod', { namespace })));
-      const inNs = await list;
-      const ready = readyEndpoints(svc, inNs);
-      out.push({ object: ref, state: ready > 0 ? 'Serving' : 'NoReadyEndpoints', ready, endpoints: serviceEndpoints(svc, inNs).length });
+      let index = pods.get(namespace);
+      if (!index) pods.set(namespace, (index = client.list('Pod', { namespace }).then((all) => new LabelIndex(all, (p) => p.metadata.labels))));
+      const { ready, total } = endpointCounts(svc, (await index).candidates(selector));
+      out.push({ object: ref, state: ready > 0 ? 'Serving' : 'NoReadyEndpoints', ready, endpoints: total });
     }
     return out;
   }
@@ -214,7 +214,7 @@ export class Daemon {
   async status(): Promise<StatusDocument> {
     const { ledger, client, clock } = this.o.cluster;
     const sources: SourceStatus[] = [];
-    const pods = new Map<string, Promise<KubeObject[]>>();
+    const pods = new Map<string, Promise<LabelIndex<KubeObject>>>();
     for (const r of this.runners) {
       const st = ledger.sourceState(r.cfg.name);
       const last = ledger.lastPass(r.cfg.name);
@@ -300,7 +300,7 @@ export class Daemon {
       case '/metrics': {
         // Serving capacity is read at scrape time, so the gauge is as current as the cluster.
         const ready = new Map<string, number>();
-        const pods = new Map<string, Promise<KubeObject[]>>();
+        const pods = new Map<string, Promise<LabelIndex<KubeObject>>>();
         for (const r of this.runners) {
           for (const s of await this.serviceStatuses(r.cfg.name, pods)) {
             if (s.state === 'Serving' || s.state === 'NoReadyEndpoints') ready.set(s.object.slice('Service/'.length), s.ready);

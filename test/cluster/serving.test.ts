@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/index.js';
-import { desiredEndpoints, endpointConditions, endpointCounts, podTemplateOf, readyEndpoints, resolveTargetPort, selectsLabels, selectsTemplate, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
+import { LabelIndex, desiredEndpoints, endpointConditions, endpointCounts, podTemplateOf, readyEndpoints, resolveTargetPort, selectsLabels, selectsTemplate, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
 
 const svc = (spec: any, namespace = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec });
 
@@ -147,5 +147,30 @@ describe('hostile shapes (the store may hold what validation does not inspect)',
     for (const s of weird) expect(() => serviceEndpoints(s, pods)).not.toThrow();
     expect(serviceEndpoints(weird[1]!, pods)).toEqual([]);
     expect(serviceEndpoints(weird[0]!, pods).map((e) => e.ports)).toEqual([[], [], []]);
+  });
+});
+
+describe('LabelIndex', () => {
+  const items = [
+    { n: 'a', l: { app: 'web', tier: 'front' } },
+    { n: 'b', l: { app: 'web', tier: 'back' } },
+    { n: 'c', l: { app: 'api', tier: 'front' } },
+    { n: 'd', l: undefined },
+  ];
+  const idx = new LabelIndex(items, (i) => i.l);
+  const names = (sel: Record<string, string>) => idx.candidates(sel).map((i) => i.n);
+  it('gives the rarest pair\'s items, a superset of the matches, in the original order', () => {
+    expect(names({ app: 'web' })).toEqual(['a', 'b']);
+    expect(names({ app: 'web', tier: 'back' })).toEqual(['b']);
+    expect(names({ app: 'web', tier: 'nope' })).toEqual([]);
+    // An empty selector selects everything, unlabelled items included.
+    expect(names({})).toEqual(['a', 'b', 'c', 'd']);
+  });
+  it('counts the same endpoints through the index as over every pod', () => {
+    const s = svc({ selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] });
+    const pods = [pod('a'), pod('b', { labels: { app: 'api' } }), pod('c', { ready: false }), pod('d')];
+    const byLabels = new LabelIndex(pods, (p) => p.metadata.labels);
+    expect(readyEndpoints(s, byLabels.candidates({ app: 'web' }))).toBe(readyEndpoints(s, pods));
+    expect(readyEndpoints(s, pods)).toBe(2);
   });
 });
