@@ -18,7 +18,7 @@
  *   worst 1 ready of 4 desired = 0.25 < 0.5.
  */
 import { formatDuration, type KubeObject } from '../core/index.js';
-import { type PodTemplate, podTemplateOf, resolveTargetPort, selectsTemplate, serviceSelector, servicePorts } from '../cluster/serving.js';
+import { LabelIndex, type PodTemplate, podTemplateOf, resolveTargetPort, selectsTemplate, serviceSelector, servicePorts } from '../cluster/serving.js';
 import type { ServingMeasure } from '../apply/index.js';
 import type { Origin } from '../manifests/index.js';
 import type { PlanEntry } from '../plan/index.js';
@@ -54,19 +54,15 @@ export function servingProblems(rendered: Rendered[], otherServices: KubeObject[
     const t = podTemplateOf(r.object);
     if (t) templates.push({ ...t, ref: refOf(r.object) });
   }
-  // Templates by namespace and label: a repository of thousands of Services checks each against its few candidates only.
-  const byLabel = new Map<string, (PodTemplate & { ref: string })[]>();
+  // Templates by namespace, then label (LabelIndex): a repository of thousands of Services checks each against its few candidates only.
+  const inNamespace = new Map<string, (PodTemplate & { ref: string })[]>();
   for (const t of templates) {
-    for (const key of [t.namespace, ...Object.entries(t.labels).map(([k, v]) => `${t.namespace}\0${k}=${v}`)]) {
-      const list = byLabel.get(key);
-      if (list) list.push(t);
-      else byLabel.set(key, [t]);
-    }
+    const list = inNamespace.get(t.namespace);
+    if (list) list.push(t);
+    else inNamespace.set(t.namespace, [t]);
   }
-  const candidates = (svc: KubeObject, selector: Record<string, string>) => {
-    const first = Object.entries(selector)[0];
-    return byLabel.get(first ? `${nsOf(svc)}\0${first[0]}=${first[1]}` : nsOf(svc)) ?? [];
-  };
+  const byNamespace = new Map([...inNamespace].map(([ns, list]) => [ns, new LabelIndex(list, (t) => t.labels)] as const));
+  const candidates = (svc: KubeObject, selector: Record<string, string>) => byNamespace.get(nsOf(svc))?.candidates(selector) ?? [];
   const at = (r: Rendered, f: Omit<ServingProblem, 'severity' | 'object' | 'file' | 'line'>): ServingProblem => ({ severity: 'error', object: refOf(r.object), file: r.origin?.file ?? null, line: r.origin?.line ?? null, ...f });
 
   const services = new Map<string, KubeObject>();
