@@ -177,15 +177,6 @@ export async function describeCommand(resource: string, name: string, opts: GetO
   }
 }
 
-/** parseDeploymentArg reads "deployment/NAME" (or deploy/NAME, deployments/NAME) and returns NAME. */
-export function parseDeploymentArg(arg: string): string {
-  const m = /^([a-z.]+)\/(.+)$/.exec(arg);
-  if (!m || resolveKind(m[1]!.replace(/\.apps$/, '')) !== 'Deployment') {
-    throw new MfluxError('Usage', `expected deployment/NAME, got "${arg}" (only Deployments are simulated with rollouts)`);
-  }
-  return m[2]!;
-}
-
 /** WorkloadArg is a parsed `KIND/NAME` for the rollout commands. */
 export interface WorkloadArg {
   kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
