@@ -325,6 +325,11 @@ function openWriter(dir: string): Opened {
     }
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     checkHeader(db, dbPath);
+    // A new database gets 16 KiB pages (an existing one keeps its own: changing it would need a
+    // VACUUM). A saved cluster is hundreds of MB of 0.5–2 KB JSON rows; with the default 4 KiB pages
+    // SQLite spends about twice as long per byte (measured: 130k pods + 370k events, 8.6 s → 3.9 s).
+    // It must be set before WAL mode, which fixes the page size.
+    if (userVersion(db, dbPath) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
     try {
       db.pragma('journal_mode = WAL');
     } catch (err) {
@@ -516,6 +521,9 @@ function migrate(db: Database.Database, dbPath: string): void {
  * real SQLITE_FULL. It exists so tests can fill "the disk" of a real process; not for production.
  */
 export const TEST_MAX_PAGES_ENV = 'MFLUX_TEST_MAX_PAGE_COUNT';
+
+/** PAGE_SIZE is the page size of a new state.db, in bytes. */
+const PAGE_SIZE = 16_384;
 
 function applyTestPageLimit(db: Database.Database): void {
   const raw = process.env[TEST_MAX_PAGES_ENV];
