@@ -65,6 +65,15 @@ export function apiGroupOf(apiVersion: string): string {
   return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
+/** deepFreeze freezes a plain-data value and everything in it (shared, read-only data such as a stored template many pods point at), and returns it. */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}
+
 /**
  * cloneObject deep-copies a JSON-shaped object as structuredClone does — shared members (YAML
  * aliases) stay shared and cycles are kept, `__proto__` keys stay own keys, holes stay holes — but

@@ -11,6 +11,7 @@ import {
   KindRegistry,
   MfluxError,
   deepEqual,
+  deepFreeze,
   SecretDigester,
   objectRef,
   resourceName,
@@ -117,6 +118,13 @@ export class ApiServer {
   private rv: number;
   /** secrets digests Secret values: the simulated cluster keeps keyed digests, never the values themselves. */
   readonly secrets: SecretDigester;
+  /**
+   * admittedPodSpecs maps a pod spec object that was decoded, size-checked and defaulted once to
+   * its defaulted (frozen, shared) form and the upper bound of its JSON size. 100k pods of 10k
+   * ReplicaSets then hold 10k specs between them, not 100k copies — the simulator's largest
+   * memory and garbage-collection cost. Stored objects are read-only; freezing makes that a rule.
+   */
+  private readonly admittedPodSpecs = new WeakMap<object, { spec: any; bytes: number }>();
   /** dirty collects keys written since the last drain, for persisting (value: deleted?). */
   private readonly dirty = new Map<string, KubeObject | null>();
 
@@ -204,14 +212,35 @@ export class ApiServer {
     }
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
     const subject = objectRef(input.kind, info.namespaced ? input.metadata.namespace || 'default' : undefined, input.metadata.name ?? '');
-    // What a real API server refuses before it validates: a body over its request limit, then what does not decode into the Go type.
-    if (overRequestLimit(input)) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
-    const undecodable = decodeError(input);
-    if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
+    // Only a frozen spec can be looked up: one the caller could still change must be checked as it is now.
+    const admitted = input.kind === 'Pod' && input.apiVersion === 'v1' && Object.isFrozen(input.spec) && typeof input.spec === 'object' ? this.admittedPodSpecs.get(input.spec) : undefined;
+    let obj: KubeObject;
+    if (admitted) {
+      // The same checks and defaults as below, with the spec's share worked out once: every check
+      // is about the body as a whole only through its parts, and this spec's parts were found clean.
+      const { spec: _spec, ...rest } = input;
+      // The spec's bound, plus its member name and separator (at most 32 bytes), keeps this an upper bound of the whole body.
+      const bound = jsonBytesBound(rest, admitted.bytes + 32, MAX_REQUEST_BYTES);
+      if (bound > MAX_REQUEST_BYTES && requestBytes(input) > MAX_REQUEST_BYTES) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
+      const undecodable = decodeError(rest);
+      if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
+      const { spec: _defaulted, ...defaulted } = applyDefaults(rest);
+      obj = { ...defaulted, metadata: { ...defaulted.metadata }, spec: admitted.spec } as KubeObject;
+    } else {
+      // What a real API server refuses before it validates: a body over its request limit, then what does not decode into the Go type.
+      if (overRequestLimit(input)) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
+      const undecodable = decodeError(input);
+      if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
+      obj = applyDefaults(this.secrets.redact(input));
+      obj.metadata = { ...obj.metadata };
+      if (input.kind === 'Pod' && input.apiVersion === 'v1' && input.spec && typeof input.spec === 'object' && Object.isFrozen(input.spec)) {
+        // The ReplicaSet controller creates every pod of a ReplicaSet with the ReplicaSet's own
+        // (stored, frozen) template spec: the next such pod reuses this one's defaulted spec.
+        this.admittedPodSpecs.set(input.spec, { spec: deepFreeze(obj.spec), bytes: jsonBytesBound(input.spec, 0, Infinity) });
+      }
+    }
     // Secret data is checked as submitted: the simulated cluster keeps keyed digests of Secret values, never the values themselves.
     const secretErrs = input.kind === 'Secret' && input.apiVersion === 'v1' ? validateSecretData(input) : [];
-    const obj = applyDefaults(this.secrets.redact(input));
-    obj.metadata = { ...obj.metadata };
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;
     const existing = obj.metadata.name ? this.objects.get(objKey(obj)) : undefined;

@@ -18,9 +18,20 @@ export interface Timer {
   uid?: string;
 }
 
+// Node is one heap slot. Timers come in several shapes (optional fields per action), and comparing
+// them directly made every comparison a megamorphic property lookup: 100k pods push and pop 300k
+// timers, about 10M comparisons. Slots all have one shape, so `less` stays a monomorphic load.
+class Node {
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly timer: Timer,
+  ) {}
+}
+
 /** TimerHeap keeps timers so the earliest is always at hand. */
 export class TimerHeap {
-  private readonly a: Timer[] = [];
+  private readonly a: Node[] = [];
 
   /** size is the number of pending timers. */
   get size(): number {
@@ -29,13 +40,18 @@ export class TimerHeap {
 
   /** peek returns the earliest timer without removing it. */
   peek(): Timer | undefined {
-    return this.a[0];
+    return this.a[0]?.timer;
+  }
+
+  /** peekAt is the time of the earliest timer (undefined when there is none). */
+  peekAt(): number | undefined {
+    return this.a[0]?.at;
   }
 
   /** push adds a timer. */
   push(t: Timer): void {
     const a = this.a;
-    a.push(t);
+    a.push(new Node(t.at, t.seq, t));
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -49,7 +65,7 @@ export class TimerHeap {
   pop(): Timer | undefined {
     const a = this.a;
     if (a.length === 0) return undefined;
-    const top = a[0]!;
+    const top = a[0]!.timer;
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
@@ -70,10 +86,10 @@ export class TimerHeap {
 
   /** all returns every pending timer (unordered), for persisting. */
   all(): Timer[] {
-    return [...this.a];
+    return this.a.map((n) => n.timer);
   }
 }
 
-function less(x: Timer, y: Timer): boolean {
+function less(x: Node, y: Node): boolean {
   return x.at < y.at || (x.at === y.at && x.seq < y.seq);
 }

@@ -448,15 +448,14 @@ export class Simulation {
 
   /** nextTimerAt is the cluster time of the next scheduled happening, if any. */
   nextTimerAt(): number | undefined {
-    return this.timers.peek()?.at;
+    return this.timers.peekAt();
   }
 
   /** fireDue runs every timer due at or before now, settling after each instant. */
   fireDue(): void {
     this.settle();
-    for (let t = this.timers.peek(); t && t.at <= this.clock.now(); t = this.timers.peek()) {
-      const at = t.at;
-      while (this.timers.peek() && this.timers.peek()!.at === at) this.fire(this.timers.pop()!);
+    for (let at = this.timers.peekAt(); at !== undefined && at <= this.clock.now(); at = this.timers.peekAt()) {
+      while (this.timers.peekAt() === at) this.fire(this.timers.pop()!);
       this.settle();
     }
   }

@@ -1,6 +1,6 @@
 /** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
 import { isPodReady } from '../../serving.js';
-import { type KubeObject, cloneObject, isMfluxError, parseRFC3339 } from '../../../core/index.js';
+import { type KubeObject, deepFreeze, isMfluxError, parseRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 
 /** COMPONENT is the event source of the ReplicaSet controller. */
@@ -79,7 +79,11 @@ export function podsToDelete(pods: KubeObject[], n: number, now: number): KubeOb
   return sorted.slice(0, n);
 }
 
-/** podFromTemplate builds a pod for a ReplicaSet (generateName "<rs>-", controller owner reference). */
+/**
+ * podFromTemplate builds a pod for a ReplicaSet (generateName "<rs>-", controller owner reference).
+ * Its spec is the stored ReplicaSet's template spec itself, frozen: the API server defaults it once
+ * and every pod of the ReplicaSet shares the result (stored objects are read-only).
+ */
 export function podFromTemplate(rs: KubeObject): KubeObject {
   const t = rs.spec.template ?? {};
   return {
@@ -93,7 +97,7 @@ export function podFromTemplate(rs: KubeObject): KubeObject {
       ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }],
     },
-    spec: cloneObject(t.spec ?? {}),
+    spec: deepFreeze(t.spec ?? {}),
   };
 }
 
