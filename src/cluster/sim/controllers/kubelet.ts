@@ -16,7 +16,7 @@
  * was serving stays Ready=True while terminating; the EndpointSlice controller then publishes it
  * as ready=false (terminating), serving=<Ready condition>, terminating=true.
  */
-import { type KubeObject, toRFC3339 } from '../../../core/index.js';
+import { type KubeObject, deepFreeze, toRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 import type { IdSource } from '../ids.js';
 
@@ -50,12 +50,12 @@ export function bindPod(ctx: ControllerContext, pod: KubeObject, ids: IdSource, 
     spec: { ...pod.spec, nodeName: node.name },
     status: {
       phase: 'Pending',
-      conditions: [cond('PodReadyToStartContainers', 'False', now), cond('Initialized', 'True', now), cond('Ready', 'False', now), cond('ContainersReady', 'False', now), cond('PodScheduled', 'True', now)],
+      conditions: shared.at(now, 'bound', () => [cond('PodReadyToStartContainers', 'False', now), cond('Initialized', 'True', now), cond('Ready', 'False', now), cond('ContainersReady', 'False', now), cond('PodScheduled', 'True', now)]),
       hostIP: node.ip,
       podIP: ids.podIP(),
       startTime: now,
       qosClass: 'BestEffort',
-      containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } })),
+      containerStatuses: shared.of(containers, '', 'creating', () => containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }))),
     },
   });
 }
@@ -82,16 +82,59 @@ export function startPod(ctx: ControllerContext, pod: KubeObject, fails: boolean
       },
     });
   }
+  const conditions = (pod.status?.conditions ?? []) as any[];
   return ctx.api.writeDirect({
     ...pod,
     status: {
       ...pod.status,
       phase: 'Running',
-      conditions: (pod.status?.conditions ?? []).map((c: any) => (c.type === 'PodScheduled' || c.type === 'Initialized' ? c : { ...c, status: 'True', lastTransitionTime: now })),
-      containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: `${c.image}`, ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } })),
+      conditions: shared.of(conditions, now, 'started', () => conditions.map((c: any) => (c.type === 'PodScheduled' || c.type === 'Initialized' ? c : { ...c, status: 'True', lastTransitionTime: now }))),
+      containerStatuses: shared.of(containers, now, 'running', () => containers.map((c) => ({ name: c.name, image: c.image, imageID: `${c.image}`, ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }))),
     },
   });
 }
+
+/**
+ * SharedParts hands out frozen status parts that many pods hold at once. Every pod bound at one
+ * instant gets equal conditions, and every pod of one template started at one instant equal
+ * container statuses (pods of a ReplicaSet share its template's containers array); 100k pods then
+ * hold a few thousand such arrays instead of 100k, and each write allocates a status, not a tree.
+ * Each answer is a pure function of its key, so sharing it changes nothing a reader can see.
+ */
+class SharedParts {
+  private stamp = '';
+  private readonly byInstant = new Map<string, unknown[]>();
+  private readonly byInput = new WeakMap<object, { now: string; parts: Map<string, unknown[]> }>();
+
+  /** at is make()'s answer for this instant `now` and `what`, made once per instant. */
+  at(now: string, what: string, make: () => unknown[]): any[] {
+    this.roll(now);
+    let v = this.byInstant.get(what);
+    if (!v) this.byInstant.set(what, (v = deepFreeze(make())));
+    return v;
+  }
+
+  /** of is make()'s answer for the frozen (so unchanging) array `input` at instant `now` and `what`. */
+  of(input: object, now: string, what: string, make: () => unknown[]): any[] {
+    if (!Object.isFrozen(input)) return make();
+    this.roll(now);
+    // Only what was made at the current instant is kept, so a long-lived input holds a few parts at most.
+    let e = this.byInput.get(input);
+    if (!e || e.now !== this.stamp) this.byInput.set(input, (e = { now: this.stamp, parts: new Map() }));
+    let v = e.parts.get(what);
+    if (!v) e.parts.set(what, (v = deepFreeze(make())));
+    return v;
+  }
+
+  // roll forgets the last instant's parts once time has moved.
+  private roll(now: string): void {
+    if (now === this.stamp) return;
+    this.stamp = now;
+    this.byInstant.clear();
+  }
+}
+
+const shared = new SharedParts();
 
 /** ProbeTiming is what a probe's timing depends on, in milliseconds, with the API server's defaults applied. */
 export interface ProbeTiming {
