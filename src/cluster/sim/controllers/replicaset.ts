@@ -106,11 +106,13 @@ export function podFromTemplate(rs: KubeObject): KubeObject {
 /**
  * syncReplicaSet creates or deletes pods to match spec.replicas and writes status
  * (replicas = active pods, ready, available after minReadySeconds). `podGraceMs` is how long a
- * deleted pod takes to terminate.
+ * deleted pod takes to terminate. Returns false when the burst limit left pods to create or delete
+ * (another sync must follow), true when this sync did all there was to do.
  */
-export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: string, podGraceMs: number): void {
+export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: string, podGraceMs: number): boolean {
   const rs = ctx.api.get('ReplicaSet', namespace, name);
-  if (!rs) return;
+  if (!rs) return true;
+  let complete = true;
   const uid = rs.metadata.uid!;
   const owned = ctx.api.ownedBy(uid, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
   let active = owned.filter(isPodActive);
@@ -119,6 +121,7 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
     const diff = active.length - want;
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
+      complete = n === -diff;
       for (let i = 0; i < n; i++) {
         let pod: KubeObject;
         try {
@@ -134,6 +137,7 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
         ctx.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, COMPONENT);
       }
     } else if (diff > 0) {
+      complete = diff <= BURST_REPLICAS;
       for (const pod of podsToDelete(active, Math.min(diff, BURST_REPLICAS), ctx.now())) {
         ctx.api.delete('Pod', pod.metadata.namespace, pod.metadata.name, podGraceMs);
         ctx.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, COMPONENT);
@@ -168,4 +172,5 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
   for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'] as const) if (status[k] === 0) delete status[k];
   ctx.api.updateStatus('ReplicaSet', namespace, name, status);
   if (nextAvailableAt !== Infinity) ctx.requeueAt('replicaset', `ReplicaSet/${namespace}/${name}`, nextAvailableAt);
+  return complete;
 }

@@ -1,0 +1,62 @@
+/**
+ * The ReplicaSet controller's burst limit, and pods sharing their ReplicaSet's template spec.
+ * A sync creates or deletes at most BURST_REPLICAS pods; the changes a sync makes itself do not
+ * wake it again (they would find nothing to do), so a sync cut short by the limit must run again
+ * at the same instant on its own. Worked example: 1,200 replicas → syncs creating 500, 500, 200,
+ * all at T0; scaled to 100 → syncs deleting 500, 500, 100, all at once.
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock, toRFC3339 } from '../../src/core/index.js';
+import { Simulation } from '../../src/cluster/sim/sim.js';
+import { SimClient } from '../../src/cluster/sim/client.js';
+import { BURST_REPLICAS } from '../../src/cluster/sim/controllers/replicaset.js';
+import { T0, deploymentManifest } from './helpers.js';
+
+function cluster() {
+  const clock = new VirtualClock(T0);
+  const sim = new Simulation(clock, { podReadyAfterMs: 10_000 });
+  return { clock, sim, client: new SimClient(sim) };
+}
+
+const active = (sim: Simulation) => sim.api.list('Pod').filter((p) => !p.metadata.deletionTimestamp);
+
+describe('ReplicaSet burst limit', () => {
+  it(`creates 1,200 pods at one instant in syncs of at most ${BURST_REPLICAS}, and deletes 1,100 of them the same way`, async () => {
+    expect(BURST_REPLICAS).toBe(500);
+    const { clock, sim, client } = cluster();
+    client.applySync(deploymentManifest({ name: 'big', replicas: 1200 }));
+    const pods = active(sim);
+    expect(pods).toHaveLength(1200);
+    expect(pods.every((p) => p.metadata.creationTimestamp === toRFC3339(T0))).toBe(true);
+    const creates = sim.listEvents().filter((e) => e.reason === 'SuccessfulCreate');
+    expect(creates.map((e) => e.count).reduce((a, b) => a + b, 0)).toBe(1200);
+    const [rs] = sim.api.list('ReplicaSet');
+    expect(rs!.status).toMatchObject({ replicas: 1200, observedGeneration: 1 });
+
+    await sim.advanceBy(10_000);
+    expect(sim.api.get('Deployment', 'default', 'big')!.status).toMatchObject({ replicas: 1200, readyReplicas: 1200, availableReplicas: 1200 });
+
+    const at = clock.now();
+    client.applySync(deploymentManifest({ name: 'big', replicas: 100 }));
+    expect(clock.now()).toBe(at);
+    expect(active(sim)).toHaveLength(100);
+    const deletes = sim.listEvents().filter((e) => e.reason === 'SuccessfulDelete');
+    expect(deletes.map((e) => e.count).reduce((a, b) => a + b, 0)).toBe(1100);
+    expect(sim.api.list('ReplicaSet')[0]!.status).toMatchObject({ replicas: 100, readyReplicas: 100, availableReplicas: 100 });
+  });
+
+  it("pods of one ReplicaSet share its template's spec, frozen, and a pod bound to a node carries its own nodeName", () => {
+    const { sim, client } = cluster();
+    client.applySync(deploymentManifest({ name: 'web', replicas: 3 }));
+    const [a, b, c] = active(sim);
+    expect(a!.spec.containers).toBe(b!.spec.containers);
+    expect(b!.spec.containers).toBe(c!.spec.containers);
+    expect(Object.isFrozen(a!.spec.containers[0])).toBe(true);
+    expect(() => {
+      'use strict';
+      a!.spec.containers[0].image = 'changed';
+    }).toThrow(TypeError);
+    expect(a!.spec.containers[0]).toMatchObject({ image: 'nginx:1.20', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log' });
+    expect(a!.spec.nodeName).toBeTruthy();
+  });
+});
