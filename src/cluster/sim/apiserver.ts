@@ -112,8 +112,12 @@ export class ApiServer {
   private readonly byKind = new Map<string, Map<string, KubeObject>>();
   /** sortedKeys caches list()'s order (store keys) per kind; adding or removing an object of the kind drops it. */
   private readonly sortedKeys = new Map<string, string[]>();
-  /** dependents maps an owner uid to the keys of objects that name it in ownerReferences. */
-  private readonly dependents = new Map<string, Set<string>>();
+  /**
+   * dependents maps an owner uid to the objects that name it in ownerReferences (by key, each its
+   * stored version, in the order they were last written): a controller lists what it owns on
+   * every sync, and this answers without looking each key up in the map of every object.
+   */
+  private readonly dependents = new Map<string, Map<string, KubeObject>>();
   private readonly listeners: ChangeListener[] = [];
   private rv: number;
   /** secrets digests Secret values: the simulated cluster keeps keyed digests, never the values themselves. */
@@ -190,13 +194,10 @@ export class ApiServer {
 
   /** ownedBy returns the objects of `kind` whose ownerReferences name `uid`. */
   ownedBy(uid: string, kind?: string): KubeObject[] {
-    const keys = this.dependents.get(uid);
-    if (!keys) return [];
+    const deps = this.dependents.get(uid);
+    if (!deps) return [];
     const out: KubeObject[] = [];
-    for (const k of keys) {
-      const o = this.objects.get(k);
-      if (o && (kind === undefined || o.kind === kind)) out.push(o);
-    }
+    for (const o of deps.values()) if (kind === undefined || o.kind === kind) out.push(o);
     return out;
   }
 
@@ -438,7 +439,7 @@ export class ApiServer {
       const deps = this.dependents.get(uid);
       if (deps) {
         this.dependents.delete(uid);
-        for (const dk of [...deps]) {
+        for (const dk of [...deps.keys()]) {
           const dep = this.objects.get(dk);
           // Only a dependent whose every owner is gone is collected, as the garbage collector does.
           const owners = dep?.metadata.ownerReferences ?? [];
@@ -464,10 +465,15 @@ export class ApiServer {
     if (!m) this.byKind.set(obj.kind, (m = new Map()));
     m.set(key, obj);
     if (obj.metadata.uid) this.uids.add(obj.metadata.uid);
+    this.addDependent(obj, key);
+  }
+
+  // addDependent files obj (under key) with each owner its ownerReferences name, at the end of their lists.
+  private addDependent(obj: KubeObject, key: string): void {
     for (const o of obj.metadata.ownerReferences ?? []) {
-      let s = this.dependents.get(o.uid);
-      if (!s) this.dependents.set(o.uid, (s = new Set()));
-      s.add(key);
+      let m = this.dependents.get(o.uid);
+      if (!m) this.dependents.set(o.uid, (m = new Map()));
+      m.set(key, obj);
     }
   }
 
@@ -503,11 +509,7 @@ export class ApiServer {
       if (obj.metadata.uid) this.uids.add(obj.metadata.uid);
     }
     for (const o of old.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);
-    for (const o of obj.metadata.ownerReferences ?? []) {
-      let s = this.dependents.get(o.uid);
-      if (!s) this.dependents.set(o.uid, (s = new Set()));
-      s.add(key);
-    }
+    this.addDependent(obj, key);
   }
 
   /** drainChanges returns (and forgets) what was written since the last call: upserted objects and deleted keys. */
