@@ -20,7 +20,7 @@ function cluster() {
 
 const active = (sim: Simulation) => sim.api.list('Pod').filter((p) => !p.metadata.deletionTimestamp);
 
-describe('ReplicaSet burst limit', () => {
+describe('ReplicaSet controller: burst limit and shared pod parts', () => {
   it(`creates 1,200 pods at one instant in syncs of at most ${BURST_REPLICAS}, and deletes 1,100 of them the same way`, async () => {
     expect(BURST_REPLICAS).toBe(500);
     const { clock, sim, client } = cluster();
@@ -58,5 +58,21 @@ describe('ReplicaSet burst limit', () => {
     }).toThrow(TypeError);
     expect(a!.spec.containers[0]).toMatchObject({ image: 'nginx:1.20', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log' });
     expect(a!.spec.nodeName).toBeTruthy();
+    // Bound at one instant: one frozen conditions array and one container-status array between them.
+    expect(a!.status.conditions).toBe(c!.status.conditions);
+    expect(a!.status.containerStatuses).toBe(c!.status.containerStatuses);
+    expect(Object.isFrozen(a!.status.conditions)).toBe(true);
+    expect(a!.status.podIP).not.toBe(c!.status.podIP);
+  });
+
+  it('pods started at one instant share their started conditions and running container statuses', async () => {
+    const { sim, client } = cluster();
+    client.applySync(deploymentManifest({ name: 'web', replicas: 2 }));
+    await sim.advanceBy(10_000);
+    const [a, b] = active(sim);
+    expect(a!.status.phase).toBe('Running');
+    expect(a!.status.conditions).toBe(b!.status.conditions);
+    expect(a!.status.containerStatuses).toBe(b!.status.containerStatuses);
+    expect(a!.status.conditions.find((x: any) => x.type === 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: toRFC3339(T0 + 10_000) });
   });
 });

@@ -55,7 +55,7 @@ export function bindPod(ctx: ControllerContext, pod: KubeObject, ids: IdSource, 
       podIP: ids.podIP(),
       startTime: now,
       qosClass: 'BestEffort',
-      containerStatuses: shared.of(containers, '', 'creating', () => containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }))),
+      containerStatuses: shared.of(containers, now, 'creating', () => containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }))),
     },
   });
 }
