@@ -10,6 +10,7 @@ import { VirtualClock, toRFC3339 } from '../../src/core/index.js';
 import { Simulation } from '../../src/cluster/sim/sim.js';
 import { SimClient } from '../../src/cluster/sim/client.js';
 import { BURST_REPLICAS } from '../../src/cluster/sim/controllers/replicaset.js';
+import { applyDefaults } from '../../src/manifests/index.js';
 import { T0, deploymentManifest } from './helpers.js';
 
 function cluster() {
@@ -74,5 +75,14 @@ describe('ReplicaSet controller: burst limit and shared pod parts', () => {
     expect(a!.status.conditions).toBe(b!.status.conditions);
     expect(a!.status.containerStatuses).toBe(b!.status.containerStatuses);
     expect(a!.status.conditions.find((x: any) => x.type === 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: toRFC3339(T0 + 10_000) });
+  });
+
+  it("a Pod's defaults are all in its spec, so the API server may default a shared spec once and copy the rest", () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] }, status: { phase: 'Pending' } };
+    const { spec, ...rest } = applyDefaults(pod);
+    const { spec: given, ...givenRest } = pod;
+    expect(rest).toEqual(givenRest);
+    expect(spec).not.toEqual(given);
+    expect(spec.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent' });
   });
 });
