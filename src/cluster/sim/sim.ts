@@ -97,8 +97,9 @@ export class Simulation {
   private timerSeq = 0;
   private readonly queue: Work[] = [];
   private queueHead = 0;
-  private readonly queued = new Set<string>();
-  /** running is the ReplicaSet sync under way (its work id), if any; wokeItself: its own writes asked for it again. */
+  /** queued holds the keys waiting in `queue`, per controller (no "controller|key" string to build for each of a rollout's million enqueues). */
+  private readonly queued = new Map<Work['controller'], Set<string>>();
+  /** running is the key of the ReplicaSet sync under way, if any; wokeItself: its own writes asked for it again. */
   private running: string | undefined;
   private wokeItself = false;
   private readonly orphanRSs = new Map<string, KubeObject>();
@@ -184,8 +185,7 @@ export class Simulation {
   }
 
   private enqueue(controller: Work['controller'], key: string): void {
-    const id = `${controller}|${key}`;
-    if (id === this.running) {
+    if (controller === 'replicaset' && key === this.running) {
       // A ReplicaSet sync ends with its status worked out from the pods as its own creates and
       // deletes left them, so the changes it makes itself (pods added and removed, its status) need
       // not wake it again: that sync would find nothing to do — half of all syncs in a rollout.
@@ -193,8 +193,10 @@ export class Simulation {
       this.wokeItself = true;
       return;
     }
-    if (this.queued.has(id)) return;
-    this.queued.add(id);
+    let keys = this.queued.get(controller);
+    if (!keys) this.queued.set(controller, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
     this.queue.push({ controller, key });
   }
 
@@ -329,12 +331,12 @@ export class Simulation {
     let steps = 0;
     while (this.queueHead < this.queue.length) {
       const w = this.queue[this.queueHead++]!;
-      this.queued.delete(`${w.controller}|${w.key}`);
+      this.queued.get(w.controller)!.delete(w.key);
       if (++steps > MAX_STEPS_PER_INSTANT) {
         throw new MfluxError('Internal', `controllers did not settle after ${MAX_STEPS_PER_INSTANT} syncs at ${toRFC3339(this.clock.now())}`);
       }
       if (w.controller === 'replicaset') {
-        this.running = `${w.controller}|${w.key}`;
+        this.running = w.key;
         this.wokeItself = false;
         const complete = this.runWork(w);
         this.running = undefined;
