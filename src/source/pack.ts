@@ -9,6 +9,7 @@
  * on any error), so the caller falls back to isomorphic-git, which then reads or reports it as it
  * always did. Every file access goes through the injected fs.
  */
+import { createHash } from 'node:crypto';
 import nodePath from 'node:path';
 import zlib from 'node:zlib';
 import type { SourceFs } from './cachefs.js';
@@ -25,7 +26,13 @@ const TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs_delta', 'ref_delta'
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 /** BASE_CACHE_BYTES bounds the delta bases kept between reads (a base usually serves many deltas). */
-const BASE_CACHE_BYTES = 32 << 20;
+const BASE_CACHE_BYTES = 16 << 20;
+/**
+ * MAX_PACK_BYTES: a larger pack is left to isomorphic-git. This reader keeps its packs in memory
+ * as isomorphic-git does (which also loads them, to read commits), so a pack read both ways is
+ * held twice; the bound keeps that second copy small next to what a GitOps repository needs.
+ */
+const MAX_PACK_BYTES = 128 << 20;
 /** MAX_DELTA_DEPTH stops a malformed pack whose deltas loop. */
 const MAX_DELTA_DEPTH = 10_000;
 
@@ -105,10 +112,14 @@ export class NativeObjects {
       const idx = await this.fs.promises.readFile(nodePath.join(dir, name));
       // Only version-2 indexes (what git has written since 1.5.2); anything else is left to isomorphic-git.
       if (idx.length < 8 + 256 * 4 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) continue;
-      const pack = await this.fs.promises.readFile(nodePath.join(dir, name.replace(/\.idx$/, '.pack')));
+      const packPath = nodePath.join(dir, name.replace(/\.idx$/, '.pack'));
+      if ((await this.fs.promises.stat(packPath)).size > MAX_PACK_BYTES) continue;
+      const pack = await this.fs.promises.readFile(packPath);
       if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') continue;
-      // The pack's trailing checksum must be the one the index was made for (isomorphic-git checks the same).
-      if (!pack.subarray(pack.length - 20).equals(idx.subarray(idx.length - 40, idx.length - 20))) continue;
+      // As isomorphic-git does: the pack's checksum must be the index's, and its content must hash to it — a damaged pack is left to isomorphic-git to report.
+      const trailer = pack.subarray(pack.length - 20);
+      if (!trailer.equals(idx.subarray(idx.length - 40, idx.length - 20))) continue;
+      if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(trailer)) continue;
       out.push({ name, idx, pack, count: idx.readUInt32BE(8 + 255 * 4) });
     }
     return out;
