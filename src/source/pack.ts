@@ -63,10 +63,15 @@ export class NativeObjects {
   }
 
   /** readAs returns the content of an object of the given type, or undefined when this reader cannot (not found, another type, anything unexpected). */
-  async readAs(oid: string, type: 'blob' | 'tree'): Promise<Buffer | undefined> {
+  async readAs(oid: string, type: 'blob' | 'tree' | 'commit'): Promise<Buffer | undefined> {
+    const o = await this.readAny(oid);
+    return o?.type === type ? o.object : undefined;
+  }
+
+  /** readAny returns an object of any type, or undefined when this reader cannot read it. */
+  async readAny(oid: string): Promise<GitObject | undefined> {
     try {
-      const o = await this.read(oid, 0);
-      return o?.type === type ? o.object : undefined;
+      return await this.read(oid, 0);
     } catch {
       return undefined;
     }
@@ -280,4 +285,50 @@ export function applyDelta(delta: Buffer, base: Buffer): Buffer {
   }
   if (o !== out.length) throw new Error('delta result size mismatch');
   return out;
+}
+
+/** CommitFields are the parts of a commit a source uses, as isomorphic-git's readCommit parses them. */
+export interface CommitFields {
+  tree: string;
+  parent: string[];
+  author: { name: string; email: string; timestamp: number };
+  committer: { name: string; email: string; timestamp: number };
+  message: string;
+}
+
+const PERSON = /^(.*) <(.*)> (.*) (.*)$/;
+
+/**
+ * parseCommit reads a commit object the way isomorphic-git's GitCommit.parse does (headers with
+ * continuation lines, the first of each key kept, the message after the first blank line with
+ * its line breaks normalised). Undefined where isomorphic-git would fail or a field is missing:
+ * the caller then asks isomorphic-git, which reports it as it always has.
+ */
+export function parseCommit(buf: Buffer): CommitFields | undefined {
+  const text = buf.toString('utf8');
+  const blank = text.indexOf('\n\n');
+  if (blank < 0) return undefined;
+  const hs: string[] = [];
+  for (const h of text.slice(0, blank).split('\n')) {
+    if (h[0] === ' ' && hs.length > 0) hs[hs.length - 1] += `\n${h.slice(1)}`;
+    else hs.push(h);
+  }
+  const keyOf = (h: string) => h.slice(0, h.indexOf(' '));
+  const valueOf = (h: string) => h.slice(h.indexOf(' ') + 1);
+  if (hs.length === 0 || keyOf(hs[0]!) !== 'tree') return undefined;
+  const tree = valueOf(hs[0]!);
+  const parent: string[] = [];
+  let i = 1;
+  for (; i < hs.length && keyOf(hs[i]!) === 'parent'; i++) parent.push(valueOf(hs[i]!));
+  const rest = new Map<string, string>();
+  for (; i < hs.length; i++) if (!rest.has(keyOf(hs[i]!))) rest.set(keyOf(hs[i]!), valueOf(hs[i]!));
+  const person = (v: string | undefined) => {
+    const m = v === undefined ? null : PERSON.exec(v);
+    return m ? { name: m[1]!, email: m[2]!, timestamp: Number(m[3]) } : undefined;
+  };
+  const author = person(rest.get('author'));
+  const committer = person(rest.get('committer'));
+  if (!author || !committer) return undefined;
+  const message = `${text.slice(blank + 2).replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+  return { tree, parent, author, committer, message };
 }

@@ -10,7 +10,7 @@ import { FileSystem } from 'isomorphic-git/models';
 import nodePath from 'node:path';
 import { MfluxError, isMfluxError } from '../core/errors.js';
 import { CachingFs, type SourceFs } from './cachefs.js';
-import { NativeObjects } from './pack.js';
+import { type CommitFields, NativeObjects, parseCommit } from './pack.js';
 import { formatRevision, isShaLike, type RefKind } from './revision.js';
 import { TreeReader, type GitContext } from './tree.js';
 import type { DirEntry, GitSource, GitRevision, TreeFile } from './types.js';
@@ -170,6 +170,7 @@ export abstract class RepositoryReader implements GitSource {
   // ---- objects -------------------------------------------------------------------------------
 
   protected async hasObject(oid: string): Promise<boolean> {
+    if (await this.native.readAny(oid)) return true;
     try {
       await git.readObject({ ...this.ctx, oid, format: 'deflated' });
       return true;
@@ -200,6 +201,8 @@ export abstract class RepositoryReader implements GitSource {
 
   /** peel follows annotated tags down to the commit they name. */
   protected async peel(oid: string): Promise<string> {
+    // The common case, a commit, without isomorphic-git (which would load every pack index to find it).
+    if ((await this.native.readAny(oid))?.type === 'commit') return oid;
     let cur = oid;
     for (let i = 0; i < 10; i++) {
       const o = await this.withRetry(() => git.readObject({ ...this.ctx, oid: cur }), `object ${cur}`);
@@ -247,9 +250,17 @@ export abstract class RepositoryReader implements GitSource {
     return this.peel(oid);
   }
 
+  /** readCommitFields reads a commit natively when it can, else through isomorphic-git (which also peels tags and reports what is wrong). */
+  private async readCommitFields(oid: string): Promise<CommitFields> {
+    const raw = await this.native.readAs(oid, 'commit');
+    const fast = raw && parseCommit(raw);
+    if (fast) return fast;
+    return (await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`)).commit;
+  }
+
   private async commitInfo(sha: string): Promise<CommitInfo> {
     const oid = await this.commitOid(sha);
-    const { commit } = await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`);
+    const commit = await this.readCommitFields(oid);
     return {
       oid,
       parents: commit.parent,
@@ -267,7 +278,7 @@ export abstract class RepositoryReader implements GitSource {
     const known = roots.get(sha);
     if (known) return known;
     const oid = await this.commitOid(sha);
-    const { commit } = await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`);
+    const commit = await this.readCommitFields(oid);
     if (roots.size > 1000) roots.clear();
     roots.set(sha, commit.tree);
     return commit.tree;

@@ -9,9 +9,10 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { describe, expect, test } from 'vitest';
 import { openSource } from '../../src/source/index.js';
-import { NativeObjects, applyDelta } from '../../src/source/pack.js';
+import { NativeObjects, applyDelta, parseCommit } from '../../src/source/pack.js';
 import { RepositoryReader } from '../../src/source/repository.js';
 import { parseTree } from '../../src/source/tree.js';
+import { execFileSync } from 'node:child_process';
 import { commit, git as gitCli, initRepo, tempDirs } from './helpers.js';
 
 const fresh = tempDirs();
@@ -48,6 +49,8 @@ function deltaKinds(repo: string): { ofs: number; ref: number } {
   return out;
 }
 
+const pick = (p: { name: string; email: string; timestamp: number }) => ({ name: p.name, email: p.email, timestamp: p.timestamp });
+
 /** sameAsIsomorphicGit reads every blob and tree both ways; returns how many the native path read itself. */
 async function sameAsIsomorphicGit(repo: string): Promise<number> {
   const gitdir = path.join(repo, '.git');
@@ -59,6 +62,11 @@ async function sameAsIsomorphicGit(repo: string): Promise<number> {
       expect(mine, `blob ${oid}`).toBeDefined();
       expect(Buffer.compare(mine!, Buffer.from((await git.readBlob({ fs, gitdir, oid })).blob))).toBe(0);
       expect(await native.readAs(oid, 'tree')).toBeUndefined();
+      read++;
+    } else if (type === 'commit') {
+      const mine = parseCommit((await native.readAs(oid, 'commit'))!);
+      const { commit: theirs } = await git.readCommit({ fs, gitdir, oid });
+      expect(mine).toEqual({ tree: theirs.tree, parent: theirs.parent, author: pick(theirs.author), committer: pick(theirs.committer), message: theirs.message });
       read++;
     } else if (type === 'tree') {
       const raw = await native.readAs(oid, 'tree');
@@ -179,6 +187,40 @@ describe('parseTree', () => {
     expect(parseTree(entry('100664', 'old.yaml'))).toBeUndefined();
     expect(parseTree(entry('100644', 'a.yaml').subarray(0, 20))).toBeUndefined();
     expect(parseTree(Buffer.alloc(0))).toEqual([]);
+  });
+});
+
+describe('parseCommit', () => {
+  /** hashCommit writes a commit object with exactly this text (git checks little of it with --literally). */
+  const hashCommit = (repo: string, text: string) =>
+    execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin', '--literally'], { cwd: repo, input: text, encoding: 'utf8' }).trim();
+
+  test('reads merges, signatures, repeated headers and odd messages as isomorphic-git does, and leaves broken commits to it', async () => {
+    const repo = initRepo(fresh());
+    const a = commit(repo, 'a', { 'a.yaml': 'a: 1\n' });
+    gitCli(repo, 'checkout', '-q', '-b', 'side');
+    const b = commit(repo, 'b', { 'b.yaml': 'b: 1\n' });
+    gitCli(repo, 'checkout', '-q', 'main');
+    commit(repo, 'c', { 'c.yaml': 'c: 1\n' });
+    gitCli(repo, 'merge', '-q', '--no-edit', 'side');
+    const tree = gitCli(repo, 'rev-parse', 'HEAD^{tree}');
+    const who = 'Ada Author <ada@example.com> 1700000000 +0200';
+    const texts = [
+      `tree ${tree}\nparent ${a}\nparent ${b}\nauthor ${who}\ncommitter ${who}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n\nsigned\n\nbody\n`,
+      `tree ${tree}\nauthor ${who}\ncommitter C <c@x> 1700000001 -0130\nencoding ISO-8859-1\nauthor Second <s@x> 1 +0000\n\n\n\r\nsubject with CRLF\r\n\r\n\n\n`,
+      `tree ${tree}\nauthor  <> 0 +0000\ncommitter <weird> name <e> 5 +0000\n\n`,
+    ];
+    const gitdir = path.join(repo, '.git');
+    for (const text of texts) {
+      const oid = hashCommit(repo, text);
+      const mine = parseCommit(Buffer.from(text));
+      const { commit: theirs } = await git.readCommit({ fs, gitdir, oid });
+      expect(mine).toEqual({ tree: theirs.tree, parent: theirs.parent, author: pick(theirs.author), committer: pick(theirs.committer), message: theirs.message });
+    }
+    for (const broken of [`parent ${a}\ntree ${tree}\nauthor ${who}\ncommitter ${who}\n\nx\n`, `tree ${tree}\nauthor nobody\ncommitter ${who}\n\nx\n`, `tree ${tree}\ncommitter ${who}\n\nx\n`, `tree ${tree}\nauthor ${who}\ncommitter ${who}\n`]) {
+      expect(parseCommit(Buffer.from(broken)), broken).toBeUndefined();
+    }
+    expect(await sameAsIsomorphicGit(repo)).toBeGreaterThan(5);
   });
 });
 
