@@ -17,7 +17,7 @@ import { SimClient } from '../src/cluster/sim/client.js';
 import { type CheckPhase, runCheck } from '../src/check/index.js';
 import { main as mflux } from '../src/cli/program.js';
 import { captureIO } from '../src/cli/io.js';
-import { openSource } from '../src/source/index.js';
+import { type GitSource, openSource } from '../src/source/index.js';
 import { APPS, REPLICAS, bumpImage, writeRepo } from './repo.js';
 
 let peakRss = 0;
@@ -49,10 +49,12 @@ async function main(): Promise<void> {
   // 2. The same check through runCheck, with its phases timed.
   const marks: [CheckPhase | 'start', number][] = [['start', performance.now()]];
   const start = Math.floor(wallClockNow() / 1000) * 1000;
-  const open = (ref: string) => openSource({ repo, ref, path: '', stateDir: work });
+  // As the command opens them: head shares base's object caches.
+  const open = (ref: string, shareWith?: GitSource) => openSource({ repo, ref, path: '', stateDir: work, shareWith });
+  const baseSource = await open(base);
   await runCheck({
-    base: await open(base),
-    head: await open(head),
+    base: baseSource,
+    head: await open(head, baseSource),
     newCluster: () => {
       const clock = new VirtualClock(start);
       return { client: new SimClient(new Simulation(clock)), clock };

@@ -42,6 +42,9 @@ export interface ServingMeasure extends ServingTarget {
   recovered: boolean;
 }
 
+/** LABEL_INDEX_MIN_SERVICES is the number of Services measured in a namespace from which counting builds a label index of its pods. */
+const LABEL_INDEX_MIN_SERVICES = 4;
+
 /** WORKLOAD_ACTIONS are the plan actions that change what runs. */
 const WORKLOAD_ACTIONS = new Set(['create', 'update', 'prune']);
 
@@ -100,11 +103,13 @@ export class ServingMeter {
     const out = new Map<Track, { ready: number; total: number } | undefined>();
     for (const ns of new Set(this.tracks.map((t) => t.namespace))) {
       const mine = this.tracks.filter((t) => t.namespace === ns);
-      const pods = new LabelIndex(await this.client.list('Pod', { namespace: ns }), (p) => p.metadata.labels);
+      const all = await this.client.list('Pod', { namespace: ns });
+      // An index pays for itself over many Services; one or two (a one-file change) just scan the pods, which endpointCounts filters by selector anyway.
+      const pods = mine.length >= LABEL_INDEX_MIN_SERVICES ? new LabelIndex(all, (p) => p.metadata.labels) : undefined;
       for (const t of mine) {
         const svc = await this.client.get('Service', ns, t.name);
         const selector = svc && serviceSelector(svc);
-        out.set(t, svc ? endpointCounts(svc, selector ? pods.candidates(selector) : []) : undefined);
+        out.set(t, svc ? endpointCounts(svc, !selector ? [] : pods ? pods.candidates(selector) : all) : undefined);
       }
     }
     return out;

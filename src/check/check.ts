@@ -197,9 +197,10 @@ async function seed(o: CheckOptions, base: GitRevision, phase: (p: CheckPhase) =
  * judge does to a cluster what one reconcile pass of `commit` would: read, validate, plan, guard;
  * if nothing stops it, apply, await every changed object reconcile would await (each workload's
  * rollout measured when `measure`),
- * and prune only once every rollout is healthy.
+ * and prune only once every rollout is healthy. `last`: no commit is judged on this cluster after
+ * this one, so what is in sync need not be remembered.
  */
-async function judge(c: Cluster, source: GitSource, commit: string, policy: Policy, measure: boolean, onPlanned?: () => void): Promise<Judged> {
+async function judge(c: Cluster, source: GitSource, commit: string, policy: Policy, measure: boolean, onPlanned?: () => void, last = false): Promise<Judged> {
   const out: Judged = { outcome: 'Applied', findings: [], changes: [], rollouts: [], services: [], diffs: new Map() };
   const prepared = await prepare(c, source, commit, policy);
   if (!('plan' in prepared)) return { ...out, outcome: 'Invalid', findings: [prepared] };
@@ -265,7 +266,8 @@ async function judge(c: Cluster, source: GitSource, commit: string, policy: Poli
   for (const e of plan.entries) if (e.action === 'prune') c.inventory.delete(e.ref);
   c.rendered = rendered;
   c.renderedProblems = statics.problems;
-  await rememberSynced(c, prepared.objects, prepared.oidOf, commit, prepared.kinds);
+  // Only a cluster that judges another commit next needs to know what is in sync (10,000 reads for a large repository).
+  if (!last) await rememberSynced(c, prepared.objects, prepared.oidOf, commit, prepared.kinds);
   return out;
 }
 
@@ -304,7 +306,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckResult> {
 
   const seeded = await seed(o, base, phase);
   phase('seeded');
-  const judged = await judge(seeded.cluster, o.head, head.commit, policy, true, () => phase('head-planned'));
+  const judged = await judge(seeded.cluster, o.head, head.commit, policy, true, () => phase('head-planned'), true);
   phase('head-simulated');
   const findings = [...seeded.findings, ...judged.findings];
 

@@ -1,8 +1,16 @@
 /** Logger factory: winston, JSON or pretty, never logging secrets. */
-import winston from 'winston';
+import { createRequire } from 'node:module';
+import type winstonModule from 'winston';
+
+// winston is loaded on the first logger made: most commands (check, diff, get) never make one, and loading it costs ~40 ms.
+const require = createRequire(import.meta.url);
+let loaded: typeof winstonModule | undefined;
+function winstonLib(): typeof winstonModule {
+  return (loaded ??= require('winston') as typeof winstonModule);
+}
 
 /** Logger is the logging surface modules depend on. */
-export type Logger = winston.Logger;
+export type Logger = winstonModule.Logger;
 
 /** LogOptions picks the level and the line format. */
 export interface LogOptions {
@@ -14,6 +22,7 @@ export interface LogOptions {
 
 /** createLogger builds a winston logger writing to stderr (or the given stream). */
 export function createLogger(opts: LogOptions = {}): Logger {
+  const winston = winstonLib();
   const format =
     opts.format === 'json'
       ? winston.format.combine(winston.format.timestamp(), winston.format.json())
@@ -32,5 +41,6 @@ export function createLogger(opts: LogOptions = {}): Logger {
 
 /** silentLogger returns a logger that drops everything (for tests and library callers). */
 export function silentLogger(): Logger {
+  const winston = winstonLib();
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
 }

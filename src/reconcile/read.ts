@@ -22,9 +22,12 @@ import type { SourceMemo } from './memo.js';
 export const WORKER_MIN_FILES = 500;
 /** EMPTY stands in for a blob that was not returned. */
 const EMPTY = new Uint8Array(0);
-/** own returns bytes that fill their buffer: posting a view to the worker would clone the whole buffer behind it. */
+/**
+ * own returns bytes that fill their buffer: posting a view to the worker would clone the whole
+ * buffer behind it. (A copy through the Uint8Array constructor: a Buffer's own `slice` is a view.)
+ */
 function own(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
 }
 /** CHUNK_FILES is how many files are read, posted to the worker and claimed at a time. */
 const CHUNK_FILES = 128;

@@ -12,6 +12,7 @@ import { isRemoteUrl, scrub, splitUrlCredentials } from './credentials.js';
 import { makeHttpClient } from './http.js';
 import { LocalRepository } from './local.js';
 import { RemoteMirror } from './remote.js';
+import { type ObjectStore, RepositoryReader } from './repository.js';
 import { normalizeRepoPath } from './tree.js';
 import type { Credentials, GitSource, SourceOptions } from './types.js';
 
@@ -30,7 +31,7 @@ export async function openSource(opts: SourceOptions): Promise<GitSource> {
     const subject = `source ${url}`;
     const pathSegs = normalizeRepoPath(opts.path ?? '', subject);
     const gitdir = nodePath.join(nodePath.resolve(opts.stateDir), 'sources', cloneDirName(url));
-    return new RemoteMirror({ subject, gitdir, ref, pathSegs, fs, remote: { url, credentials, http: makeHttpClient(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) } });
+    return new RemoteMirror({ subject, gitdir, ref, pathSegs, fs, store: storeOf(opts.shareWith), remote: { url, credentials, http: makeHttpClient(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) } });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(opts.repo) && !/^file:\/\//i.test(opts.repo)) {
     throw new MfluxError('Usage', 'only local directories and http(s) URLs are supported', { subject: `source ${scrub(opts.repo, [])}`, details: { retryable: false } });
@@ -38,7 +39,12 @@ export async function openSource(opts: SourceOptions): Promise<GitSource> {
   const dir = /^file:\/\//i.test(opts.repo) ? fileURLToPath(opts.repo) : nodePath.resolve(opts.repo);
   const subject = `source ${opts.repo}`;
   const pathSegs = normalizeRepoPath(opts.path ?? '', subject);
-  return new LocalRepository({ subject, gitdir: findGitDir(fs, dir, subject), ref, pathSegs, fs });
+  return new LocalRepository({ subject, gitdir: findGitDir(fs, dir, subject), ref, pathSegs, fs, store: storeOf(opts.shareWith) });
+}
+
+/** storeOf is the object store of a source to share (RepositoryReader only takes it for the same git directory and fs). */
+function storeOf(source: GitSource | undefined): ObjectStore | undefined {
+  return source instanceof RepositoryReader ? source.objectStore : undefined;
 }
 
 function mergeCredentials(a: Credentials | undefined, b: Credentials | undefined): Credentials | undefined {

@@ -162,6 +162,7 @@ export class RemoteMirror extends RepositoryReader {
       });
     } finally {
       this.cachingFs.reset();
+      this.objectsChanged();
     }
   }
 

@@ -10,6 +10,7 @@ import { FileSystem } from 'isomorphic-git/models';
 import nodePath from 'node:path';
 import { MfluxError, isMfluxError } from '../core/errors.js';
 import { CachingFs, type SourceFs } from './cachefs.js';
+import { type CommitFields, NativeObjects, parseCommit } from './pack.js';
 import { formatRevision, isShaLike, type RefKind } from './revision.js';
 import { TreeReader, type GitContext } from './tree.js';
 import type { DirEntry, GitSource, GitRevision, TreeFile } from './types.js';
@@ -30,6 +31,32 @@ export interface RepositoryOptions {
   ref: string | undefined;
   pathSegs: string[];
   fs: SourceFs;
+  /** store is another source's ObjectStore of the same git directory and fs, to share instead of making a new one. */
+  store?: ObjectStore;
+}
+
+/**
+ * ObjectStore is what sources reading one repository (at different refs, as base and head of a
+ * check) can share, since objects never change: the caching fs, isomorphic-git's context and
+ * cache, parsed trees, the native reader and commits' root trees.
+ */
+export interface ObjectStore {
+  gitdir: string;
+  fs: SourceFs;
+  cachingFs: CachingFs;
+  ctx: GitContext;
+  tree: TreeReader;
+  native: NativeObjects;
+  roots: Map<string, string>;
+  knownPacks: Set<string>;
+}
+
+function newObjectStore(o: RepositoryOptions): ObjectStore {
+  const cachingFs = new CachingFs({ fs: o.fs });
+  // Wrapped once: isomorphic-git takes an already wrapped fs as it is, instead of binding a new wrapper on every call.
+  const ctx: GitContext = { fs: new FileSystem(cachingFs) as unknown as PromiseFsClient, gitdir: o.gitdir, cache: {} };
+  const native = new NativeObjects(o.fs, ctx);
+  return { gitdir: o.gitdir, fs: o.fs, cachingFs, ctx, tree: new TreeReader(ctx, o.subject, native), native, roots: new Map(), knownPacks: new Set() };
 }
 
 interface CommitInfo {
@@ -52,20 +79,27 @@ export abstract class RepositoryReader implements GitSource {
   protected readonly ref: string | undefined;
   protected readonly pathSegs: string[];
   private readonly tree: TreeReader;
+  /** native reads blobs and trees with Node's zlib; what it cannot read, isomorphic-git does. */
+  protected readonly native: NativeObjects;
+  private readonly store: ObjectStore;
   private kind: RefKind | undefined;
   private resolvedRef: string | undefined;
-  private knownPacks = new Set<string>();
-  private roots = new Map<string, string>();
 
   constructor(o: RepositoryOptions) {
     this.subject = o.subject;
     this.ref = o.ref;
     this.pathSegs = o.pathSegs;
     this.fs = o.fs;
-    this.cachingFs = new CachingFs({ fs: o.fs });
-    // Wrapped once: isomorphic-git takes an already wrapped fs as it is, instead of binding a new wrapper on every call.
-    this.ctx = { fs: new FileSystem(this.cachingFs) as unknown as PromiseFsClient, gitdir: o.gitdir, cache: {} };
-    this.tree = new TreeReader(this.ctx, this.subject);
+    this.store = o.store && o.store.gitdir === o.gitdir && o.store.fs === o.fs ? o.store : newObjectStore(o);
+    this.cachingFs = this.store.cachingFs;
+    this.ctx = this.store.ctx;
+    this.tree = this.store.tree;
+    this.native = this.store.native;
+  }
+
+  /** objectStore is what another source of the same repository may share (openSource's `shareWith`). */
+  get objectStore(): ObjectStore {
+    return this.store;
   }
 
   /** localGitDir is the object store a watcher watches; only a local repository has one. */
@@ -106,8 +140,11 @@ export abstract class RepositoryReader implements GitSource {
       packs = [];
     }
     const now = new Set(packs);
-    if ([...this.knownPacks].some((p) => !now.has(p))) this.ctx.cache = {};
-    this.knownPacks = now;
+    const known = this.store.knownPacks;
+    if ([...known].some((p) => !now.has(p))) this.ctx.cache = {};
+    // New packs (a fetch) or gone ones (gc): the native readers list them again.
+    if (now.size !== known.size || [...known].some((p) => !now.has(p))) this.objectsChanged();
+    this.store.knownPacks = now;
   }
 
   private async checkAncestry(previous: string, commit: string): Promise<string | undefined> {
@@ -125,9 +162,15 @@ export abstract class RepositoryReader implements GitSource {
     return `force-push detected: previous commit ${short(previous)} is not an ancestor of ${this.refLabel} at ${short(commit)}; reconciling the new head`;
   }
 
+  /** objectsChanged makes the native reader list the packs again (a fetch wrote one; gc removed some). */
+  protected objectsChanged(): void {
+    this.store.native.reset();
+  }
+
   // ---- objects -------------------------------------------------------------------------------
 
   protected async hasObject(oid: string): Promise<boolean> {
+    if (await this.native.readAny(oid)) return true;
     try {
       await git.readObject({ ...this.ctx, oid, format: 'deflated' });
       return true;
@@ -158,6 +201,8 @@ export abstract class RepositoryReader implements GitSource {
 
   /** peel follows annotated tags down to the commit they name. */
   protected async peel(oid: string): Promise<string> {
+    // The common case, a commit, without isomorphic-git (which would load every pack index to find it).
+    if ((await this.native.readAny(oid))?.type === 'commit') return oid;
     let cur = oid;
     for (let i = 0; i < 10; i++) {
       const o = await this.withRetry(() => git.readObject({ ...this.ctx, oid: cur }), `object ${cur}`);
@@ -205,9 +250,17 @@ export abstract class RepositoryReader implements GitSource {
     return this.peel(oid);
   }
 
+  /** readCommitFields reads a commit natively when it can, else through isomorphic-git (which also peels tags and reports what is wrong). */
+  private async readCommitFields(oid: string): Promise<CommitFields> {
+    const raw = await this.native.readAs(oid, 'commit');
+    const fast = raw && parseCommit(raw);
+    if (fast) return fast;
+    return (await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`)).commit;
+  }
+
   private async commitInfo(sha: string): Promise<CommitInfo> {
     const oid = await this.commitOid(sha);
-    const { commit } = await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`);
+    const commit = await this.readCommitFields(oid);
     return {
       oid,
       parents: commit.parent,
@@ -221,12 +274,13 @@ export abstract class RepositoryReader implements GitSource {
 
   private async rootTree(sha: string): Promise<string> {
     // A commit's tree never changes: a render asks for it once per folder it lists.
-    const known = this.roots.get(sha);
+    const roots = this.store.roots;
+    const known = roots.get(sha);
     if (known) return known;
     const oid = await this.commitOid(sha);
-    const { commit } = await this.withRetry(() => git.readCommit({ ...this.ctx, oid }), `commit ${oid}`);
-    if (this.roots.size > 1000) this.roots.clear();
-    this.roots.set(sha, commit.tree);
+    const commit = await this.readCommitFields(oid);
+    if (roots.size > 1000) roots.clear();
+    roots.set(sha, commit.tree);
     return commit.tree;
   }
 
@@ -289,8 +343,8 @@ export abstract class RepositoryReader implements GitSource {
       while (next < unique.length) {
         const i = next++;
         const oid = unique[i]!;
-        const { blob } = await this.withRetry(() => git.readBlob({ ...this.ctx, oid }), `blob ${oid}`);
-        blobs[i] = blob;
+        const native = await this.native.readAs(oid, 'blob');
+        blobs[i] = native ?? (await this.withRetry(() => git.readBlob({ ...this.ctx, oid }), `blob ${oid}`)).blob;
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, unique.length) }, worker));

@@ -6,6 +6,7 @@
 import git, { type PromiseFsClient } from 'isomorphic-git';
 import { MfluxError } from '../core/errors.js';
 import { DEFAULT_RULES, SOURCEIGNORE, type IgnoreRule, isIgnored, parseIgnore } from './ignore.js';
+import type { NativeObjects } from './pack.js';
 import type { DirEntry, TreeFile } from './types.js';
 
 /** GitContext is what every isomorphic-git call needs: the fs client, the git directory and the shared object cache. */
@@ -72,6 +73,40 @@ export function normalizeRepoPath(p: string, subject: string): string[] {
   return segs;
 }
 
+const TYPE_OF_MODE: Record<string, NodeType> = { '040000': 'tree', '100644': 'blob', '100755': 'blob', '120000': 'blob', '160000': 'commit' };
+
+/**
+ * parseTree reads a tree object's entries as isomorphic-git's readTree returns them — modes
+ * normalised (`40000` is `040000`), sorted by name — for the common case only: ASCII names
+ * (where code-point order is `<`), known modes, well formed. Anything else (a name git would
+ * refuse, like `.git` or `..`, included) is undefined, and isomorphic-git reads or refuses it.
+ */
+export function parseTree(buf: Buffer): Entry[] | undefined {
+  const out: Entry[] = [];
+  let cursor = 0;
+  while (cursor < buf.length) {
+    const space = buf.indexOf(0x20, cursor);
+    const nul = buf.indexOf(0, cursor);
+    if (space < 0 || nul < 0 || nul < space || nul + 21 > buf.length) return undefined;
+    for (let i = space + 1; i < nul; i++) if (buf[i]! >= 0x80) return undefined;
+    let mode = buf.toString('latin1', cursor, space);
+    if (mode === '40000') mode = '040000';
+    const type = TYPE_OF_MODE[mode];
+    const name = buf.toString('latin1', space + 1, nul);
+    if (!type || !safeName(name)) return undefined;
+    out.push({ name, mode, oid: buf.toString('hex', nul + 1, nul + 21), type });
+    cursor = nul + 21;
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** safeName is isomorphic-git's (and git's verify_path) test of an ASCII tree entry name: no separators, `.`, `..`, `.git` or its NTFS aliases. */
+function safeName(name: string): boolean {
+  if (name === '' || name.includes('/') || name.includes('\\') || name === '.' || name === '..') return false;
+  const normalized = name.split(':')[0]!.toLowerCase().replace(/[. ]+$/, '');
+  return normalized !== '.git' && !/^\.?git~[1-9]$/.test(normalized);
+}
+
 /** TreeReader answers tree questions for one repository. */
 export class TreeReader {
   private trees = new Map<string, Promise<Tree>>();
@@ -82,6 +117,8 @@ export class TreeReader {
   constructor(
     private readonly ctx: GitContext,
     private readonly subject: string,
+    /** native reads tree objects with Node's zlib; whatever it cannot (or parseTree will not) read, isomorphic-git does. */
+    private readonly native?: NativeObjects,
   ) {}
 
   /** entries reads (once) the entries of a tree. */
@@ -89,11 +126,8 @@ export class TreeReader {
     let p = this.trees.get(oid);
     if (!p) {
       if (this.trees.size > MEMO_LIMIT) this.trees.clear();
-      p = git.readTree({ ...this.ctx, oid }).then(
-        ({ tree }) => {
-          const list: Entry[] = tree.map((e) => ({ name: e.path, mode: e.mode, oid: e.oid, type: e.type as NodeType }));
-          return { list, byName: new Map(list.map((e) => [e.name, e])) };
-        },
+      p = this.readEntries(oid).then(
+        (list) => ({ list, byName: new Map(list.map((e) => [e.name, e])) }),
         (err: { code?: string; data?: { filepath?: string } }) => {
           // isomorphic-git refuses trees holding `.git`, `..` or names with slashes, as git's fsck does.
           if (err?.code === 'UnsafeFilepathError') {
@@ -109,6 +143,14 @@ export class TreeReader {
       this.trees.set(oid, p);
     }
     return p;
+  }
+
+  private async readEntries(oid: string): Promise<Entry[]> {
+    const raw = await this.native?.readAs(oid, 'tree');
+    const fast = raw && parseTree(raw);
+    if (fast) return fast;
+    const { tree } = await git.readTree({ ...this.ctx, oid });
+    return tree.map((e) => ({ name: e.path, mode: e.mode, oid: e.oid, type: e.type as NodeType }));
   }
 
   private linkTarget(oid: string): Promise<string> {

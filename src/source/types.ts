@@ -22,6 +22,12 @@ export interface SourceOptions {
   timeoutMs?: number;
   /** fs is the filesystem every file access goes through; default node:fs. */
   fs?: typeof import('node:fs');
+  /**
+   * shareWith is a source already open on the same repository (with the same fs), whose object
+   * caches — parsed trees, packs, commits — this one shares: a check reads base and head of one
+   * repository, and head's listing then reads only the trees that changed.
+   */
+  shareWith?: GitSource;
 }
 
 /** GitRevision describes one commit as reached through a ref (a Git revision; not a workload revision number). */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { describe, expect, test } from 'vitest';
 import { isMfluxError } from '../../src/core/errors.js';
-import { CachingFs, credentialsFrom, formatRevision, parseRevision, scrub, splitUrlCredentials } from '../../src/source/index.js';
+import { CachingFs, credentialsFrom, formatRevision, isIgnored, parseIgnore, parseRevision, scrub, splitUrlCredentials, type IgnoreRule } from '../../src/source/index.js';
+import { DEFAULT_RULES } from '../../src/source/ignore.js';
 import { checkPack, parseUploadPackResponse, uploadPackRequest } from '../../src/source/upload-pack.js';
 import { commit, git as gitCli, initRepo, tempDirs } from './helpers.js';
 
@@ -103,5 +104,29 @@ describe('CachingFs', () => {
     await expect(git.readCommit({ fs: cfs, gitdir, oid: newer, cache })).rejects.toThrow();
     cfs.reset();
     expect((await git.readCommit({ fs: cfs, gitdir, oid: newer, cache })).commit.message).toBe('new\n');
+  });
+});
+
+describe('isIgnored', () => {
+  test('tests runs of rules as one regex with the same answer as the last matching rule', () => {
+    const naive = (rules: IgnoreRule[], p: string, isDir: boolean) => {
+      let ignored = false;
+      for (const r of rules) if (!(r.dirOnly && !isDir) && r.re.test(p)) ignored = !r.negate;
+      return ignored;
+    };
+    const own = parseIgnore(['*.yaml', '!keep/*.yaml', 'build/', '!build/', 'docs/**/draft-*', '\\#literal', 'sub/*.json', '!sub/ok.json', 'tmp'].join('\n'), '');
+    const nested = [...DEFAULT_RULES, ...parseIgnore('!*.png\n*.md\nvendor/\n', 'apps')];
+    const paths = ['a.yaml', 'keep/a.yaml', 'keep/b/a.yaml', 'build', 'x/build', 'docs/a/b/draft-1.md', 'docs/draft-2', '#literal', 'sub/a.json', 'sub/ok.json', 'tmp', 'x/tmp',
+      '.git', '.github', 'logo.png', 'apps/logo.png', 'apps/README.md', 'apps/vendor', 'apps/x/vendor', '.sops.yaml', 'apps/.flux.yaml', 'cloudbuild.yaml', 'app.tar.gz', 'plain.json'];
+    let ignoredSome = 0;
+    for (const rules of [own, nested, DEFAULT_RULES, [] as IgnoreRule[]]) {
+      for (const p of paths) {
+        for (const isDir of [false, true]) {
+          expect(isIgnored(rules, p, isDir), `${p} ${isDir}`).toBe(naive(rules, p, isDir));
+          if (naive(rules, p, isDir)) ignoredSome++;
+        }
+      }
+    }
+    expect(ignoredSome).toBeGreaterThan(20);
   });
 });

@@ -12,7 +12,7 @@ import { Simulation } from '../../cluster/sim/sim.js';
 import { SimClient } from '../../cluster/sim/client.js';
 import { type CheckFormat, CHECK_FORMATS, parsePolicy, renderMarkdown, renderReport, runCheck } from '../../check/index.js';
 import { DEFAULT_POLICY, type Policy } from '../../plan/index.js';
-import { credentialsFrom, isRemoteUrl, openSource } from '../../source/index.js';
+import { type GitSource, credentialsFrom, isRemoteUrl, openSource } from '../../source/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
 import { type PolicyFlags, type SimFlagOptions, knobsOf, policyOf } from '../options.js';
 
@@ -66,18 +66,21 @@ export async function checkCommand(f: CheckFlags, io: IO): Promise<number> {
     const remote = isRemoteUrl(f.repo);
     // A remote is cloned into a scratch dir of its own, removed afterwards; a local repository is read in place.
     scratch = remote ? fs.mkdtempSync(path.join(os.tmpdir(), 'mflux-check-')) : undefined;
-    const open = (ref: string) =>
+    // Head shares base's object caches (the same repository): its listing reads only the trees that changed.
+    const open = (ref: string, shareWith?: GitSource) =>
       openSource({
         repo: remote ? f.repo! : path.resolve(f.repo!),
         ref,
         path: f.path ?? '',
         stateDir: scratch ?? os.tmpdir(),
         credentials: credentialsFrom({ env: process.env }),
+        shareWith,
       });
     const start = Math.floor(wallClockNow() / 1000) * 1000;
+    const base = await open(f.base);
     const { report, diffs } = await runCheck({
-      base: await open(f.base),
-      head: await open(f.head),
+      base,
+      head: await open(f.head, base),
       newCluster: () => {
         const clock = new VirtualClock(start);
         return { client: new SimClient(new Simulation(clock, knobs)), clock };

@@ -3,11 +3,9 @@ import { MfluxError, createLogger, wallClockNow, type Logger } from '../../core/
 import { Ledger } from '../../ledger/index.js';
 import { Daemon, type DaemonCluster, type DaemonConfig, configJSONSchema, loadConfig } from '../../daemon/index.js';
 import { type IO, EXIT, reportError } from '../io.js';
+import { DEFAULT_CONFIG } from '../defaults.js';
 import { type ApiServerHandle, startApiServer } from '../serve/server.js';
 import { ClusterSession, interruptedNotice } from '../session.js';
-
-/** DEFAULT_CONFIG is where `mflux daemon` looks without --config. */
-export const DEFAULT_CONFIG = 'config/mflux.yaml';
 
 /** daemonCommand runs the daemon until SIGTERM or SIGINT; exit 0 after a clean stop, 2 on a bad config or an unusable state dir or address. */
 export async function daemonCommand(opts: { config?: string }, io: IO): Promise<number> {
