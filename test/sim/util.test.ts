@@ -17,7 +17,7 @@ import {
   reconcileOldReplicaSets,
   scaleDownOldReplicaSetsForRollingUpdate,
 } from '../../src/cluster/sim/controllers/deployment/rolling.js';
-import { scale, setNewReplicaSetAnnotations } from '../../src/cluster/sim/controllers/deployment/sync.js';
+import { sameStatus, scale, setNewReplicaSetAnnotations } from '../../src/cluster/sim/controllers/deployment/sync.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
@@ -971,5 +971,24 @@ describe('hashing and names', () => {
     expect(fnv1a32('')).toBe(2166136261);
     expect(safeEncode(String(fnv1a32('')))).toBe('65bb57b6b5');
     expect(NAME_ALPHABET).toHaveLength(27);
+  });
+});
+
+describe('sameStatus', () => {
+  const cond = (over: Record<string, unknown> = {}) => ({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: 't1', lastTransitionTime: 't1', ...over });
+  const base = { observedGeneration: 2, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, conditions: [cond()] };
+  it('treats absent counts as 0 and compares conditions field by field, in order', () => {
+    expect(sameStatus(base, { ...base, conditions: [cond()] })).toBe(true);
+    expect(sameStatus({ ...base, unavailableReplicas: 0 }, base)).toBe(true);
+    expect(sameStatus(undefined, { conditions: [] })).toBe(true);
+    expect(sameStatus(base, { ...base, readyReplicas: 2 })).toBe(false);
+    expect(sameStatus(base, { ...base, conditions: [cond({ message: 'other' })] })).toBe(false);
+    expect(sameStatus(base, { ...base, conditions: [cond({ lastUpdateTime: 't2' })] })).toBe(false);
+    expect(sameStatus({ ...base, conditions: [cond(), cond({ type: 'Progressing' })] }, { ...base, conditions: [cond({ type: 'Progressing' }), cond()] })).toBe(false);
+    expect(sameStatus(base, { ...base, conditions: [] })).toBe(false);
+  });
+  it('tells an absent collisionCount from 0', () => {
+    expect(sameStatus(base, { ...base, collisionCount: 0 })).toBe(false);
+    expect(sameStatus({ ...base, collisionCount: 1 }, { ...base, collisionCount: 1 })).toBe(true);
   });
 });

@@ -47,6 +47,7 @@ export class EventLog {
   private nextSeq: number;
   private lastNow = Number.NaN;
   private lastStamp = '';
+  private lastStampMs = 0;
   private lastInvolved: InvolvedObject | undefined;
 
   constructor(
@@ -95,20 +96,21 @@ export class EventLog {
 
   private recordOnce(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): Entry {
     const ts = this.stamp(now);
+    const last = this.lastStampMs;
     const io = this.involved(obj);
     const hash = identityHash(io, type, reason, message, component);
     const existing = this.find(hash, io, type, reason, message, component);
     if (existing) {
       existing.count += 1;
       existing.lastTimestamp = ts;
-      existing.last = parseRFC3339(ts);
+      existing.last = last;
       if (existing.loaded) existing.loaded = { ...existing.loaded, count: existing.loaded.count + 1, lastTimestamp: ts };
       this.dirty.add(existing.seq);
       return existing;
     }
     const entry: Entry = {
       seq: this.nextSeq++,
-      last: parseRFC3339(ts),
+      last,
       count: 1,
       lastTimestamp: ts,
       loaded: undefined,
@@ -174,10 +176,12 @@ export class EventLog {
     return { events, expired: this.expired.splice(0) };
   }
 
+  // stamp formats `now` once per instant, and keeps that timestamp in epoch ms (whole seconds) as lastStampMs.
   private stamp(now: number): string {
     if (now !== this.lastNow) {
       this.lastNow = now;
       this.lastStamp = toRFC3339(now);
+      this.lastStampMs = parseRFC3339(this.lastStamp);
     }
     return this.lastStamp;
   }

@@ -354,20 +354,31 @@ export function syncDeploymentStatus(ctx: ControllerContext, allRSs: (KubeObject
   writeStatus(ctx, d);
 }
 
-/** sameStatus compares two statuses field by field (undefined and absent are equal). */
+/**
+ * sameStatus compares two statuses field by field (undefined and absent are equal; counts absent
+ * and 0 are equal; conditions by type, status, reason, message and both times, in order). It runs
+ * on every Deployment sync, so it compares in place rather than serialising normalised copies.
+ */
 export function sameStatus(a: DeploymentStatus | undefined, b: DeploymentStatus): boolean {
-  return JSON.stringify(normaliseStatus(a ?? {})) === JSON.stringify(normaliseStatus(b));
-}
-
-function normaliseStatus(s: DeploymentStatus): DeploymentStatus {
-  return {
-    observedGeneration: s.observedGeneration ?? 0,
-    replicas: s.replicas ?? 0,
-    updatedReplicas: s.updatedReplicas ?? 0,
-    readyReplicas: s.readyReplicas ?? 0,
-    availableReplicas: s.availableReplicas ?? 0,
-    unavailableReplicas: s.unavailableReplicas ?? 0,
-    conditions: (s.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastUpdateTime: c.lastUpdateTime, lastTransitionTime: c.lastTransitionTime })),
-    collisionCount: s.collisionCount,
-  };
+  const x = a ?? {};
+  if (
+    (x.observedGeneration ?? 0) !== (b.observedGeneration ?? 0) ||
+    (x.replicas ?? 0) !== (b.replicas ?? 0) ||
+    (x.updatedReplicas ?? 0) !== (b.updatedReplicas ?? 0) ||
+    (x.readyReplicas ?? 0) !== (b.readyReplicas ?? 0) ||
+    (x.availableReplicas ?? 0) !== (b.availableReplicas ?? 0) ||
+    (x.unavailableReplicas ?? 0) !== (b.unavailableReplicas ?? 0) ||
+    x.collisionCount !== b.collisionCount
+  ) {
+    return false;
+  }
+  const ca = x.conditions ?? [];
+  const cb = b.conditions ?? [];
+  if (ca.length !== cb.length) return false;
+  for (let i = 0; i < ca.length; i++) {
+    const p = ca[i]!;
+    const q = cb[i]!;
+    if (p.type !== q.type || p.status !== q.status || p.reason !== q.reason || p.message !== q.message || p.lastUpdateTime !== q.lastUpdateTime || p.lastTransitionTime !== q.lastTransitionTime) return false;
+  }
+  return true;
 }
