@@ -20,6 +20,7 @@ import {
 import { sameStatus, scale, setNewReplicaSetAnnotations } from '../../src/cluster/sim/controllers/deployment/sync.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
+  type DeploymentStatus,
   MAX_REPLICAS_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
@@ -975,8 +976,9 @@ describe('hashing and names', () => {
 });
 
 describe('sameStatus', () => {
-  const cond = (over: Record<string, unknown> = {}) => ({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: 't1', lastTransitionTime: 't1', ...over });
-  const base = { observedGeneration: 2, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, conditions: [cond()] };
+  type Cond = NonNullable<DeploymentStatus['conditions']>[number];
+  const cond = (over: Partial<Cond> = {}): Cond => ({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: 't1', lastTransitionTime: 't1', ...over });
+  const base: DeploymentStatus = { observedGeneration: 2, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, conditions: [cond()] };
   it('treats absent counts as 0 and compares conditions field by field, in order', () => {
     expect(sameStatus(base, { ...base, conditions: [cond()] })).toBe(true);
     expect(sameStatus({ ...base, unavailableReplicas: 0 }, base)).toBe(true);
