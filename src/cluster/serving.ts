@@ -124,12 +124,7 @@ export function serviceEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): S
   return out;
 }
 
-/** readyEndpoints counts the Service's ready endpoints that serve at least one of its ports (what receives new connections). */
-export function readyEndpoints(svc: KubeObject, pods: Iterable<KubeObject>): number {
-  return endpointCounts(svc, pods).ready;
-}
-
-/** endpointCounts counts the Service's endpoints (every one listed, ready or not) and its ready ones (as readyEndpoints) in one pass over the pods. */
+/** endpointCounts counts the Service's endpoints (every one listed, ready or not) and its ready ones — ready and serving at least one of its ports, what receives new connections — in one pass over the pods. */
 export function endpointCounts(svc: KubeObject, pods: Iterable<KubeObject>): { ready: number; total: number } {
   const portless = servicePorts(svc).length === 0;
   const all = serviceEndpoints(svc, pods);

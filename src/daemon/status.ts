@@ -21,7 +21,7 @@ export interface DeploymentStatus {
 
 /**
  * ServiceStatus is a Service's serving capacity as /status shows it: `ready` endpoints receive new
- * connections (serving.ts readyEndpoints), `endpoints` counts every endpoint (not ready and
+ * connections (serving.ts endpointCounts), `endpoints` counts every endpoint (not ready and
  * terminating ones too). A Service without a selector has hand-managed endpoints and is reported
  * as `Unmanaged` with no counts.
  */

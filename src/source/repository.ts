@@ -141,9 +141,10 @@ export abstract class RepositoryReader implements GitSource {
     }
     const now = new Set(packs);
     const known = this.store.knownPacks;
-    if ([...known].some((p) => !now.has(p))) this.ctx.cache = {};
+    const gone = [...known].some((p) => !now.has(p));
+    if (gone) this.ctx.cache = {};
     // New packs (a fetch) or gone ones (gc): the native readers list them again.
-    if (now.size !== known.size || [...known].some((p) => !now.has(p))) this.objectsChanged();
+    if (gone || now.size !== known.size) this.objectsChanged();
     this.store.knownPacks = now;
   }
 

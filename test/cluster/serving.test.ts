@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/index.js';
-import { LabelIndex, desiredEndpoints, endpointConditions, endpointCounts, podTemplateOf, readyEndpoints, resolveTargetPort, selectsLabels, selectsTemplate, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
+import { LabelIndex, desiredEndpoints, endpointConditions, endpointCounts, podTemplateOf, resolveTargetPort, selectsLabels, selectsTemplate, serviceEndpoints, serviceSelector } from '../../src/cluster/serving.js';
 
 const svc = (spec: any, namespace = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec });
 
@@ -81,8 +81,8 @@ describe('endpoint conditions', () => {
       { name: 'http', port: 80, protocol: 'TCP' },
     ]);
   });
-  it('readyEndpoints counts ready pods that serve a port: 4 pods, one unready, one terminating, one without the port → 1', () => {
-    expect(readyEndpoints(s, [pod('a'), pod('b', { ready: false }), pod('c', { deleting: true }), pod('d', { ports: [] })])).toBe(1);
+  it('endpointCounts counts as ready the ready pods that serve a port: 4 pods, one unready, one terminating, one without the port → 1', () => {
+    expect(endpointCounts(s, [pod('a'), pod('b', { ready: false }), pod('c', { deleting: true }), pod('d', { ports: [] })]).ready).toBe(1);
   });
 });
 
@@ -128,11 +128,10 @@ describe('what a Service should serve: the templates it selects and their replic
     expect(desiredEndpoints(s, all)).toBe(7);
   });
 
-  it('endpointCounts: every endpoint listed, and the ready ones as readyEndpoints counts them', () => {
+  it('endpointCounts: every endpoint listed, and the ready ones that serve a port', () => {
     const s = svc({ selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] });
     const pods = [pod('a'), pod('b', { ready: false }), pod('c', { ports: [] }), pod('d', { deleting: true }), pod('e', { ip: null })];
     expect(endpointCounts(s, pods)).toEqual({ ready: 1, total: 4 });
-    expect(readyEndpoints(s, pods)).toBe(1);
   });
 });
 
@@ -170,7 +169,7 @@ describe('LabelIndex', () => {
     const s = svc({ selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] });
     const pods = [pod('a'), pod('b', { labels: { app: 'api' } }), pod('c', { ready: false }), pod('d')];
     const byLabels = new LabelIndex(pods, (p) => p.metadata.labels);
-    expect(readyEndpoints(s, byLabels.candidates({ app: 'web' }))).toBe(readyEndpoints(s, pods));
-    expect(readyEndpoints(s, pods)).toBe(2);
+    expect(endpointCounts(s, byLabels.candidates({ app: 'web' }))).toEqual(endpointCounts(s, pods));
+    expect(endpointCounts(s, pods).ready).toBe(2);
   });
 });

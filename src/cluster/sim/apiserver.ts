@@ -214,8 +214,9 @@ export class ApiServer {
     }
     const info = (batch?.discovery ?? this.discovery).lookup(input.apiVersion, input.kind);
     const subject = objectRef(input.kind, info.namespaced ? input.metadata.namespace || 'default' : undefined, input.metadata.name ?? '');
-    // Only a frozen spec can be looked up: one the caller could still change must be checked as it is now.
-    const admitted = input.kind === 'Pod' && input.apiVersion === 'v1' && Object.isFrozen(input.spec) && typeof input.spec === 'object' ? this.admittedPodSpecs.get(input.spec) : undefined;
+    // Only a frozen spec can be looked up (or remembered): one the caller could still change must be checked as it is now.
+    const frozenPodSpec: object | undefined = input.kind === 'Pod' && input.apiVersion === 'v1' && input.spec && typeof input.spec === 'object' && Object.isFrozen(input.spec) ? input.spec : undefined;
+    const admitted = frozenPodSpec && this.admittedPodSpecs.get(frozenPodSpec);
     let obj: KubeObject;
     if (admitted) {
       // The same checks and defaults as below, with the spec's share worked out once: every check
@@ -238,10 +239,10 @@ export class ApiServer {
       if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
       obj = applyDefaults(this.secrets.redact(input));
       obj.metadata = { ...obj.metadata };
-      if (input.kind === 'Pod' && input.apiVersion === 'v1' && input.spec && typeof input.spec === 'object' && Object.isFrozen(input.spec)) {
+      if (frozenPodSpec) {
         // The ReplicaSet controller creates every pod of a ReplicaSet with the ReplicaSet's own
         // (stored, frozen) template spec: the next such pod reuses this one's defaulted spec.
-        this.admittedPodSpecs.set(input.spec, { spec: deepFreeze(obj.spec), bytes: jsonBytesBound(input.spec, 0, Infinity) });
+        this.admittedPodSpecs.set(frozenPodSpec, { spec: deepFreeze(obj.spec), bytes: jsonBytesBound(frozenPodSpec, 0, Infinity) });
       }
     }
     // Secret data is checked as submitted: the simulated cluster keeps keyed digests of Secret values, never the values themselves.

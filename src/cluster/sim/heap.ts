@@ -38,11 +38,6 @@ export class TimerHeap {
     return this.a.length;
   }
 
-  /** peek returns the earliest timer without removing it. */
-  peek(): Timer | undefined {
-    return this.a[0]?.timer;
-  }
-
   /** peekAt is the time of the earliest timer (undefined when there is none). */
   peekAt(): number | undefined {
     return this.a[0]?.at;
