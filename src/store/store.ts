@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { LEGACY_DIGEST, MfluxError, isNamespaced } from '../core/index.js';
-import type { KubeEvent, KubeObject } from '../core/index.js';
+import type { KubeObject } from '../core/index.js';
 import type { SnapshotChanges, StoreMode, StoredEvent } from './types.js';
 
 /** DB_FILE is the database's file name inside the state dir. */
@@ -16,6 +16,28 @@ export const LOCK_FILE = 'state.lock';
 
 /** BUSY_TIMEOUT_MS is how long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * LEGACY_EVENT_COLUMNS reads an event stored as JSON (schemas 1–8: the events table) as event_records'
+ * columns, filling what an old row may lack. Migration 9 moves every row through it, and a reader of a
+ * database no writer has migrated yet reads through it. Part of a released migration: never change it.
+ */
+const LEGACY_EVENT_COLUMNS = `seq,
+  coalesce(json_extract(json, '$.metadata.namespace'), 'default'),
+  coalesce(json_extract(json, '$.metadata.name'), ''),
+  coalesce(json_extract(json, '$.involvedObject.kind'), ''),
+  json_extract(json, '$.involvedObject.namespace'),
+  coalesce(json_extract(json, '$.involvedObject.name'), ''),
+  json_extract(json, '$.involvedObject.uid'),
+  json_extract(json, '$.involvedObject.apiVersion'),
+  json_extract(json, '$.involvedObject.resourceVersion'),
+  coalesce(json_extract(json, '$.type'), 'Normal'),
+  coalesce(json_extract(json, '$.reason'), ''),
+  coalesce(json_extract(json, '$.message'), ''),
+  coalesce(json_extract(json, '$.source.component'), json_extract(json, '$.reportingComponent'), ''),
+  coalesce(json_extract(json, '$.firstTimestamp'), json_extract(json, '$.metadata.creationTimestamp'), json_extract(json, '$.lastTimestamp'), ''),
+  coalesce(json_extract(json, '$.lastTimestamp'), json_extract(json, '$.firstTimestamp'), ''),
+  coalesce(json_extract(json, '$.count'), 1)`;
 
 /**
  * MIGRATIONS lists the schema changes in order; entry i takes user_version i to i+1.
@@ -120,6 +142,31 @@ export const MIGRATIONS: readonly string[] = [
   // rollback and trace render again) and, per workload, its origin (file:line and kustomizations, JSON).
   `ALTER TABLE passes ADD COLUMN path TEXT;
    ALTER TABLE pass_deployments ADD COLUMN origin TEXT;`,
+  // 9: events are kept one column per field instead of as JSON. A 100k-pod cluster records about 370k
+  // events; as JSON each was ~590 bytes, two thirds of them key names and punctuation, and saving or
+  // loading them cost more than all the objects together. Every stored event was written by the
+  // simulator's event log, so these fields are all it ever held.
+  `CREATE TABLE event_records (
+     seq                INTEGER PRIMARY KEY,
+     namespace          TEXT NOT NULL,
+     name               TEXT NOT NULL,
+     object_kind        TEXT NOT NULL,
+     object_namespace   TEXT,
+     object_name        TEXT NOT NULL,
+     object_uid         TEXT,
+     object_api_version TEXT,
+     object_version     TEXT,
+     type               TEXT NOT NULL,
+     reason             TEXT NOT NULL,
+     message            TEXT NOT NULL,
+     component          TEXT NOT NULL,
+     first_timestamp    TEXT NOT NULL,
+     last_timestamp     TEXT NOT NULL,
+     count              INTEGER NOT NULL
+   );
+   INSERT INTO event_records SELECT ${LEGACY_EVENT_COLUMNS}
+       FROM events;
+   DROP TABLE events;`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */
@@ -147,11 +194,12 @@ export interface LockInfo {
 interface Statements {
   upsertObject: Database.Statement<[string, string, string, string]>;
   deleteObject: Database.Statement<[string, string, string]>;
-  upsertEvent: Database.Statement<[number, string]>;
-  deleteEvent: Database.Statement<[number]>;
+  /** upsertEvent and deleteEvent exist once the database has event_records (a writer always has: it migrated at open). */
+  upsertEvent: Database.Statement<EventRow> | undefined;
+  deleteEvent: Database.Statement<[number]> | undefined;
   setMeta: Database.Statement<[string, string]>;
   selectObjects: Database.Statement<[], string>;
-  selectEvents: Database.Statement<[], { seq: number; json: string }>;
+  selectEvents: Database.Statement<[], EventRow>;
   selectMeta: Database.Statement<[string], { value: string }>;
 }
 
@@ -195,7 +243,20 @@ export class StateStore {
   loadEvents(): StoredEvent[] {
     const s = this.statements();
     if (!s) return [];
-    return this.guard(() => s.selectEvents.all().map((r) => ({ seq: r.seq, event: JSON.parse(r.json) as KubeEvent })));
+    return this.guard(() => {
+      const out: StoredEvent[] = [];
+      // Events of one instant share their timestamps, and most involve an object another event
+      // involves too: equal strings are kept once (a 100k-pod cluster's 370k events hold ~100k distinct timestamps and subjects).
+      const shared = new Map<string, string>();
+      const once = (v: string): string => {
+        const had = shared.get(v);
+        if (had !== undefined) return had;
+        shared.set(v, v);
+        return v;
+      };
+      for (const r of s.selectEvents.iterate()) out.push(fromRow(r as EventRow, once));
+      return out;
+    });
   }
 
   /** getMeta returns one metadata value, or undefined when it was never set. */
@@ -242,13 +303,13 @@ export class StateStore {
         s.upsertObject.run(kind, namespace, name, serialise(obj, `${kind}/${namespace ? `${namespace}/` : ''}${name}`));
       }
       for (const [kind, namespace, name] of deletes) s.deleteObject.run(kind, namespace, name);
-      for (const { seq, event } of changes.events) {
-        if (!Number.isSafeInteger(seq)) {
-          throw new MfluxError('Invalid', `event seq must be a safe integer, got ${String(seq)}`, { subject: this.dbPath });
+      for (const event of changes.events) {
+        if (!Number.isSafeInteger(event.seq)) {
+          throw new MfluxError('Invalid', `event seq must be a safe integer, got ${String(event.seq)}`, { subject: this.dbPath });
         }
-        s.upsertEvent.run(seq, serialise(event, `event seq ${seq}`));
+        writeEvents(s).upsertEvent.run(...toRow(event));
       }
-      for (const seq of changes.eventDeletes ?? []) s.deleteEvent.run(seq);
+      for (const seq of changes.eventDeletes ?? []) writeEvents(s).deleteEvent.run(seq);
       for (const [key, value] of Object.entries(changes.meta)) s.setMeta.run(key, value);
       also?.(db);
     });
@@ -273,7 +334,7 @@ export class StateStore {
   private statements(): Statements | undefined {
     if (this.closed) throw new MfluxError('Internal', 'state store is closed', { subject: this.dir });
     // Prepared lazily: a reader can open a database whose writer has not created the tables yet (user_version 0).
-    if (!this.stmts && this.db && this.guard(() => userVersion(this.db!, this.dbPath)) > 0) this.stmts = prepare(this.db);
+    if (!this.stmts && this.db && this.guard(() => userVersion(this.db!, this.dbPath)) > 0) this.stmts = prepare(this.db, userVersion(this.db, this.dbPath));
     return this.stmts;
   }
 
@@ -532,19 +593,98 @@ function applyTestPageLimit(db: Database.Database): void {
   if (Number.isSafeInteger(n) && n > 0) db.pragma(`max_page_count = ${n}`);
 }
 
-function prepare(db: Database.Database): Statements {
+function prepare(db: Database.Database, version: number): Statements {
+  // Until migration 9 has run (only a reader sees such a database) events are JSON rows in `events`.
+  const events = version >= 9;
   return {
     upsertObject: db.prepare<[string, string, string, string]>(
       'INSERT INTO objects (kind, namespace, name, json) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (kind, namespace, name) DO UPDATE SET json = excluded.json',
     ),
     deleteObject: db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
-    upsertEvent: db.prepare<[number, string]>('INSERT INTO events (seq, json) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET json = excluded.json'),
-    deleteEvent: db.prepare<[number]>('DELETE FROM events WHERE seq = ?'),
+    // REPLACE: an event seen again is rewritten whole (its count and last timestamp changed); the table has no other index to keep.
+    upsertEvent: events ? db.prepare<EventRow>(`INSERT OR REPLACE INTO event_records (${EVENT_COLUMNS}) VALUES (${EVENT_COLUMNS.split(',').map(() => '?').join(', ')})`) : undefined,
+    deleteEvent: events ? db.prepare<[number]>('DELETE FROM event_records WHERE seq = ?') : undefined,
     setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     selectObjects: db.prepare<[], string>('SELECT json FROM objects ORDER BY kind, namespace, name').pluck(),
-    selectEvents: db.prepare<[], { seq: number; json: string }>('SELECT seq, json FROM events ORDER BY seq'),
+    selectEvents: db.prepare<[], EventRow>(events ? `SELECT ${EVENT_COLUMNS} FROM event_records ORDER BY seq` : `SELECT ${LEGACY_EVENT_COLUMNS} FROM events ORDER BY seq`).raw(),
     selectMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+  };
+}
+
+// writeEvents returns the event-writing statements, which a writer's database always has.
+function writeEvents(s: Statements): { upsertEvent: Database.Statement<EventRow>; deleteEvent: Database.Statement<[number]> } {
+  if (!s.upsertEvent || !s.deleteEvent) throw new MfluxError('Internal', 'writing events needs a database at the current schema', {});
+  return { upsertEvent: s.upsertEvent, deleteEvent: s.deleteEvent };
+}
+
+// EVENT_COLUMNS are event_records' columns in the order toRow and fromRow use.
+const EVENT_COLUMNS =
+  'seq, namespace, name, object_kind, object_namespace, object_name, object_uid, object_api_version, object_version, type, reason, message, component, first_timestamp, last_timestamp, count';
+
+/** EventRow is one event_records row, column by column (absent optional fields are NULL). */
+type EventRow = [
+  seq: number,
+  namespace: string,
+  name: string,
+  objectKind: string,
+  objectNamespace: string | null,
+  objectName: string,
+  objectUid: string | null,
+  objectApiVersion: string | null,
+  objectVersion: string | null,
+  type: string,
+  reason: string,
+  message: string,
+  component: string,
+  firstTimestamp: string,
+  lastTimestamp: string,
+  count: number,
+];
+
+function toRow(e: StoredEvent): EventRow {
+  const io = e.involvedObject;
+  return [
+    e.seq,
+    e.namespace,
+    e.name,
+    io.kind,
+    io.namespace ?? null,
+    io.name,
+    io.uid ?? null,
+    io.apiVersion ?? null,
+    io.resourceVersion ?? null,
+    e.type,
+    e.reason,
+    e.message,
+    e.component,
+    e.firstTimestamp,
+    e.lastTimestamp,
+    e.count,
+  ];
+}
+
+// fromRow builds a stored event back from its row; `once` returns one shared copy of equal strings.
+function fromRow(r: EventRow, once: (v: string) => string): StoredEvent {
+  // Keys in the order the event log writes them, so an event reads back (and prints as JSON) exactly as it was recorded.
+  const involvedObject: StoredEvent['involvedObject'] = { kind: once(r[3]) } as StoredEvent['involvedObject'];
+  if (r[4] !== null) involvedObject.namespace = once(r[4]);
+  involvedObject.name = once(r[5]);
+  if (r[6] !== null) involvedObject.uid = once(r[6]);
+  if (r[7] !== null) involvedObject.apiVersion = once(r[7]);
+  if (r[8] !== null) involvedObject.resourceVersion = r[8];
+  return {
+    seq: r[0],
+    name: r[2],
+    namespace: once(r[1]),
+    involvedObject,
+    type: r[9] === 'Warning' ? 'Warning' : 'Normal',
+    reason: once(r[10]),
+    message: r[11],
+    component: once(r[12]),
+    firstTimestamp: once(r[13]),
+    lastTimestamp: once(r[14]),
+    count: r[15],
   };
 }
 

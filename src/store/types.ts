@@ -4,10 +4,25 @@ import type { KubeEvent, KubeObject } from '../core/index.js';
 /** StoreMode says whether a command only reads state or also writes it (and so takes the writer lock). */
 export type StoreMode = 'read' | 'write';
 
-/** StoredEvent is an event plus its position in the order events happened (seq, ascending). */
+/**
+ * StoredEvent is one core/v1 Event as the simulator's event log records it, field by field, plus
+ * its position in the order events happened (seq, ascending). These fields are the whole event:
+ * the rest of a KubeEvent (apiVersion, kind, creationTimestamp = firstTimestamp, source and
+ * reportingComponent = component) follows from them.
+ */
 export interface StoredEvent {
   seq: number;
-  event: KubeEvent;
+  name: string;
+  namespace: string;
+  /** involvedObject is the object the event is about, as of the version it was recorded about. */
+  involvedObject: KubeEvent['involvedObject'] & { resourceVersion?: string };
+  type: KubeEvent['type'];
+  reason: string;
+  message: string;
+  component: string;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  count: number;
 }
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/cli/serve/server.js';
-import { DB_FILE, SCHEMA_VERSION, SECRET_KEY_FILE, StateStore } from '../../src/store/index.js';
+import { DB_FILE, MIGRATIONS, SCHEMA_VERSION, SECRET_KEY_FILE, StateStore } from '../../src/store/index.js';
 import { TestRepo, mflux, removeTestRepos } from './helpers.js';
 
 const PASSWORD = 'hunter2-weak';
@@ -168,6 +168,8 @@ describe('a state dir from before keyed digests', () => {
     db.exec('DROP TABLE pass_services');
     db.exec('ALTER TABLE pass_deployments DROP COLUMN origin');
     db.exec('ALTER TABLE passes DROP COLUMN path');
+    // And its events were JSON rows in `events` (migration 9 splits them into event_records' columns).
+    db.exec(`DROP TABLE event_records; ${/CREATE TABLE events \([^;]*\)/.exec(MIGRATIONS[0]!)![0]}`);
     db.pragma('user_version = 4');
     db.close();
     fs.rmSync(path.join(repo.state, SECRET_KEY_FILE));

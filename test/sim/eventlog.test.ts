@@ -3,6 +3,7 @@ import { expect, test } from 'vitest';
 import type { KubeObject } from '../../src/core/index.js';
 import { EventLog } from '../../src/cluster/sim/events.js';
 import { IdSource } from '../../src/cluster/sim/ids.js';
+import type { StoredEvent } from '../../src/store/index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -34,26 +35,34 @@ test('an identical repeat (same object, type, reason, message, component) folds 
   expect(log.list({ kind: 'ReplicaSet', name: 'web-2' })).toEqual([]);
 });
 
-test('events loaded from the store are listed as stored, and a repeat of the latest of equal ones counts on it', () => {
+test('events loaded from the store are listed as recorded, and a repeat of the latest of equal ones counts on it', () => {
   const first = new EventLog(new IdSource());
   const obj = rs('api-1', '7');
   first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0);
   first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 1_000);
   const drained = first.drainChanges();
-  expect(drained.events.map((e) => [e.seq, e.event.count])).toEqual([[1, 2]]);
+  expect(drained.events.map((e) => [e.seq, e.count])).toEqual([[1, 2]]);
   expect(first.drainChanges().events).toEqual([]);
-  const stored = drained.events.map((e) => ({ seq: e.seq, event: JSON.parse(JSON.stringify(e.event)) }));
+  // The drained copy does not move when the log counts on.
+  first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 2_000);
+  expect(drained.events[0]!.count).toBe(2);
+  const stored = drained.events.map((e) => JSON.parse(JSON.stringify(e)) as StoredEvent);
   // A second copy under a later seq (as an older build could leave): repeats fold into the later one.
-  const copy = { seq: 2, event: { ...stored[0]!.event, metadata: { ...stored[0]!.event.metadata, name: 'api-1.copy' }, extra: 'kept' } };
+  const copy: StoredEvent = { ...stored[0]!, seq: 2, name: 'api-1.copy' };
   const second = new EventLog(new IdSource(), [...stored, copy]);
-  expect(second.list()).toEqual([stored[0]!.event, copy.event]);
+  const listed = second.list();
+  expect(listed).toEqual([first.list()[0]!, { ...first.list()[0]!, metadata: { ...first.list()[0]!.metadata, name: 'api-1.copy' } }].map((e) => ({ ...e, count: 2, lastTimestamp: '2026-01-01T00:00:01Z' })));
+  expect(Object.keys(listed[0]!)).toEqual(['apiVersion', 'kind', 'metadata', 'involvedObject', 'reason', 'message', 'type', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'reportingComponent']);
   second.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 9_000);
   second.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled down replica set api-1 to 0', 'deployment-controller', T0 + 9_000);
   const after = second.drainChanges().events;
-  expect(after.map((e) => [e.seq, e.event.metadata.name, e.event.count, e.event.lastTimestamp, (e.event as { extra?: string }).extra])).toEqual([
-    [2, 'api-1.copy', 3, '2026-01-01T00:00:09Z', 'kept'],
-    [3, after[1]!.event.metadata.name, 1, '2026-01-01T00:00:09Z', undefined],
+  expect(after.map((e) => [e.seq, e.name, e.count, e.lastTimestamp])).toEqual([
+    [2, 'api-1.copy', 3, '2026-01-01T00:00:09Z'],
+    [3, after[1]!.name, 1, '2026-01-01T00:00:09Z'],
   ]);
+  // Expiry reads a loaded event's last occurrence from its timestamp: at 01:00:09 the one last seen at 00:00:01 is gone, those seen at 00:00:09 stay.
+  second.expire(T0 + 9_000 + 60 * 60 * 1000);
+  expect(second.list().map((e) => e.metadata.name)).toEqual(['api-1.copy', after[1]!.name]);
 });
 
 test('expiry drops an event an hour after its last occurrence and forgets it for aggregation', () => {

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MfluxError, refOf, type KubeEvent, type KubeObject } from '../../src/core/index.js';
-import { MIGRATIONS, SCHEMA_VERSION, StateStore, forceUnlock, processStart, resolveStateDir, sqliteError, type SnapshotChanges } from '../../src/store/index.js';
+import { MfluxError, refOf, type KubeObject } from '../../src/core/index.js';
+import { MIGRATIONS, SCHEMA_VERSION, StateStore, forceUnlock, processStart, resolveStateDir, sqliteError, type SnapshotChanges, type StoredEvent } from '../../src/store/index.js';
 import { REPO_ROOT } from '../cli/helpers.js';
 import { ensureBuilt } from '../daemon/helpers.js';
 
@@ -47,19 +47,19 @@ function namespaceObj(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
 }
 
-function event(n: number, reason = 'ScalingReplicaSet'): KubeEvent {
+function event(n: number, reason = 'ScalingReplicaSet'): StoredEvent {
   return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: `front.${n}`, namespace: 'default' },
-    involvedObject: { kind: 'Deployment', namespace: 'default', name: 'front' },
+    seq: n,
+    name: `front.${n}`,
+    namespace: 'default',
+    involvedObject: { kind: 'Deployment', namespace: 'default', name: 'front', uid: `uid-${n}`, apiVersion: 'apps/v1', resourceVersion: String(100 + n) },
+    type: 'Normal',
     reason,
     message: `Scaled up replica set front-abc to ${n}`,
-    type: 'Normal',
-    source: { component: 'deployment-controller' },
+    component: 'deployment-controller',
     firstTimestamp: '2024-01-01T00:00:00Z',
-    lastTimestamp: '2024-01-01T00:00:00Z',
-    count: 1,
+    lastTimestamp: `2024-01-01T00:00:0${n % 10}Z`,
+    count: n,
   };
 }
 
@@ -103,9 +103,9 @@ describe('StateStore round trip', () => {
       changes({
         upserts: [front, back, ns],
         events: [
-          { seq: 2, event: event(2) },
-          { seq: 1, event: event(1) },
-          { seq: 10, event: event(10) },
+          event(2),
+          event(1),
+          event(10),
         ],
         meta: { clockNow: '1700000000000', lastRevision: 'main@sha1:abc' },
       }),
@@ -120,7 +120,9 @@ describe('StateStore round trip', () => {
     expect(objs['Deployment/prod/back']).toEqual(back);
     expect(objs['Namespace/prod']).toEqual(ns);
     expect(r.loadEvents().map((e) => e.seq)).toEqual([1, 2, 10]);
-    expect(r.loadEvents()[2]).toEqual({ seq: 10, event: event(10) });
+    expect(r.loadEvents()[2]).toEqual(event(10));
+    // Field by field and key by key: an event reads back exactly as written (its JSON too).
+    expect(JSON.stringify(r.loadEvents()[0])).toBe(JSON.stringify(event(1)));
     expect(r.getMeta('clockNow')).toBe('1700000000000');
     expect(r.getMeta('lastRevision')).toBe('main@sha1:abc');
     expect(r.getMeta('missing')).toBeUndefined();
@@ -149,18 +151,18 @@ describe('StateStore round trip', () => {
 
   it('upsert replaces an object, an event and a meta value', () => {
     const w = openStore(stateDir, 'write');
-    w.commit(changes({ upserts: [deployment('front', 'nginx:1.25')], events: [{ seq: 1, event: event(1) }], meta: { k: 'v1' } }));
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1.25')], events: [event(1)], meta: { k: 'v1' } }));
     w.commit(
       changes({
         upserts: [deployment('front', 'nginx:1.26')],
-        events: [{ seq: 1, event: event(1, 'Replaced') }],
+        events: [event(1, 'Replaced')],
         meta: { k: 'v2' },
       }),
     );
     const objs = w.loadObjects();
     expect(objs).toHaveLength(1);
     expect(objs[0]!.spec.template.spec.containers[0].image).toBe('nginx:1.26');
-    expect(w.loadEvents()).toEqual([{ seq: 1, event: event(1, 'Replaced') }]);
+    expect(w.loadEvents()).toEqual([event(1, 'Replaced')]);
     expect(w.getMeta('k')).toBe('v2');
   });
 
@@ -187,7 +189,7 @@ describe('StateStore commit atomicity', () => {
   it('a commit that fails half-way (BigInt in a later object) leaves the previous state intact', () => {
     const w = openStore(stateDir, 'write');
     const front = deployment('front', 'nginx:1.25');
-    w.commit(changes({ upserts: [front], events: [{ seq: 1, event: event(1) }], meta: { k: 'before' } }));
+    w.commit(changes({ upserts: [front], events: [event(1)], meta: { k: 'before' } }));
 
     const bad = deployment('bad', 'x:1');
     bad.spec.replicas = 3n;
@@ -197,7 +199,7 @@ describe('StateStore commit atomicity', () => {
           // The first upsert and the delete run before the bad object is reached; all must roll back.
           upserts: [deployment('front', 'nginx:9.9'), deployment('new', 'x:1'), bad],
           deletes: ['Deployment/default/front'],
-          events: [{ seq: 2, event: event(2) }],
+          events: [event(2)],
           meta: { k: 'after' },
         }),
       ),
@@ -207,7 +209,7 @@ describe('StateStore commit atomicity', () => {
 
     for (const s of [w, openStore(stateDir, 'read')]) {
       expect(s.loadObjects()).toEqual([front]);
-      expect(s.loadEvents()).toEqual([{ seq: 1, event: event(1) }]);
+      expect(s.loadEvents()).toEqual([event(1)]);
       expect(s.getMeta('k')).toBe('before');
     }
     // The store stays usable after a failed commit.
@@ -217,9 +219,9 @@ describe('StateStore commit atomicity', () => {
 
   it('a non-integer event seq aborts the whole commit', () => {
     const w = openStore(stateDir, 'write');
-    w.commit(changes({ events: [{ seq: 1, event: event(1) }] }));
+    w.commit(changes({ events: [event(1)] }));
     const err = caught(() =>
-      w.commit(changes({ upserts: [deployment('x', 'x:1')], events: [{ seq: 2, event: event(2) }, { seq: 2.5, event: event(3) }] })),
+      w.commit(changes({ upserts: [deployment('x', 'x:1')], events: [event(2), { ...event(3), seq: 2.5 }] })),
     );
     expect(err.code).toBe('Invalid');
     expect(w.loadObjects()).toEqual([]);
@@ -243,8 +245,70 @@ describe('StateStore database file', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
-    expect(tables).toEqual(['events', 'inventory', 'meta', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
-    expect(SCHEMA_VERSION).toBe(8);
+    expect(tables).toEqual(['event_records', 'inventory', 'meta', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
+    expect(SCHEMA_VERSION).toBe(9);
+  });
+
+  it('an event about a cluster-scoped object (no namespace, uid, apiVersion or version) reads back without those keys', () => {
+    const w = openStore(stateDir, 'write');
+    const e: StoredEvent = { ...event(4), involvedObject: { kind: 'Node', name: 'node-1' }, type: 'Warning', reason: 'NodeNotReady' };
+    w.commit(changes({ events: [e] }));
+    w.close();
+    const [back] = openStore(stateDir, 'read').loadEvents();
+    expect(JSON.stringify(back)).toBe(JSON.stringify(e));
+  });
+
+  it('a version-8 database has its JSON events split into columns (migration 9), each as it was', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    for (let v = 0; v < 8; v++) raw.exec(MIGRATIONS[v]!);
+    // As the event log wrote them before: a namespaced object's event, and a Node's (no namespace, uid or version).
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web-0.17f0a1b2c3d4e5f6', namespace: 'prod', creationTimestamp: '2026-01-01T00:00:10Z' },
+      involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
+      reason: 'BackOff',
+      message: 'Back-off pulling image "x:1"',
+      type: 'Warning',
+      source: { component: 'kubelet' },
+      firstTimestamp: '2026-01-01T00:00:10Z',
+      lastTimestamp: '2026-01-01T00:05:10Z',
+      count: 7,
+      reportingComponent: 'kubelet',
+    };
+    const node = { ...pod, metadata: { name: 'n1.00', namespace: 'default', creationTimestamp: pod.firstTimestamp }, involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', count: 1 };
+    raw.prepare('INSERT INTO events (seq, json) VALUES (?, ?)').run(3, JSON.stringify(pod));
+    raw.prepare('INSERT INTO events (seq, json) VALUES (?, ?)').run(9, JSON.stringify(node));
+    raw.pragma('user_version = 8');
+    raw.close();
+    const want: StoredEvent[] = [
+      {
+        seq: 3,
+        name: 'web-0.17f0a1b2c3d4e5f6',
+        namespace: 'prod',
+        involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
+        type: 'Warning',
+        reason: 'BackOff',
+        message: 'Back-off pulling image "x:1"',
+        component: 'kubelet',
+        firstTimestamp: '2026-01-01T00:00:10Z',
+        lastTimestamp: '2026-01-01T00:05:10Z',
+        count: 7,
+      },
+      { seq: 9, name: 'n1.00', namespace: 'default', involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', component: 'kubelet', firstTimestamp: '2026-01-01T00:00:10Z', lastTimestamp: '2026-01-01T00:05:10Z', count: 1 },
+    ];
+    // A reader (which never migrates) reads the JSON rows as they are; a writer migrates them.
+    const r = openStore(stateDir, 'read');
+    expect(r.loadEvents()).toStrictEqual(want);
+    r.close();
+    const w = openStore(stateDir, 'write');
+    expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(w.loadEvents()).toStrictEqual(want);
+    // A new event gets the next seq after the migrated ones, and both kinds of row live side by side.
+    w.commit(changes({ events: [{ ...event(1), seq: 10 }] }));
+    expect(w.loadEvents().map((e) => e.seq)).toEqual([3, 9, 10]);
+    w.close();
   });
 
   it('a version-1 database is migrated to the current schema and keeps its data', () => {
@@ -412,7 +476,7 @@ describe('StateStore writer lock', () => {
 
   it('a reader works while a writer holds the lock and sees committed data', () => {
     const w = openStore(stateDir, 'write');
-    w.commit(changes({ upserts: [deployment('front', 'nginx:1')], events: [{ seq: 1, event: event(1) }], meta: { k: 'v1' } }));
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1')], events: [event(1)], meta: { k: 'v1' } }));
     const r = openStore(stateDir, 'read');
     expect(r.loadObjects().map(refOf)).toEqual(['Deployment/default/front']);
     expect(r.loadEvents().map((e) => e.seq)).toEqual([1]);
@@ -640,6 +704,7 @@ describe('StateStore schema versions', () => {
     raw.pragma('user_version = 1');
     raw.close();
     expect(openStore(stateDir, 'read').loadObjects()).toEqual([]);
+    expect(openStore(stateDir, 'read').loadEvents()).toEqual([]);
     const w = openStore(stateDir, 'write');
     expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
   });

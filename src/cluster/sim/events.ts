@@ -1,5 +1,6 @@
 /** The simulator's event log: core/v1 Events in the order they happened, with upstream-style aggregation. */
 import { type KubeEvent, type KubeObject, parseRFC3339, toRFC3339 } from '../../core/index.js';
+import type { StoredEvent } from '../../store/index.js';
 import type { IdSource } from './ids.js';
 
 /** EVENT_TTL_MS is how long an event lives after its last occurrence: the API server's --event-ttl default (1h). */
@@ -9,30 +10,17 @@ export const EVENT_TTL_MS = 60 * 60 * 1000;
 const EXPIRE_EVERY_MS = 60 * 1000;
 
 /** InvolvedObject is what an event names: the object, as of the version it was recorded about. */
-type InvolvedObject = KubeEvent['involvedObject'] & { resourceVersion?: string };
+type InvolvedObject = StoredEvent['involvedObject'];
 
 /**
  * Entry is one distinct event. A cluster of 100k pods records several hundred thousand events,
- * so an event this log recorded is kept as one flat record and built into a KubeEvent only when
- * listed or saved; events of one instant share their timestamp string, and a controller's events
- * about one object version share one involvedObject. An event loaded from the state store keeps
- * the object it was stored as (`loaded`), whatever its shape.
+ * so an event is kept as one flat record — the stored form plus its last occurrence in epoch ms —
+ * and built into a KubeEvent only when listed; events of one instant share their timestamp
+ * string, and a controller's events about one object version share one involvedObject.
  */
-interface Entry {
-  seq: number;
+interface Entry extends StoredEvent {
   /** last is lastTimestamp in epoch ms (whole seconds, as the timestamp holds). */
   last: number;
-  count: number;
-  lastTimestamp: string;
-  loaded: KubeEvent | undefined;
-  name: string;
-  namespace: string;
-  firstTimestamp: string;
-  involvedObject: InvolvedObject;
-  reason: string;
-  message: string;
-  type: 'Normal' | 'Warning';
-  component: string;
 }
 
 /** EventLog records events, folding an identical repeat (same object, type, reason, message) into a count. */
@@ -52,25 +40,17 @@ export class EventLog {
 
   constructor(
     private readonly ids: IdSource,
-    initial: { seq: number; event: KubeEvent }[] = [],
+    initial: StoredEvent[] = [],
   ) {
-    for (const e of initial) {
-      const ev = e.event;
-      const entry: Entry = {
-        seq: e.seq,
-        last: parseRFC3339(ev.lastTimestamp),
-        count: ev.count,
-        lastTimestamp: ev.lastTimestamp,
-        loaded: ev,
-        name: ev.metadata.name,
-        namespace: ev.metadata.namespace ?? 'default',
-        firstTimestamp: ev.firstTimestamp,
-        involvedObject: ev.involvedObject,
-        reason: ev.reason,
-        message: ev.message,
-        type: ev.type,
-        component: ev.source.component,
-      };
+    // Events of one instant share a timestamp: parse each distinct one once.
+    let stamp = '';
+    let stampMs = 0;
+    for (const ev of initial) {
+      if (ev.lastTimestamp !== stamp) {
+        stamp = ev.lastTimestamp;
+        stampMs = parseRFC3339(stamp);
+      }
+      const entry: Entry = { ...ev, last: stampMs };
       this.items.push(entry);
       // A later event with the same identity replaces an earlier one as the one repeats fold into.
       this.remember(entry, true);
@@ -104,7 +84,6 @@ export class EventLog {
       existing.count += 1;
       existing.lastTimestamp = ts;
       existing.last = last;
-      if (existing.loaded) existing.loaded = { ...existing.loaded, count: existing.loaded.count + 1, lastTimestamp: ts };
       this.dirty.add(existing.seq);
       return existing;
     }
@@ -113,7 +92,6 @@ export class EventLog {
       last,
       count: 1,
       lastTimestamp: ts,
-      loaded: undefined,
       name: `${obj.metadata.name}.${hex8(this.ids.next32())}${hex8(this.ids.next32())}`,
       namespace: obj.metadata.namespace ?? 'default',
       firstTimestamp: ts,
@@ -170,8 +148,8 @@ export class EventLog {
   }
 
   /** drainChanges returns (and forgets) events added, updated or expired since the last call. */
-  drainChanges(): { events: { seq: number; event: KubeEvent }[]; expired: number[] } {
-    const events = this.dirty.size === 0 ? [] : this.items.filter((e) => this.dirty.has(e.seq)).map((e) => ({ seq: e.seq, event: toEvent(e) }));
+  drainChanges(): { events: StoredEvent[]; expired: number[] } {
+    const events = this.dirty.size === 0 ? [] : this.items.filter((e) => this.dirty.has(e.seq)).map(toStored);
     this.dirty.clear();
     return { events, expired: this.expired.splice(0) };
   }
@@ -239,9 +217,8 @@ export class EventLog {
   }
 }
 
-// toEvent builds the core/v1 Event an entry stands for (the object it was loaded as, if it was).
+// toEvent builds the core/v1 Event an entry stands for.
 function toEvent(e: Entry): KubeEvent {
-  if (e.loaded) return e.loaded;
   return {
     apiVersion: 'v1',
     kind: 'Event',
@@ -256,6 +233,23 @@ function toEvent(e: Entry): KubeEvent {
     count: e.count,
     reportingComponent: e.component,
   } as KubeEvent;
+}
+
+// toStored copies an entry's stored fields (a copy: the entry keeps counting after it is drained).
+function toStored(e: Entry): StoredEvent {
+  return {
+    seq: e.seq,
+    name: e.name,
+    namespace: e.namespace,
+    involvedObject: e.involvedObject,
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    component: e.component,
+    firstTimestamp: e.firstTimestamp,
+    lastTimestamp: e.lastTimestamp,
+    count: e.count,
+  };
 }
 
 function hex8(n: number): string {
