@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { LEGACY_DIGEST, MfluxError, isNamespaced } from '../core/index.js';
 import type { KubeObject } from '../core/index.js';
+import { joinObject, parsePart, partId, splitObject } from './parts.js';
 import type { SnapshotChanges, StoreMode, StoredEvent } from './types.js';
 
 /** DB_FILE is the database's file name inside the state dir. */
@@ -166,7 +167,15 @@ export const MIGRATIONS: readonly string[] = [
    );
    INSERT INTO event_records SELECT ${LEGACY_EVENT_COLUMNS}
        FROM events;
-   DROP TABLE events;`,
+   DROP TABLE events;
+   -- And what many objects hold in common (a ReplicaSet's pods' spec) is stored once, in object_parts
+   -- (store/parts.ts): such an object's json has null there, and its parts column says which part goes
+   -- where. Anything that reads objects.json in SQL must read a part's place through parts.
+   ALTER TABLE objects ADD COLUMN parts TEXT;
+   CREATE TABLE object_parts (
+     id   TEXT PRIMARY KEY,
+     json TEXT NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 /** SCHEMA_VERSION is the user_version a database has once every migration this build knows has run. */
@@ -192,15 +201,26 @@ export interface LockInfo {
 }
 
 interface Statements {
-  upsertObject: Database.Statement<[string, string, string, string]>;
-  deleteObject: Database.Statement<[string, string, string]>;
-  /** upsertEvent and deleteEvent exist once the database has event_records (a writer always has: it migrated at open). */
-  upsertEvent: Database.Statement<EventRow> | undefined;
-  deleteEvent: Database.Statement<[number]> | undefined;
-  setMeta: Database.Statement<[string, string]>;
-  selectObjects: Database.Statement<[], string>;
+  selectObjects: Database.Statement<[], [json: string, parts: string | null]>;
   selectEvents: Database.Statement<[], EventRow>;
   selectMeta: Database.Statement<[string], { value: string }>;
+  /** selectParts lists the shared parts (none before migration 9). */
+  selectParts: Database.Statement<[], [id: string, json: string]> | undefined;
+  /** write holds the statements that change the database: prepared only at the current schema, which a writer always has (it migrated at open). */
+  write: WriteStatements | undefined;
+}
+
+interface WriteStatements {
+  upsertObject: Database.Statement<[string, string, string, string, string | null]>;
+  deleteObject: Database.Statement<[string, string, string]>;
+  upsertEvent: Database.Statement<EventRow>;
+  deleteEvent: Database.Statement<[number]>;
+  setMeta: Database.Statement<[string, string]>;
+  insertPart: Database.Statement<[string, string]>;
+  selectPart: Database.Statement<[string], string>;
+  countParts: Database.Statement<[], number>;
+  countObjects: Database.Statement<[], number>;
+  sweepParts: Database.Statement<[]>;
 }
 
 /** StateStore is an open state dir: load what the last writer committed, or (in write mode) commit changes atomically. */
@@ -233,8 +253,32 @@ export class StateStore {
     if (!s) return [];
     // Row by row: a 100k-pod cluster's JSON is a few hundred MB, which need not all be held as strings at once.
     return this.guard(() => {
+      const partJson = new Map<string, string>();
+      if (s.selectParts) for (const [id, json] of s.selectParts.iterate()) partJson.set(id, json);
+      // Each part is parsed once, when an object first needs it, and shared by every object that holds it.
+      const parts = new Map<string, unknown>();
+      const part = (id: string): unknown => {
+        let v = parts.get(id);
+        if (v === undefined) {
+          const json = partJson.get(id);
+          if (json === undefined) return undefined;
+          parts.set(id, (v = parsePart(json)));
+        }
+        return v;
+      };
       const out: KubeObject[] = [];
-      for (const json of s.selectObjects.iterate()) out.push(JSON.parse(json) as KubeObject);
+      for (const [json, refs] of s.selectObjects.iterate()) {
+        const obj = JSON.parse(json) as KubeObject;
+        if (refs !== null) {
+          const wrong = joinObject(obj, refs, part);
+          if (wrong) {
+            throw new MfluxError('StateCorrupt', `${obj.kind}/${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}: ${wrong}; it was left untouched — move it aside or restore a backup`, {
+              subject: this.dbPath,
+            });
+          }
+        }
+        out.push(obj);
+      }
       return out;
     });
   }
@@ -297,20 +341,28 @@ export class StateStore {
     // Rows go in primary-key order: on a large commit (a whole cluster's first save) each insert then
     // lands next to the last one in the key index instead of on a random page, about twice as fast.
     const upserts = changes.upserts.map((obj) => ({ key: keyOf(obj), obj })).sort((a, b) => compareKeys(a.key, b.key));
+    const w = s.write;
+    if (!w) throw new MfluxError('Internal', 'writing needs a database at the current schema', { subject: this.dbPath });
     const tx = db.transaction(() => {
+      const share = partSharer(w);
       for (const { key, obj } of upserts) {
         const [kind, namespace, name] = key;
-        s.upsertObject.run(kind, namespace, name, serialise(obj, `${kind}/${namespace ? `${namespace}/` : ''}${name}`));
+        const row = storedForm(obj, share.share, `${kind}/${namespace ? `${namespace}/` : ''}${name}`);
+        w.upsertObject.run(kind, namespace, name, row.json, row.parts);
       }
-      for (const [kind, namespace, name] of deletes) s.deleteObject.run(kind, namespace, name);
+      for (const [kind, namespace, name] of deletes) w.deleteObject.run(kind, namespace, name);
       for (const event of changes.events) {
         if (!Number.isSafeInteger(event.seq)) {
           throw new MfluxError('Invalid', `event seq must be a safe integer, got ${String(event.seq)}`, { subject: this.dbPath });
         }
-        writeEvents(s).upsertEvent.run(...toRow(event));
+        w.upsertEvent.run(...toRow(event));
       }
-      for (const seq of changes.eventDeletes ?? []) writeEvents(s).deleteEvent.run(seq);
-      for (const [key, value] of Object.entries(changes.meta)) s.setMeta.run(key, value);
+      for (const seq of changes.eventDeletes ?? []) w.deleteEvent.run(seq);
+      for (const [key, value] of Object.entries(changes.meta)) w.setMeta.run(key, value);
+      // Parts no row holds any more (a pod updated or deleted) are swept once they outnumber the
+      // objects by PART_SWEEP_SLACK: a whole-table check, so it runs rarely, and only after a commit
+      // that added parts (a growing table). Between sweeps the leftovers cost disk, never correctness.
+      if (share.inserted() > 0 && w.countParts.get()! > w.countObjects.get()! + PART_SWEEP_SLACK) w.sweepParts.run();
       also?.(db);
     });
     this.guard(() => tx.immediate());
@@ -594,28 +646,68 @@ function applyTestPageLimit(db: Database.Database): void {
 }
 
 function prepare(db: Database.Database, version: number): Statements {
-  // Until migration 9 has run (only a reader sees such a database) events are JSON rows in `events`.
-  const events = version >= 9;
+  // Before migration 9 (only a reader sees such a database) events are JSON rows in `events`, and objects have no parts.
+  const current = version >= SCHEMA_VERSION;
+  const v9 = version >= 9;
   return {
-    upsertObject: db.prepare<[string, string, string, string]>(
-      'INSERT INTO objects (kind, namespace, name, json) VALUES (?, ?, ?, ?) ' +
-        'ON CONFLICT (kind, namespace, name) DO UPDATE SET json = excluded.json',
-    ),
-    deleteObject: db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
-    // REPLACE: an event seen again is rewritten whole (its count and last timestamp changed); the table has no other index to keep.
-    upsertEvent: events ? db.prepare<EventRow>(`INSERT OR REPLACE INTO event_records (${EVENT_COLUMNS}) VALUES (${EVENT_COLUMNS.split(',').map(() => '?').join(', ')})`) : undefined,
-    deleteEvent: events ? db.prepare<[number]>('DELETE FROM event_records WHERE seq = ?') : undefined,
-    setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    selectObjects: db.prepare<[], string>('SELECT json FROM objects ORDER BY kind, namespace, name').pluck(),
-    selectEvents: db.prepare<[], EventRow>(events ? `SELECT ${EVENT_COLUMNS} FROM event_records ORDER BY seq` : `SELECT ${LEGACY_EVENT_COLUMNS} FROM events ORDER BY seq`).raw(),
+    selectObjects: db.prepare<[], [string, string | null]>(`SELECT json, ${v9 ? 'parts' : 'NULL'} FROM objects ORDER BY kind, namespace, name`).raw(),
+    selectEvents: db.prepare<[], EventRow>(v9 ? `SELECT ${EVENT_COLUMNS} FROM event_records ORDER BY seq` : `SELECT ${LEGACY_EVENT_COLUMNS} FROM events ORDER BY seq`).raw(),
     selectMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    selectParts: v9 ? db.prepare<[], [string, string]>('SELECT id, json FROM object_parts').raw() : undefined,
+    write: current
+      ? {
+          upsertObject: db.prepare<[string, string, string, string, string | null]>(
+            'INSERT INTO objects (kind, namespace, name, json, parts) VALUES (?, ?, ?, ?, ?) ' +
+              'ON CONFLICT (kind, namespace, name) DO UPDATE SET json = excluded.json, parts = excluded.parts',
+          ),
+          deleteObject: db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+          // REPLACE: an event seen again is rewritten whole (its count and last timestamp changed); the table has no other index to keep.
+          upsertEvent: db.prepare<EventRow>(`INSERT OR REPLACE INTO event_records (${EVENT_COLUMNS}) VALUES (${EVENT_COLUMNS.split(',').map(() => '?').join(', ')})`),
+          deleteEvent: db.prepare<[number]>('DELETE FROM event_records WHERE seq = ?'),
+          setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+          insertPart: db.prepare<[string, string]>('INSERT INTO object_parts (id, json) VALUES (?, ?) ON CONFLICT (id) DO NOTHING'),
+          selectPart: db.prepare<[string], string>('SELECT json FROM object_parts WHERE id = ?').pluck(),
+          countParts: db.prepare<[], number>('SELECT count(*) FROM object_parts').pluck(),
+          countObjects: db.prepare<[], number>('SELECT count(*) FROM objects').pluck(),
+          sweepParts: db.prepare<[]>('DELETE FROM object_parts WHERE id NOT IN (SELECT p.value FROM objects, json_each(objects.parts) AS p WHERE objects.parts IS NOT NULL)'),
+        }
+      : undefined,
   };
 }
 
-// writeEvents returns the event-writing statements, which a writer's database always has.
-function writeEvents(s: Statements): { upsertEvent: Database.Statement<EventRow>; deleteEvent: Database.Statement<[number]> } {
-  if (!s.upsertEvent || !s.deleteEvent) throw new MfluxError('Internal', 'writing events needs a database at the current schema', {});
-  return { upsertEvent: s.upsertEvent, deleteEvent: s.deleteEvent };
+/** PART_SWEEP_SLACK is how many more parts than objects the table may hold before unused ones are swept. */
+const PART_SWEEP_SLACK = 1000;
+
+/**
+ * partSharer stores the parts of one commit's objects: each distinct value once per commit (by
+ * identity), each distinct JSON once ever (by its id). A digest that names different JSON already
+ * stored (a collision, 64 bits) keeps that value inline instead of sharing it.
+ */
+function partSharer(w: WriteStatements): { share: (value: object) => string | undefined; inserted: () => number } {
+  const seen = new Map<object, string | undefined>();
+  let inserted = 0;
+  return {
+    share(value) {
+      if (seen.has(value)) return seen.get(value);
+      const json = JSON.stringify(value);
+      const id = partId(json);
+      let ok = true;
+      if (w.insertPart.run(id, json).changes > 0) inserted++;
+      else ok = w.selectPart.get(id) === json;
+      seen.set(value, ok ? id : undefined);
+      return ok ? id : undefined;
+    },
+    inserted: () => inserted,
+  };
+}
+
+// storedForm is an object's row (its JSON and part refs), failing with Invalid naming it when it cannot be JSON.
+function storedForm(obj: KubeObject, share: (value: object) => string | undefined, what: string): { json: string; parts: string | null } {
+  try {
+    return splitObject(obj, share);
+  } catch (err) {
+    throw new MfluxError('Invalid', `cannot be stored as JSON: ${reason(err)}`, { subject: what, cause: err });
+  }
 }
 
 // EVENT_COLUMNS are event_records' columns in the order toRow and fromRow use.
@@ -706,14 +798,6 @@ function parseRef(ref: string): [string, string, string] {
   if (parts.length === 3 && parts.every((p) => p !== '')) return [parts[0]!, parts[1]!, parts[2]!];
   if (parts.length === 2 && parts.every((p) => p !== '')) return [parts[0]!, '', parts[1]!];
   throw new MfluxError('Invalid', 'delete key must be "Kind/namespace/name" or "Kind/name"', { subject: ref });
-}
-
-function serialise(value: unknown, what: string): string {
-  try {
-    return JSON.stringify(value);
-  } catch (err) {
-    throw new MfluxError('Invalid', `cannot be stored as JSON: ${reason(err)}`, { subject: what, cause: err });
-  }
 }
 
 // heldLocks are the lock tokens this process holds now, by state dir: a lock file with our pid and one of these tokens

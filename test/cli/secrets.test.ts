@@ -168,8 +168,9 @@ describe('a state dir from before keyed digests', () => {
     db.exec('DROP TABLE pass_services');
     db.exec('ALTER TABLE pass_deployments DROP COLUMN origin');
     db.exec('ALTER TABLE passes DROP COLUMN path');
-    // And its events were JSON rows in `events` (migration 9 splits them into event_records' columns).
+    // And its events were JSON rows in `events` (migration 9 splits them into event_records' columns), its objects whole (no parts).
     db.exec(`DROP TABLE event_records; ${/CREATE TABLE events \([^;]*\)/.exec(MIGRATIONS[0]!)![0]}`);
+    db.exec('ALTER TABLE objects DROP COLUMN parts; DROP TABLE object_parts');
     db.pragma('user_version = 4');
     db.close();
     fs.rmSync(path.join(repo.state, SECRET_KEY_FILE));

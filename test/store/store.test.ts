@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MfluxError, refOf, type KubeObject } from '../../src/core/index.js';
+import { MfluxError, deepFreeze, refOf, type KubeObject } from '../../src/core/index.js';
 import { MIGRATIONS, SCHEMA_VERSION, StateStore, forceUnlock, processStart, resolveStateDir, sqliteError, type SnapshotChanges, type StoredEvent } from '../../src/store/index.js';
+import { partId } from '../../src/store/parts.js';
 import { REPO_ROOT } from '../cli/helpers.js';
 import { ensureBuilt } from '../daemon/helpers.js';
 
@@ -236,6 +237,95 @@ describe('StateStore commit atomicity', () => {
   });
 });
 
+describe('StateStore shared parts', () => {
+  function pod(name: string, spec: object, conditions: unknown[]): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default', labels: { app: 'web' } },
+      spec,
+      status: { phase: 'Running', conditions, podIP: `10.0.0.${name.length}`, containerStatuses: [{ name: 'app', ready: true }] },
+    } as KubeObject;
+  }
+  const rows = (sql: string) => {
+    const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
+    try {
+      return raw.prepare(sql).all();
+    } finally {
+      raw.close();
+    }
+  };
+
+  it('a frozen value many objects hold is stored once and read back as one shared, frozen value, the objects unchanged', () => {
+    const spec = deepFreeze({ containers: [{ name: 'app', image: 'web:1' }], restartPolicy: 'Always' });
+    const conditions = deepFreeze([{ type: 'Ready', status: 'True' }]);
+    const pods = ['web-a', 'web-b', 'web-c'].map((n) => pod(n, spec, conditions));
+    // Not frozen: a value the writer could still change is never shared, so it stays in its row.
+    const own = pod('own', { containers: [{ name: 'app', image: 'own:1' }] }, [{ type: 'Ready', status: 'False' }]);
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [...pods, own] }));
+    w.close();
+    // Two parts (the spec and the conditions); the container statuses, not frozen, stay inline.
+    expect(rows('SELECT count(*) AS n FROM object_parts')).toEqual([{ n: 2 }]);
+    const stored = rows("SELECT name, json, parts FROM objects WHERE kind = 'Pod' ORDER BY name") as { name: string; json: string; parts: string | null }[];
+    expect(stored.map((r) => [r.name, r.parts === null ? null : Object.keys(JSON.parse(r.parts))])).toEqual([
+      ['own', null],
+      ['web-a', ['spec', 'status.conditions']],
+      ['web-b', ['spec', 'status.conditions']],
+      ['web-c', ['spec', 'status.conditions']],
+    ]);
+    expect(JSON.parse(stored[1]!.json).spec).toBeNull();
+
+    const loaded = byRef(openStore(stateDir, 'read').loadObjects());
+    for (const p of [...pods, own]) {
+      const back = loaded[refOf(p)]!;
+      // Key by key: a part goes back where it was, so the object prints as it did.
+      expect(JSON.stringify(back)).toBe(JSON.stringify(p));
+    }
+    const a = loaded['Pod/default/web-a']!;
+    const b = loaded['Pod/default/web-b']!;
+    expect(a.spec).toBe(b.spec);
+    expect(a.status.conditions).toBe(b.status.conditions);
+    expect(Object.isFrozen(a.spec.containers[0])).toBe(true);
+    expect(Object.isFrozen(loaded['Pod/default/own']!.spec)).toBe(false);
+  });
+
+  it('a part id already naming other JSON (a digest collision) keeps the value inline', () => {
+    const spec = deepFreeze({ containers: [{ name: 'app', image: 'web:1' }] });
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ meta: { k: 'v' } }));
+    w.database()!.prepare('INSERT INTO object_parts (id, json) VALUES (?, ?)').run(partId(JSON.stringify(spec)), '{"containers":[]}');
+    w.commit(changes({ upserts: [pod('web-a', spec, [])] }));
+    expect(rows("SELECT parts FROM objects WHERE name = 'web-a'")).toEqual([{ parts: null }]);
+    expect(w.loadObjects()[0]!.spec).toEqual(spec);
+  });
+
+  it('a row naming a part that is not there is StateCorrupt, naming the object', () => {
+    const spec = deepFreeze({ containers: [{ name: 'app', image: 'web:1' }] });
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [pod('web-a', spec, [])] }));
+    w.database()!.exec('DELETE FROM object_parts');
+    const err = caught(() => w.loadObjects());
+    expect(err.code).toBe('StateCorrupt');
+    expect(err.message).toMatch(/Pod\/default\/web-a: shared part [0-9a-f]{16} \(spec\) is missing/);
+  });
+
+  it('parts no object holds any more are swept once they outnumber the objects by 1,000; held ones stay', () => {
+    const w = openStore(stateDir, 'write');
+    const generation = (image: string) => Array.from({ length: 600 }, (_, i) => pod(`p-${i}`, deepFreeze({ containers: [{ name: 'app', image: `${image}-${i}` }] }), []));
+    w.commit(changes({ upserts: generation('v1') }));
+    expect(rows('SELECT count(*) AS n FROM object_parts')).toEqual([{ n: 600 }]);
+    // Each pod's spec replaced: 1,200 parts for 600 objects is within the slack, so nothing is swept yet.
+    w.commit(changes({ upserts: generation('v2') }));
+    expect(rows('SELECT count(*) AS n FROM object_parts')).toEqual([{ n: 1200 }]);
+    // 1,800 > 600 + 1,000: the 1,200 no pod holds are swept, the 600 in use are not.
+    const v3 = generation('v3');
+    w.commit(changes({ upserts: v3 }));
+    expect(rows('SELECT count(*) AS n FROM object_parts')).toEqual([{ n: 600 }]);
+    expect(w.loadObjects().map((o) => o.spec.containers[0].image).sort()).toEqual(v3.map((o) => o.spec.containers[0].image).sort());
+  });
+});
+
 describe('StateStore database file', () => {
   it('uses WAL, records the schema version and creates the cluster and ledger tables', () => {
     const w = openStore(stateDir, 'write');
@@ -245,7 +335,7 @@ describe('StateStore database file', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
-    expect(tables).toEqual(['event_records', 'inventory', 'meta', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
+    expect(tables).toEqual(['event_records', 'inventory', 'meta', 'object_parts', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
     expect(SCHEMA_VERSION).toBe(9);
   });
 

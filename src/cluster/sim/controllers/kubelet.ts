@@ -41,13 +41,30 @@ function cond(type: string, status: string, at: string): any {
   return { type, status, lastProbeTime: null, lastTransitionTime: at };
 }
 
+// boundSpecs holds, per frozen pod spec (a ReplicaSet's pods share one), that spec bound to each node.
+const boundSpecs = new WeakMap<object, Map<string, object>>();
+
+/**
+ * boundSpec is `spec` with nodeName set. For a frozen spec the answer depends only on the spec and
+ * the node, so it is made once and shared, frozen, by every pod of that spec on that node: 100k
+ * pods of 10k ReplicaSets on 3 nodes hold 30k specs, not 100k, and the state store keeps each once.
+ */
+function boundSpec(spec: any, nodeName: string): any {
+  if (spec === null || typeof spec !== 'object' || !Object.isFrozen(spec)) return { ...spec, nodeName };
+  let byNode = boundSpecs.get(spec);
+  if (!byNode) boundSpecs.set(spec, (byNode = new Map()));
+  let bound = byNode.get(nodeName);
+  if (!bound) byNode.set(nodeName, (bound = deepFreeze({ ...spec, nodeName })));
+  return bound;
+}
+
 /** bindPod schedules a new pod onto a node (by default the first one) and reports it Pending with containers being created. */
 export function bindPod(ctx: ControllerContext, pod: KubeObject, ids: IdSource, node: { name: string; ip: string } = { name: NODE_NAME, ip: NODE_IP }): KubeObject {
   const now = ctx.nowStr();
   const containers = (pod.spec?.containers ?? []) as any[];
   return ctx.api.writeDirect({
     ...pod,
-    spec: { ...pod.spec, nodeName: node.name },
+    spec: boundSpec(pod.spec, node.name),
     status: {
       phase: 'Pending',
       conditions: shared.at(now, 'bound', () => [cond('PodReadyToStartContainers', 'False', now), cond('Initialized', 'True', now), cond('Ready', 'False', now), cond('ContainersReady', 'False', now), cond('PodScheduled', 'True', now)]),
