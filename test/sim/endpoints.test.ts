@@ -301,7 +301,8 @@ describe('what the controllers publish', () => {
 describe('ServiceIndex', () => {
   it('a pod change wakes only the Services whose selector matches its old or new labels', () => {
     const idx = new ServiceIndex();
-    const pod = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', labels }, spec: {} });
+    const spec = {};
+    const pod = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', labels }, spec, status: { podIP: '10.244.0.9' } });
     for (let i = 0; i < 1000; i++) idx.onService('ADDED', service({ name: `s${i}`, selector: { app: `a${i}` } }), () => []);
     idx.onService('ADDED', service({ name: 'all', selector: {} }), () => []);
     idx.onService('ADDED', service({ name: 'two', selector: { app: 'a7', tier: 'web' } }), () => []);
@@ -314,6 +315,36 @@ describe('ServiceIndex', () => {
     expect([...idx.podNames('default', 's9')]).toEqual(['p']);
     expect(idx.onPod('DELETED', pod({ app: 'a9' }), pod({ app: 'a9' })).sort()).toEqual(['Service/default/all', 'Service/default/s9']);
     expect([...idx.podNames('default', 'all')]).toEqual([]);
+  });
+
+  it('a pod change that moves no endpoint wakes no Service, but still counts for membership (upstream podEndpointsChanged)', () => {
+    const idx = new ServiceIndex();
+    idx.onService('ADDED', service({ name: 'web', selector: { app: 'web' } }), () => []);
+    const spec = { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080 }] }] };
+    const ready = (status: string, at: string) => [{ type: 'Ready', status, lastTransitionTime: at }];
+    const pod = (status: Record<string, unknown> | undefined, extra: Partial<KubeObject['metadata']> = {}, podSpec: object = spec): KubeObject =>
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', labels: { app: 'web' }, ...extra }, spec: podSpec, ...(status ? { status } : {}) }) as KubeObject;
+    // As the ReplicaSet controller creates it: no IP, no Ready condition — no endpoint, nothing to sync, but the Service selects it.
+    const created = pod(undefined);
+    expect(idx.onPod('ADDED', created, undefined)).toEqual([]);
+    expect([...idx.podNames('default', 'web')]).toEqual(['p']);
+    const bound = pod({ phase: 'Pending', podIP: '10.244.0.9', conditions: ready('False', 'T0') });
+    expect(idx.onPod('MODIFIED', bound, created)).toEqual(['Service/default/web']);
+    // Container statuses and other conditions change, the Ready condition does not: nothing moves.
+    const creating = pod({ ...bound.status, containerStatuses: [{ name: 'c', ready: false }], conditions: [...ready('False', 'T0'), { type: 'PodScheduled', status: 'True' }] });
+    expect(idx.onPod('MODIFIED', creating, bound)).toEqual([]);
+    // Each of these moves something an endpoint shows.
+    const moved: [string, KubeObject][] = [
+      ['Ready', pod({ ...creating.status, conditions: ready('True', 'T1') })],
+      ['Ready transition time', pod({ ...creating.status, conditions: ready('False', 'T1') })],
+      ['IP', pod({ ...creating.status, podIP: '10.244.0.10' })],
+      ['terminal phase', pod({ ...creating.status, phase: 'Failed' })],
+      ['deletion', pod(creating.status, { deletionTimestamp: 'T2' })],
+      ['spec', pod(creating.status, {}, { ...spec, nodeName: 'n1' })],
+      ['labels', pod(creating.status, { labels: { app: 'web', tier: 'x' } })],
+    ];
+    for (const [what, next] of moved) expect(idx.onPod('MODIFIED', next, creating), what).toEqual(['Service/default/web']);
+    expect(idx.onPod('DELETED', creating, creating)).toEqual(['Service/default/web']);
   });
 });
 

@@ -7,7 +7,7 @@
  * however many Services the namespace has.
  */
 import type { KubeObject } from '../../../../core/index.js';
-import { selectsLabels, serviceSelector } from '../../../serving.js';
+import { isPodTerminal, selectsLabels, serviceSelector } from '../../../serving.js';
 
 interface Entry {
   namespace: string;
@@ -60,11 +60,13 @@ export class ServiceIndex {
 
   /**
    * onPod updates memberships for a stored pod change and returns the keys of the Services whose
-   * selector matches the pod's old or new labels (those whose endpoints may change).
+   * selector matches the pod's old or new labels, when the change can move their endpoints
+   * (podEndpointsChanged); otherwise none.
    */
   onPod(type: string, pod: KubeObject, old: KubeObject | undefined): string[] {
     const byPair = this.filed.get(pod.metadata.namespace ?? '');
     if (!byPair) return [];
+    const moved = podEndpointsChanged(type, pod, old);
     const out: string[] = [];
     const name = pod.metadata.name;
     const visit = (labels: Record<string, string> | undefined) => {
@@ -85,7 +87,7 @@ export class ServiceIndex {
     };
     visit(pod.metadata.labels);
     if (old && old.metadata.labels !== pod.metadata.labels) visit(old.metadata.labels);
-    return out;
+    return moved ? out : [];
   }
 
   /** podNames lists the names of the pods a Service selects (empty for an unknown Service). */
@@ -100,6 +102,35 @@ export class ServiceIndex {
     keys?.delete(key);
     if (keys && keys.size === 0) byPair!.delete(e.pair);
   }
+}
+
+/**
+ * podEndpointsChanged: whether a pod change can change what the endpoint controllers publish for
+ * it, as upstream's podEndpointsChanged decides before it queues a Service (a pod's status is
+ * written several times on its way to Running; most writes move nothing an endpoint shows). What an
+ * endpoint reads of a pod: its labels (membership), IP, terminal phase, spec (ports, node,
+ * hostname), deletion, and its Ready condition — status and transition time, which the
+ * last-change-trigger-time annotation follows. A new pod with no IP and no Ready condition yet (as
+ * the ReplicaSet controller creates it) is no endpoint and moves nothing either.
+ */
+export function podEndpointsChanged(type: string, pod: KubeObject, old: KubeObject | undefined): boolean {
+  if (type === 'DELETED') return true;
+  if (!old) return Boolean(pod.status?.podIP) || readyCondition(pod) !== undefined;
+  if (pod.spec !== old.spec || pod.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) return true;
+  const s = pod.status;
+  const o = old.status;
+  if (s?.podIP !== o?.podIP || isPodTerminal(pod) !== isPodTerminal(old)) return true;
+  if (s?.conditions !== o?.conditions) {
+    const a = readyCondition(pod);
+    const b = readyCondition(old);
+    if (a?.status !== b?.status || a?.lastTransitionTime !== b?.lastTransitionTime) return true;
+  }
+  return !sameSelector(pod.metadata.labels ?? {}, old.metadata.labels ?? {});
+}
+
+function readyCondition(pod: KubeObject): { status?: string; lastTransitionTime?: string } | undefined {
+  const conditions: unknown = pod.status?.conditions;
+  return Array.isArray(conditions) ? conditions.find((c: any) => c?.type === 'Ready') : undefined;
 }
 
 function sameSelector(a: Record<string, string>, b: Record<string, string>): boolean {
