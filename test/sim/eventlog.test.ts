@@ -93,3 +93,22 @@ test('occurrence listeners see every occurrence, a repeat with its count', () =>
     ['Created pod: web-2-b', 1],
   ]);
 });
+
+test('loaded events expire before anything is recorded, and a later repeat of an expired one is a new event', () => {
+  const first = new EventLog(new IdSource());
+  const obj = rs('old-1', '5');
+  first.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: old-1-a', 'replicaset-controller', T0);
+  first.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: old-1-b', 'replicaset-controller', T0 + 30 * 60 * 1000);
+  const stored = first.drainChanges().events.map((e) => JSON.parse(JSON.stringify(e)) as StoredEvent);
+  const log = new EventLog(new IdSource(), stored);
+  // 01:00:01: the first (last seen 00:00:00) is past the 1h TTL, the second (00:30:00) is not.
+  log.expire(T0 + 60 * 60 * 1000 + 1_000);
+  expect(log.list().map((e) => e.message)).toEqual(['Created pod: old-1-b']);
+  log.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: old-1-a', 'replicaset-controller', T0 + 61 * 60 * 1000);
+  log.record(obj, 'Normal', 'SuccessfulCreate', 'Created pod: old-1-b', 'replicaset-controller', T0 + 61 * 60 * 1000);
+  expect(log.list().map((e) => [e.message, e.count])).toEqual([
+    ['Created pod: old-1-b', 2],
+    ['Created pod: old-1-a', 1],
+  ]);
+  expect(log.drainChanges()).toMatchObject({ expired: [1] });
+});

@@ -31,6 +31,7 @@ export class EventLog {
   // Aggregation looks events up by a 32-bit hash of their identity (a number key costs nothing to
   // keep; the identity string would cost more than the event), then compares the fields.
   private readonly byHash = new Map<number, Entry | Entry[]>();
+  private indexed: boolean;
   private readonly dirty = new Set<number>();
   private nextSeq: number;
   private lastNow = Number.NaN;
@@ -38,6 +39,11 @@ export class EventLog {
   private lastStampMs = 0;
   private lastInvolved: InvolvedObject | undefined;
 
+  /**
+   * The log takes `initial` (events loaded from the state store) as its own entries. The index
+   * repeats fold through is built when an event is first recorded: a command that only reads
+   * (`get`, `describe`) never needs it, and a 100k-pod cluster has several hundred thousand events.
+   */
   constructor(
     private readonly ids: IdSource,
     initial: StoredEvent[] = [],
@@ -50,12 +56,19 @@ export class EventLog {
         stamp = ev.lastTimestamp;
         stampMs = parseRFC3339(stamp);
       }
-      const entry: Entry = { ...ev, last: stampMs };
+      const entry = ev as Entry;
+      entry.last = stampMs;
       this.items.push(entry);
-      // A later event with the same identity replaces an earlier one as the one repeats fold into.
-      this.remember(entry, true);
     }
+    this.indexed = initial.length === 0;
     this.nextSeq = initial.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
+  }
+
+  // ensureIndex files every event by identity, in order: a later event with the same identity replaces an earlier one as the one repeats fold into.
+  private ensureIndex(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const e of this.items) this.remember(e, true);
   }
 
   private readonly occurrenceListeners: ((event: KubeEvent) => void)[] = [];
@@ -78,6 +91,7 @@ export class EventLog {
     const ts = this.stamp(now);
     const last = this.lastStampMs;
     const io = this.involved(obj);
+    this.ensureIndex();
     const hash = identityHash(io, type, reason, message, component);
     const existing = this.find(hash, io, type, reason, message, component);
     if (existing) {
@@ -142,7 +156,7 @@ export class EventLog {
       }
       this.expired.push(e.seq);
       this.dirty.delete(e.seq);
-      this.forget(e);
+      if (this.indexed) this.forget(e);
     }
     this.items = keep;
   }
