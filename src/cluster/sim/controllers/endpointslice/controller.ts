@@ -46,6 +46,9 @@ export const MAX_ENDPOINTS_PER_SLICE = 100;
  */
 export class TriggerTimes {
   private readonly state = new Map<string, { pods: Map<string, number>; service: number }>();
+  // The last timestamp parsed: pods that became Ready at one instant share it (and their conditions).
+  private lastStamp = '';
+  private lastMs = NaN;
 
   /** next computes a sync's trigger time (epoch ms; undefined when nothing moved) and remembers what it saw. */
   next(key: string, svc: KubeObject, pods: KubeObject[]): number | undefined {
@@ -54,7 +57,7 @@ export class TriggerTimes {
     const podTimes = new Map<string, number>();
     for (const p of pods) {
       const ready = (p.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-      const t = ready?.lastTransitionTime ? parseRFC3339(ready.lastTransitionTime) : NaN;
+      const t = ready?.lastTransitionTime ? this.parse(ready.lastTransitionTime) : NaN;
       if (Number.isNaN(t)) continue;
       podTimes.set(p.metadata.name, t);
       if (t > (last?.pods.get(p.metadata.name) ?? -Infinity)) min = Math.min(min ?? Infinity, t);
@@ -63,6 +66,14 @@ export class TriggerTimes {
     if (!Number.isNaN(created) && created > (last?.service ?? -Infinity)) min = Math.min(min ?? Infinity, created);
     this.state.set(key, { pods: podTimes, service: Number.isNaN(created) ? -Infinity : created });
     return min;
+  }
+
+  private parse(stamp: string): number {
+    if (stamp !== this.lastStamp) {
+      this.lastStamp = stamp;
+      this.lastMs = parseRFC3339(stamp);
+    }
+    return this.lastMs;
   }
 
   /** forget drops a deleted Service's memory. */
@@ -102,23 +113,29 @@ function withTrigger(annotations: Record<string, string> | undefined, trigger: n
 
 /** sliceEndpoint is a ServiceEndpoint as an EndpointSlice endpoint. */
 function sliceEndpoint(svc: KubeObject, e: ServiceEndpoint): any {
+  // Built key by key (not with conditional spreads, which cost a runtime call each: this runs for every endpoint of every sync).
   const hostname = podHostname(svc, e.pod);
-  return {
-    addresses: [e.ip],
-    conditions: { ...e.conditions },
-    ...(hostname ? { hostname } : {}),
-    ...(e.nodeName ? { nodeName: e.nodeName } : {}),
-    targetRef: { kind: 'Pod', namespace: e.pod.metadata.namespace, name: e.pod.metadata.name, uid: e.pod.metadata.uid },
-  };
+  const c = e.conditions;
+  const ep: any = { addresses: [e.ip], conditions: { ready: c.ready, serving: c.serving, terminating: c.terminating } };
+  if (hostname) ep.hostname = hostname;
+  if (e.nodeName) ep.nodeName = e.nodeName;
+  ep.targetRef = { kind: 'Pod', namespace: e.pod.metadata.namespace, name: e.pod.metadata.name, uid: e.pod.metadata.uid };
+  return ep;
 }
 
 function slicePorts(e: ServiceEndpoint): any[] {
-  return e.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, ...(p.appProtocol !== undefined ? { appProtocol: p.appProtocol } : {}) }));
+  return e.ports.map((p) => {
+    const port: any = { name: p.name, port: p.port, protocol: p.protocol };
+    if (p.appProtocol !== undefined) port.appProtocol = p.appProtocol;
+    return port;
+  });
 }
 
+// A port's identity: its fields joined by separators no name or protocol holds (NUL, SOH); an absent appProtocol is not an empty one.
+const onePortKey = (p: any): string => `${p?.name ?? ''}\u0001${p?.port}\u0001${p?.protocol ?? ''}\u0001${p?.appProtocol === undefined ? '\u0002' : String(p.appProtocol)}`;
+
 // A port set's identity, whatever the order its ports are listed in (upstream NewPortMapKey sorts them).
-const portKey = (ports: any[] | null | undefined): string =>
-  JSON.stringify([...(ports ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port || (a.protocol ?? '').localeCompare(b.protocol ?? '')));
+const portKey = (ports: any[] | null | undefined): string => (ports ?? []).map(onePortKey).sort().join('\u0000');
 
 const endpointKey = (ep: any): string => `${ep?.targetRef?.name ?? ''}/${ep?.addresses?.[0] ?? ''}`;
 
