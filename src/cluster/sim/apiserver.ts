@@ -132,6 +132,12 @@ export class ApiServer {
   private readonly admittedPodSpecs = new WeakMap<object, { spec: any; bytes: number }>();
   /** dirty collects keys written since the last drain, for persisting (value: deleted?). */
   private readonly dirty = new Map<string, KubeObject | null>();
+  /**
+   * unsaved holds the keys of objects created since the last drainChanges that no saved state holds:
+   * deleting one of them before the next drain leaves nothing to delete from the store (an image
+   * update of 100k pods creates and deletes 100k of them between two saves).
+   */
+  private readonly unsaved = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -436,7 +442,8 @@ export class ApiServer {
     const existing = this.objects.get(key);
     if (!existing) return;
     this.unindex(existing);
-    this.dirty.set(key, null);
+    if (this.unsaved.delete(key)) this.dirty.delete(key);
+    else this.dirty.set(key, null);
     this.rv++;
     for (const l of this.listeners) l('DELETED', existing, existing);
     const uid = existing.metadata.uid;
@@ -493,7 +500,11 @@ export class ApiServer {
   private store(obj: KubeObject, old: KubeObject | undefined): void {
     const key = objKey(obj);
     if (old) this.reindex(old, obj, key);
-    else this.index(obj, key);
+    else {
+      this.index(obj, key);
+      // New to the store too, unless a saved object of that name is waiting to be deleted (then the row is replaced).
+      if (!this.dirty.has(key)) this.unsaved.add(key);
+    }
     this.dirty.set(key, obj);
     const type: ChangeType = old ? 'MODIFIED' : 'ADDED';
     for (const l of this.listeners) l(type, obj, old);
@@ -529,6 +540,7 @@ export class ApiServer {
       }
     }
     this.dirty.clear();
+    this.unsaved.clear();
     return { upserts, deletes };
   }
 }
