@@ -17,7 +17,7 @@ import {
   reconcileOldReplicaSets,
   scaleDownOldReplicaSetsForRollingUpdate,
 } from '../../src/cluster/sim/controllers/deployment/rolling.js';
-import { sameStatus, scale, setNewReplicaSetAnnotations } from '../../src/cluster/sim/controllers/deployment/sync.js';
+import { getNewReplicaSet, sameStatus, scale, setNewReplicaSetAnnotations } from '../../src/cluster/sim/controllers/deployment/sync.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   type DeploymentStatus,
@@ -992,5 +992,26 @@ describe('sameStatus', () => {
   it('tells an absent collisionCount from 0', () => {
     expect(sameStatus(base, { ...base, collisionCount: 0 })).toBe(false);
     expect(sameStatus({ ...base, collisionCount: 1 }, { ...base, collisionCount: 1 })).toBe(true);
+  });
+});
+
+describe('getNewReplicaSet: a ReplicaSet already in step', () => {
+  it('is used as stored (no copy, no write); one that lacks an annotation the Deployment passes on is written', () => {
+    const fx = new Fixture();
+    const d = fx.deployment({ name: 'foo', replicas: 3 });
+    const created = getNewReplicaSet(fx.ctx, d, [], [], true)!;
+    expect(created.metadata.annotations![REVISION_ANNOTATION]).toBe('1');
+    const stored = fx.api.get('ReplicaSet', 'default', created.metadata.name)!;
+    const rv = fx.api.resourceVersion;
+    // Revision 1 is at least the next revision when there are no old ReplicaSets (1), annotations and minReadySeconds agree.
+    expect(getNewReplicaSet(fx.ctx, d, [stored], [], false)).toBe(stored);
+    expect(fx.api.resourceVersion).toBe(rv);
+    d.metadata.annotations = { ...d.metadata.annotations, 'example.com/owner': 'team-a' };
+    const synced = getNewReplicaSet(fx.ctx, d, [stored], [], false)!;
+    expect(synced).not.toBe(stored);
+    expect(synced.metadata.annotations!['example.com/owner']).toBe('team-a');
+    expect(fx.api.get('ReplicaSet', 'default', created.metadata.name)!.metadata.annotations!['example.com/owner']).toBe('team-a');
+    // The stored object the sync started from is untouched (stored objects are read-only).
+    expect(stored.metadata.annotations!['example.com/owner']).toBeUndefined();
   });
 });

@@ -168,6 +168,19 @@ function setDeploymentRevision(d: KubeObject, revision: string): boolean {
 }
 
 /**
+ * newReplicaSetInStep: syncing the existing new ReplicaSet would change nothing — it has every
+ * annotation the Deployment passes on, a revision of at least `newRevision`, and the Deployment's
+ * minReadySeconds (what setNewReplicaSetAnnotations and the minReadySeconds check would change).
+ */
+function newReplicaSetInStep(d: KubeObject, rs: KubeObject, newRevision: number): boolean {
+  const ann = rs.metadata.annotations ?? {};
+  for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (!ANNOTATIONS_TO_SKIP.has(k) && ann[k] !== v) return false;
+  const revision = ann[REVISION_ANNOTATION];
+  if (revision === undefined || !/^\d+$/.test(revision) || Number.parseInt(revision, 10) < newRevision) return false;
+  return (rs.spec?.minReadySeconds ?? 0) === (d.spec.minReadySeconds ?? 0);
+}
+
+/**
  * getNewReplicaSet returns the ReplicaSet whose template matches the Deployment, syncing its
  * revision; creates it (sized by newRSNewReplicas) when missing and `create` is set.
  */
@@ -175,7 +188,8 @@ export function getNewReplicaSet(ctx: ControllerContext, d: KubeObject, rsList: 
   const existing = findNewReplicaSet(d, rsList);
   const newRevision = maxRevision(oldRSs) + 1;
   if (existing) {
-    const copy = copyRS(existing);
+    // Most syncs find the new ReplicaSet already in step: then it is used as stored, with no copy made.
+    const copy = newReplicaSetInStep(d, existing, newRevision) ? existing : copyRS(existing);
     const annotationsUpdated = setNewReplicaSetAnnotations(d, copy, newRevision, true);
     const minReadyNeedsUpdate = (copy.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0);
     if (annotationsUpdated || minReadyNeedsUpdate) {
