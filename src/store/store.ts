@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { LEGACY_DIGEST, MfluxError, isNamespaced } from '../core/index.js';
+import { LEGACY_DIGEST, MfluxError, isNamespaced, objectRef } from '../core/index.js';
 import type { KubeObject } from '../core/index.js';
 import { joinObject, parsePart, partId, splitObject } from './parts.js';
 import type { SnapshotChanges, StoreMode, StoredEvent } from './types.js';
@@ -272,7 +272,7 @@ export class StateStore {
         if (refs !== null) {
           const wrong = joinObject(obj, refs, part);
           if (wrong) {
-            throw new MfluxError('StateCorrupt', `${obj.kind}/${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}: ${wrong}; it was left untouched — move it aside or restore a backup`, {
+            throw new MfluxError('StateCorrupt', `${objectRef(obj.kind, obj.metadata?.namespace, obj.metadata?.name)}: ${wrong}; it was left untouched — move it aside or restore a backup`, {
               subject: this.dbPath,
             });
           }
@@ -347,7 +347,7 @@ export class StateStore {
       const share = partSharer(w);
       for (const { key, obj } of upserts) {
         const [kind, namespace, name] = key;
-        const row = storedForm(obj, share.share, `${kind}/${namespace ? `${namespace}/` : ''}${name}`);
+        const row = storedForm(obj, share.share, key);
         w.upsertObject.run(kind, namespace, name, row.json, row.parts);
       }
       for (const [kind, namespace, name] of deletes) w.deleteObject.run(kind, namespace, name);
@@ -386,7 +386,11 @@ export class StateStore {
   private statements(): Statements | undefined {
     if (this.closed) throw new MfluxError('Internal', 'state store is closed', { subject: this.dir });
     // Prepared lazily: a reader can open a database whose writer has not created the tables yet (user_version 0).
-    if (!this.stmts && this.db && this.guard(() => userVersion(this.db!, this.dbPath)) > 0) this.stmts = prepare(this.db, userVersion(this.db, this.dbPath));
+    if (!this.stmts && this.db) {
+      const db = this.db;
+      const version = this.guard(() => userVersion(db, this.dbPath));
+      if (version > 0) this.stmts = prepare(db, version);
+    }
     return this.stmts;
   }
 
@@ -701,12 +705,12 @@ function partSharer(w: WriteStatements): { share: (value: object) => string | un
   };
 }
 
-// storedForm is an object's row (its JSON and part refs), failing with Invalid naming it when it cannot be JSON.
-function storedForm(obj: KubeObject, share: (value: object) => string | undefined, what: string): { json: string; parts: string | null } {
+// storedForm is an object's row (its JSON and part refs), failing with Invalid naming it (by its key) when it cannot be JSON.
+function storedForm(obj: KubeObject, share: (value: object) => string | undefined, [kind, namespace, name]: [string, string, string]): { json: string; parts: string | null } {
   try {
     return splitObject(obj, share);
   } catch (err) {
-    throw new MfluxError('Invalid', `cannot be stored as JSON: ${reason(err)}`, { subject: what, cause: err });
+    throw new MfluxError('Invalid', `cannot be stored as JSON: ${reason(err)}`, { subject: objectRef(kind, namespace || undefined, name), cause: err });
   }
 }
 
