@@ -44,6 +44,12 @@ export interface ServiceEndpoint {
   ports: { name: string; port: number; protocol: string; appProtocol?: string }[];
 }
 
+/** readyCondition is the pod's Ready condition, if any (none when its conditions are not a list). */
+export function readyCondition(p: KubeObject): { status?: string; lastTransitionTime?: string } | undefined {
+  const conditions: unknown = p.status?.conditions;
+  return Array.isArray(conditions) ? conditions.find((c: any) => c?.type === 'Ready') : undefined;
+}
+
 /** isPodReady: the pod's Ready condition is True. */
 export function isPodReady(p: KubeObject): boolean {
   return (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');

@@ -1,5 +1,5 @@
 /** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
-import { isPodReady } from '../../serving.js';
+import { isPodReady, readyCondition } from '../../serving.js';
 import { type KubeObject, deepFreeze, isMfluxError, parseRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 
@@ -15,11 +15,6 @@ export const CREATE_RETRY_MS = 1000;
 /** isPodActive: not terminating and not finished. */
 export function isPodActive(p: KubeObject): boolean {
   return !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
-}
-
-/** readyCondition returns a pod's Ready condition, if any. */
-function readyCondition(p: KubeObject): any {
-  return p.status?.conditions?.find((c: any) => c.type === 'Ready');
 }
 
 export { isPodReady };

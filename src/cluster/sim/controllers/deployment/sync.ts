@@ -188,14 +188,18 @@ export function getNewReplicaSet(ctx: ControllerContext, d: KubeObject, rsList: 
   const existing = findNewReplicaSet(d, rsList);
   const newRevision = maxRevision(oldRSs) + 1;
   if (existing) {
-    // Most syncs find the new ReplicaSet already in step: then it is used as stored, with no copy made.
-    const copy = newReplicaSetInStep(d, existing, newRevision) ? existing : copyRS(existing);
-    const annotationsUpdated = setNewReplicaSetAnnotations(d, copy, newRevision, true);
-    const minReadyNeedsUpdate = (copy.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0);
-    if (annotationsUpdated || minReadyNeedsUpdate) {
-      copy.spec.minReadySeconds = d.spec.minReadySeconds ?? 0;
-      // The Deployment's own revision annotation catches up on a later sync, as upstream.
-      return ctx.api.writeDirect(copy);
+    // Most syncs find the new ReplicaSet already in step: it is used as stored (read-only, so
+    // nothing below may change it); only one that needs syncing is copied and synced.
+    let copy = existing;
+    if (!newReplicaSetInStep(d, existing, newRevision)) {
+      copy = copyRS(existing);
+      const annotationsUpdated = setNewReplicaSetAnnotations(d, copy, newRevision, true);
+      const minReadyNeedsUpdate = (copy.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0);
+      if (annotationsUpdated || minReadyNeedsUpdate) {
+        copy.spec.minReadySeconds = d.spec.minReadySeconds ?? 0;
+        // The Deployment's own revision annotation catches up on a later sync, as upstream.
+        return ctx.api.writeDirect(copy);
+      }
     }
     let needsUpdate = setDeploymentRevision(d, copy.metadata.annotations![REVISION_ANNOTATION]!);
     if (hasProgressDeadline(d) && !getCondition(d.status, 'Progressing')) {

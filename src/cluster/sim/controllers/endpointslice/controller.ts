@@ -21,9 +21,9 @@
  * API server's garbage collector); its Endpoints object, which has no owner, is deleted here.
  */
 import { type KubeObject, deepEqual, parseRFC3339, toRFC3339 } from '../../../../core/index.js';
-import { type ServiceEndpoint, serviceEndpoints, serviceSelector } from '../../../serving.js';
+import { type ServiceEndpoint, readyCondition, serviceEndpoints, serviceSelector } from '../../../serving.js';
 import type { ControllerContext } from '../context.js';
-import { endpointsSubsets, isHeadless, podHostname } from './endpoints.js';
+import { endpointsSubsets, isHeadless, podHostname, portIdentity } from './endpoints.js';
 
 /** SERVICE_NAME_LABEL names a slice's Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -56,7 +56,7 @@ export class TriggerTimes {
     let min: number | undefined;
     const podTimes = new Map<string, number>();
     for (const p of pods) {
-      const ready = (p.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+      const ready = readyCondition(p);
       const t = ready?.lastTransitionTime ? this.parse(ready.lastTransitionTime) : NaN;
       if (Number.isNaN(t)) continue;
       podTimes.set(p.metadata.name, t);
@@ -131,11 +131,8 @@ function slicePorts(e: ServiceEndpoint): any[] {
   });
 }
 
-// A port's identity: its fields joined by separators no name or protocol holds (NUL, SOH); an absent appProtocol is not an empty one.
-const onePortKey = (p: any): string => `${p?.name ?? ''}\u0001${p?.port}\u0001${p?.protocol ?? ''}\u0001${p?.appProtocol === undefined ? '\u0002' : String(p.appProtocol)}`;
-
-// A port set's identity, whatever the order its ports are listed in (upstream NewPortMapKey sorts them).
-const portKey = (ports: any[] | null | undefined): string => (ports ?? []).map(onePortKey).sort().join('\u0000');
+// A port set's identity, whatever the order its ports are listed in (upstream NewPortMapKey sorts them): its ports' identities, sorted, NUL-separated.
+const portKey = (ports: any[] | null | undefined): string => (ports ?? []).map(portIdentity).sort().join('\u0000');
 
 const endpointKey = (ep: any): string => `${ep?.targetRef?.name ?? ''}/${ep?.addresses?.[0] ?? ''}`;
 

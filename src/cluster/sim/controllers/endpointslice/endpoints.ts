@@ -49,6 +49,14 @@ const byIPThenUID = (a: EndpointAddress, b: EndpointAddress): number =>
 const byPort = (a: EndpointPort, b: EndpointPort): number =>
   (a.name ?? '').localeCompare(b.name ?? '') || a.port - b.port || a.protocol.localeCompare(b.protocol);
 
+/**
+ * portIdentity is a port's identity as a string: its fields joined by separators no name or
+ * protocol holds (SOH), an unnamed port as one named '' and an absent appProtocol unlike an empty one.
+ */
+export function portIdentity(p: { name?: string; port: number; protocol?: string; appProtocol?: string } | undefined): string {
+  return `${p?.name ?? ''}\u0001${p?.port}\u0001${p?.protocol ?? ''}\u0001${p?.appProtocol === undefined ? '\u0002' : String(p.appProtocol)}`;
+}
+
 // endpointPort is a resolved port as an Endpoints subset lists it (no name when the Service port has none).
 function endpointPort(p: ServiceEndpoint['ports'][number]): EndpointPort {
   const port = (p.name ? { name: p.name, port: p.port, protocol: p.protocol } : { port: p.port, protocol: p.protocol }) as EndpointPort;
@@ -85,7 +93,7 @@ export function endpointsSubsets(svc: KubeObject, eps: ServiceEndpoint[]): Endpo
     addr.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name, uid: pod.metadata.uid ?? '' };
     const ports: (EndpointPort | undefined)[] = e.ports.length === 0 ? [undefined] : e.ports.map(endpointPort);
     for (const port of ports) {
-      const key = port === undefined ? '' : `${port.name ?? ''}\u0001${port.port}\u0001${port.protocol}\u0001${port.appProtocol === undefined ? '\u0002' : port.appProtocol}`;
+      const key = port === undefined ? '' : portIdentity(port);
       let g = byPortKey.get(key);
       if (!g) byPortKey.set(key, (g = { port, addrs: [] }));
       g.addrs.push({ addr, ready: e.conditions.serving });

@@ -7,7 +7,7 @@
  * however many Services the namespace has.
  */
 import type { KubeObject } from '../../../../core/index.js';
-import { isPodTerminal, selectsLabels, serviceSelector } from '../../../serving.js';
+import { isPodTerminal, readyCondition, selectsLabels, serviceSelector } from '../../../serving.js';
 
 interface Entry {
   namespace: string;
@@ -126,11 +126,6 @@ export function podEndpointsChanged(type: string, pod: KubeObject, old: KubeObje
     if (a?.status !== b?.status || a?.lastTransitionTime !== b?.lastTransitionTime) return true;
   }
   return !sameSelector(pod.metadata.labels ?? {}, old.metadata.labels ?? {});
-}
-
-function readyCondition(pod: KubeObject): { status?: string; lastTransitionTime?: string } | undefined {
-  const conditions: unknown = pod.status?.conditions;
-  return Array.isArray(conditions) ? conditions.find((c: any) => c?.type === 'Ready') : undefined;
 }
 
 function sameSelector(a: Record<string, string>, b: Record<string, string>): boolean {
