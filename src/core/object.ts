@@ -84,20 +84,33 @@ export function deepFreeze<T>(v: T): T {
  */
 export function cloneObject<T>(obj: T): T {
   if (obj === null || typeof obj !== 'object') return typeof obj === 'function' || typeof obj === 'symbol' ? structuredClone(obj) : obj;
-  return cloneValue(obj, new Map()) as T;
+  return cloneValue(obj, new Map(), false) as T;
 }
 
-function cloneValue(v: unknown, seen: Map<object, unknown>): unknown {
+/**
+ * cloneUnfrozen is cloneObject except that a frozen object or array inside (one deepFreeze made:
+ * shared, read-only data) is kept as it is rather than copied — no one can change it, so sharing it
+ * is invisible. The simulated API server admits every pod this way: a ReplicaSet's pods share its
+ * frozen labels and owner reference.
+ * Example: cloneUnfrozen({a: frozen}).a === frozen.
+ */
+export function cloneUnfrozen<T>(obj: T): T {
+  if (obj === null || typeof obj !== 'object') return cloneObject(obj);
+  return cloneValue(obj, new Map(), true) as T;
+}
+
+function cloneValue(v: unknown, seen: Map<object, unknown>, keepFrozen: boolean): unknown {
   if (v === null) return v;
   const t = typeof v;
   if (t !== 'object') return t === 'function' || t === 'symbol' ? structuredClone(v) : v;
   const o = v as object;
+  if (keepFrozen && Object.isFrozen(o)) return o;
   const done = seen.get(o);
   if (done !== undefined) return done;
   if (Array.isArray(o)) {
     const out: unknown[] = new Array(o.length);
     seen.set(o, out);
-    for (let i = 0; i < o.length; i++) if (i in o) out[i] = cloneValue(o[i], seen);
+    for (let i = 0; i < o.length; i++) if (i in o) out[i] = cloneValue(o[i], seen, keepFrozen);
     return out;
   }
   const proto = Object.getPrototypeOf(o);
@@ -110,7 +123,7 @@ function cloneValue(v: unknown, seen: Map<object, unknown>): unknown {
   seen.set(o, out);
   for (const k in o) {
     if (!hasOwn.call(o, k)) continue;
-    const c = cloneValue((o as Record<string, unknown>)[k], seen);
+    const c = cloneValue((o as Record<string, unknown>)[k], seen, keepFrozen);
     if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
     else out[k] = c;
   }

@@ -243,14 +243,19 @@ const isMap = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof
 /** validateLabels is ValidateLabels: every key a qualified name, every value a label value; errors name the map, as upstream does. Keys are sorted (Go's map order is random). */
 export function validateLabels(labels: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!isMap(labels)) return errs;
+  if (!isMap(labels) || VALID_FROZEN_LABELS.has(labels)) return errs;
   for (const k of Object.keys(labels).sort()) {
     for (const msg of qualifiedNameErrors(k)) errs.push({ field, type: 'Invalid', value: k, detail: msg });
     const v = labels[k];
     if (typeof v === 'string') for (const msg of labelValueErrors(v)) errs.push({ field, type: 'Invalid', value: v, detail: msg });
   }
+  if (errs.length === 0 && Object.isFrozen(labels)) VALID_FROZEN_LABELS.add(labels);
   return errs;
 }
+
+// VALID_FROZEN_LABELS are frozen label maps found valid: the simulator's pods share their
+// ReplicaSet's, and a frozen map cannot change, so each is checked once, not once per pod.
+const VALID_FROZEN_LABELS = new WeakSet<object>();
 
 /** validateLabelSelector is ValidateLabelSelector: matchLabels like labels, each matchExpression's key, operator and values. */
 export function validateLabelSelector(selector: unknown, field: string): FieldError[] {

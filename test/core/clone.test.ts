@@ -1,7 +1,7 @@
 /** cloneObject copies like structuredClone (aliases, cycles, `__proto__` keys, holes, Dates) without sharing anything with its input. */
 import * as yaml from 'js-yaml';
 import { expect, test } from 'vitest';
-import { cloneObject } from '../../src/core/index.js';
+import { cloneObject, cloneUnfrozen, deepFreeze } from '../../src/core/index.js';
 
 test('cloneObject gives what structuredClone gives, for JSON-shaped values and the odd ones YAML and callers produce', () => {
   const shared = { x: 1 };
@@ -46,4 +46,19 @@ test('cloneObject gives what structuredClone gives, for JSON-shaped values and t
 test('cloneObject refuses what structuredClone refuses', () => {
   expect(() => cloneObject({ f() {} })).toThrow();
   expect(() => cloneObject(() => 1)).toThrow();
+});
+
+test('cloneUnfrozen copies like cloneObject but keeps what is frozen (it cannot change) as it is', () => {
+  const frozen = deepFreeze({ labels: { app: 'web' } });
+  const input = { metadata: { name: 'p', shared: frozen, own: { a: [1, 2] } }, list: [frozen] };
+  const copy = cloneUnfrozen(input);
+  expect(copy).toEqual(input);
+  expect(copy.metadata).not.toBe(input.metadata);
+  expect(copy.metadata.own).not.toBe(input.metadata.own);
+  expect(copy.metadata.own.a).not.toBe(input.metadata.own.a);
+  expect(copy.metadata.shared).toBe(frozen);
+  expect(copy.list[0]).toBe(frozen);
+  // cloneObject copies frozen values too.
+  expect(cloneObject(input).metadata.shared).not.toBe(frozen);
+  expect(cloneUnfrozen('x')).toBe('x');
 });

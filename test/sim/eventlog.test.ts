@@ -46,6 +46,13 @@ test('events loaded from the store are listed as recorded, and a repeat of the l
   // The drained copy does not move when the log counts on.
   first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 2_000);
   expect(drained.events[0]!.count).toBe(2);
+  // The log counted on a copy in its place: it lists 3, the next drain hands that copy out, and the one after nothing.
+  expect(first.list()[0]!.count).toBe(3);
+  first.record(obj, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set api-1 to 3', 'deployment-controller', T0 + 3_000);
+  const recounted = first.drainChanges().events;
+  expect(recounted.map((e) => [e.seq, e.count, e.lastTimestamp])).toEqual([[1, 4, '2026-01-01T00:00:03Z']]);
+  expect(first.drainChanges().events).toEqual([]);
+  expect(drained.events[0]!.count).toBe(2);
   const stored = drained.events.map((e) => JSON.parse(JSON.stringify(e)) as StoredEvent);
   // A second copy under a later seq (as an older build could leave): repeats fold into the later one.
   const copy: StoredEvent = { ...stored[0]!, seq: 2, name: 'api-1.copy' };

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock, toRFC3339 } from '../../src/core/index.js';
 import { Simulation } from '../../src/cluster/sim/sim.js';
 import { SimClient } from '../../src/cluster/sim/client.js';
-import { BURST_REPLICAS } from '../../src/cluster/sim/controllers/replicaset.js';
+import { BURST_REPLICAS, podChangeWakesReplicaSet } from '../../src/cluster/sim/controllers/replicaset.js';
+import type { KubeObject } from '../../src/core/index.js';
 import { applyDefaults } from '../../src/manifests/index.js';
 import { T0, deploymentManifest } from './helpers.js';
 
@@ -64,6 +65,52 @@ describe('ReplicaSet controller: burst limit and shared pod parts', () => {
     expect(a!.status.containerStatuses).toBe(c!.status.containerStatuses);
     expect(Object.isFrozen(a!.status.conditions)).toBe(true);
     expect(a!.status.podIP).not.toBe(c!.status.podIP);
+  });
+
+  it('pods of one ReplicaSet share its labels and owner reference, frozen; a pod created by hand keeps its own', () => {
+    const { sim, client } = cluster();
+    client.applySync(deploymentManifest({ name: 'web', replicas: 3 }));
+    const [a, b, c] = active(sim);
+    const [rs] = sim.api.list('ReplicaSet');
+    expect(a!.metadata.labels).toBe(c!.metadata.labels);
+    expect(a!.metadata.ownerReferences).toBe(b!.metadata.ownerReferences);
+    expect(a!.metadata.labels).toEqual(rs!.spec.template.metadata.labels);
+    expect(a!.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs!.metadata.name, uid: rs!.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(Object.isFrozen(a!.metadata.labels) && Object.isFrozen(a!.metadata.ownerReferences![0])).toBe(true);
+    // Each pod still has its own metadata (name, uid, resourceVersion).
+    expect(a!.metadata).not.toBe(b!.metadata);
+    expect(new Set([a, b, c].map((p) => p!.metadata.uid)).size).toBe(3);
+    // What a caller hands the API server unfrozen is copied, not kept.
+    const labels = { app: 'solo' };
+    const created = sim.api.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo', namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
+    expect(created.metadata.labels).toEqual(labels);
+    expect(created.metadata.labels).not.toBe(labels);
+  });
+
+  it('a pod update wakes its ReplicaSet only when a sync could do or report something new', () => {
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u1', controller: true }] },
+      spec: { containers: [{ name: 'c', image: 'x:1' }] },
+      status: { phase: 'Pending' },
+    };
+    const ready = (status: string, at: string) => ({ ...pod, status: { phase: 'Running', conditions: [{ type: 'Ready', status, lastTransitionTime: at }] } });
+    const [t0, t1, t2, t3] = [0, 10, 20, 30].map((s) => toRFC3339(T0 + s * 1000));
+    const bound = { ...pod, spec: { ...pod.spec, nodeName: 'n1' }, status: { phase: 'Pending', podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: t0 }] } };
+    // A bind, a new IP, a restart count: nothing a sync reads.
+    expect(podChangeWakesReplicaSet(pod, bound)).toBe(false);
+    expect(podChangeWakesReplicaSet(ready('True', t1!), { ...ready('True', t1!), status: { ...ready('True', t1!).status, containerStatuses: [{ restartCount: 1 }] } })).toBe(false);
+    // Ready, and since when (availability after minReadySeconds).
+    expect(podChangeWakesReplicaSet(bound, ready('True', t1!))).toBe(true);
+    expect(podChangeWakesReplicaSet(ready('True', t1!), ready('True', t2!))).toBe(true);
+    // No longer active: terminating, or finished.
+    expect(podChangeWakesReplicaSet(pod, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: t3 } })).toBe(true);
+    expect(podChangeWakesReplicaSet(pod, { ...pod, status: { phase: 'Failed' } })).toBe(true);
+    // Labels (fully labeled replicas) and ownership, by value.
+    expect(podChangeWakesReplicaSet(pod, { ...pod, metadata: { ...pod.metadata, labels: { app: 'web' } } })).toBe(false);
+    expect(podChangeWakesReplicaSet(pod, { ...pod, metadata: { ...pod.metadata, labels: { app: 'other' } } })).toBe(true);
+    expect(podChangeWakesReplicaSet(pod, { ...pod, metadata: { ...pod.metadata, ownerReferences: [] } })).toBe(true);
   });
 
   it('pods started at one instant share their started conditions and running container statuses', async () => {

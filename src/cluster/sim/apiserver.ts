@@ -10,7 +10,7 @@ import {
   type KindInfo,
   KindRegistry,
   MfluxError,
-  cloneObject,
+  cloneUnfrozen,
   deepEqual,
   deepFreeze,
   SecretDigester,
@@ -235,8 +235,10 @@ export class ApiServer {
       if (bound > MAX_REQUEST_BYTES && requestBytes(input) > MAX_REQUEST_BYTES) throw new MfluxError('RequestTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BYTES}`, { subject });
       const undecodable = decodeError(rest);
       if (undecodable) throw new MfluxError('BadRequest', undecodable, { subject });
-      // A Pod's defaults are all in its spec (applyDefaults): the rest is only copied, so the caller keeps its own objects.
-      obj = cloneObject(rest);
+      // A Pod's defaults are all in its spec (applyDefaults): the rest is only copied, so the caller
+      // keeps its own objects — all but what is frozen, which no one can change (a ReplicaSet's
+      // pods share its labels and owner reference).
+      obj = cloneUnfrozen(rest);
       obj.spec = admitted.spec;
     } else {
       // What a real API server refuses before it validates: a body over its request limit, then what does not decode into the Go type.
@@ -246,6 +248,8 @@ export class ApiServer {
       obj = applyDefaults(this.secrets.redact(input));
       obj.metadata = { ...obj.metadata };
       if (frozenPodSpec) {
+        // A Pod's metadata is not defaulted: what the caller froze (its ReplicaSet's labels and owner reference) is kept as it is, as below.
+        for (const [k, v] of Object.entries(input.metadata)) if (v !== null && typeof v === 'object' && Object.isFrozen(v)) obj.metadata[k] = v;
         // The ReplicaSet controller creates every pod of a ReplicaSet with the ReplicaSet's own
         // (stored, frozen) template spec: the next such pod reuses this one's defaulted spec.
         this.admittedPodSpecs.set(frozenPodSpec, { spec: deepFreeze(obj.spec), bytes: jsonBytesBound(frozenPodSpec, 0, Infinity) });

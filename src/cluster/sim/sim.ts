@@ -19,7 +19,7 @@ import { bindPod, completePod, crashPod, globToRegExp, hasProbes, imageFails, pr
 import { syncJob } from './controllers/job/controller.js';
 import { syncTTL } from './controllers/job/ttl.js';
 import { syncCronJob } from './controllers/cronjob/controller.js';
-import { syncReplicaSet } from './controllers/replicaset.js';
+import { podChangeWakesReplicaSet, syncReplicaSet } from './controllers/replicaset.js';
 import { syncStatefulSet } from './controllers/statefulset/controller.js';
 import { syncDaemonSet } from './controllers/daemon/controller.js';
 import { ensureNodes, nodeIP, pickNode } from './controllers/nodes.js';
@@ -309,7 +309,7 @@ export class Simulation {
         if (o?.kind === 'StatefulSet') this.enqueue('statefulset', keyOf('StatefulSet', obj.metadata.namespace, o.name));
         else if (o?.kind === 'DaemonSet') this.enqueue('daemonset', keyOf('DaemonSet', obj.metadata.namespace, o.name));
         if (o?.kind === 'ReplicaSet') {
-          this.enqueue('replicaset', keyOf('ReplicaSet', obj.metadata.namespace, o.name));
+          if (type !== 'MODIFIED' || !old || podChangeWakesReplicaSet(old, obj)) this.enqueue('replicaset', keyOf('ReplicaSet', obj.metadata.namespace, o.name));
           if (type === 'DELETED') {
             // Recreate waits for old pods to be gone; their disappearance must wake the Deployment.
             const rs = this.api.get('ReplicaSet', obj.metadata.namespace, o.name);

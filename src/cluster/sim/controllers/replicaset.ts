@@ -1,6 +1,6 @@
 /** The ReplicaSet controller (upstream replica_set.go): keep spec.replicas pods, delete the least useful first, report status. */
 import { isPodReady, readyCondition } from '../../serving.js';
-import { type KubeObject, deepFreeze, isMfluxError, parseRFC3339 } from '../../../core/index.js';
+import { type KubeObject, deepEqual, deepFreeze, isMfluxError, parseRFC3339 } from '../../../core/index.js';
 import type { ControllerContext } from './context.js';
 
 /** COMPONENT is the event source of the ReplicaSet controller. */
@@ -77,17 +77,71 @@ export function podsToDelete(pods: KubeObject[], n: number, now: number): KubeOb
 }
 
 /**
+ * podChangeWakesReplicaSet tells whether an update of one of a ReplicaSet's pods can change what a
+ * sync of that ReplicaSet would do. Upstream's updatePod enqueues the owner on every update; a sync
+ * reads a pod's ownership, labels (fullyLabeledReplicas), whether it is active, whether it is Ready
+ * and since when (ready and available replicas, the minReadySeconds requeue) — and ranks pods only
+ * to delete some, which an owner's own change asks for. So any other update (a bind, a restart
+ * count, a new IP) would wake a sync that writes nothing: a third of a rollout's ReplicaSet syncs.
+ */
+export function podChangeWakesReplicaSet(old: KubeObject, pod: KubeObject): boolean {
+  if (isPodActive(old) !== isPodActive(pod) || isPodReady(old) !== isPodReady(pod) || !Object.is(readySince(old), readySince(pod))) return true;
+  const a = old.metadata;
+  const b = pod.metadata;
+  return !sameValue(a.labels, b.labels) || !sameValue(a.ownerReferences, b.ownerReferences);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || deepEqual(a, b);
+}
+
+/**
  * podFromTemplate builds a pod for a ReplicaSet (generateName "<rs>-", controller owner reference).
  * Its spec is the stored ReplicaSet's template spec itself, frozen: the API server defaults it once
  * and every pod of the ReplicaSet shares the result (stored objects are read-only).
  */
 export function podFromTemplate(rs: KubeObject): KubeObject {
   const t = rs.spec.template ?? {};
+  const shared = podMetadataOf(rs, t);
   // Key by key (a conditional spread costs a runtime call, and this runs for every pod created).
-  const metadata: KubeObject['metadata'] = { name: '', generateName: `${rs.metadata.name}-`, namespace: rs.metadata.namespace, labels: { ...t.metadata?.labels } };
+  const metadata: KubeObject['metadata'] = { name: '', generateName: shared.generateName, namespace: rs.metadata.namespace, labels: shared.labels };
   if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
-  metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+  metadata.ownerReferences = shared.ownerReferences;
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec: deepFreeze(t.spec ?? {}) };
+}
+
+/** PodMetadata is what every pod of one ReplicaSet holds alike: its labels and its owner reference, frozen and shared. */
+interface PodMetadata {
+  uid: string;
+  name: string;
+  generateName: string;
+  labels: Record<string, string>;
+  ownerReferences: NonNullable<KubeObject['metadata']['ownerReferences']>;
+}
+
+// POD_METADATA holds, per stored template (a ReplicaSet's, unchanged by its scale and status writes), its pods' shared metadata.
+const POD_METADATA = new WeakMap<object, PodMetadata>();
+
+/**
+ * podMetadataOf is the labels and owner reference of rs's pods, made once per template and owner:
+ * 100k pods of 10k ReplicaSets then hold 10k of each, not 100k copies (the API server keeps what is
+ * frozen as it is; stored objects are read-only).
+ */
+function podMetadataOf(rs: KubeObject, t: any): PodMetadata {
+  const uid = rs.metadata.uid!;
+  const name = rs.metadata.name;
+  let m = POD_METADATA.get(t);
+  if (!m || m.uid !== uid || m.name !== name) {
+    m = {
+      uid,
+      name,
+      generateName: `${name}-`,
+      labels: deepFreeze({ ...t.metadata?.labels }),
+      ownerReferences: deepFreeze([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name, uid, controller: true, blockOwnerDeletion: true }]),
+    };
+    POD_METADATA.set(t, m);
+  }
+  return m;
 }
 
 /**

@@ -246,8 +246,12 @@ export function equalIgnoreHash(a: any, b: any): boolean {
 
 /** findNewReplicaSet returns the oldest ReplicaSet whose template equals the Deployment's. */
 export function findNewReplicaSet(d: KubeObject, rss: KubeObject[]): KubeObject | undefined {
-  const sorted = [...rss].sort(byCreation);
-  return sorted.find((rs) => templateMatches(rs.spec?.template, d.spec?.template));
+  // The first match in creation order, found without sorting a copy (a sync asks several times).
+  let oldest: KubeObject | undefined;
+  for (const rs of rss) {
+    if ((oldest === undefined || byCreation(rs, oldest) < 0) && templateMatches(rs.spec?.template, d.spec?.template)) oldest = rs;
+  }
+  return oldest;
 }
 
 // TEMPLATE_MATCH remembers, per ReplicaSet template object, the last Deployment template it was
