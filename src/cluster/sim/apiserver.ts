@@ -105,12 +105,23 @@ function jsonBytesBound(v: unknown, acc: number, limit: number, depth = 0): numb
   }
 }
 
+/** Slot holds the stored version of the object under `key`. */
+interface Slot {
+  readonly key: string;
+  obj: KubeObject;
+}
+
 /** ApiServer is the in-memory object store with API-server semantics. */
 export class ApiServer {
   /** discovery is the cluster's kind registry: the built-ins plus every stored CRD. */
   readonly discovery = new KindRegistry();
-  private readonly objects = new Map<string, KubeObject>();
-  private readonly byKind = new Map<string, Map<string, KubeObject>>();
+  /**
+   * objects and byKind (per kind) map each store key to its Slot, the same slot in both: an update —
+   * most of a rollout's million writes — puts the new version in the slot without touching either
+   * map, and finds the key string (hashed once) there.
+   */
+  private readonly objects = new Map<string, Slot>();
+  private readonly byKind = new Map<string, Map<string, Slot>>();
   /** sortedKeys caches list()'s order (store keys) per kind; adding or removing an object of the kind drops it. */
   private readonly sortedKeys = new Map<string, string[]>();
   /**
@@ -167,7 +178,7 @@ export class ApiServer {
 
   /** get returns the stored object (treat it as read-only) or undefined. */
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.objects.get(keyOf(kind, namespace, name));
+    return this.objects.get(keyOf(kind, namespace, name))?.obj;
   }
 
   /**
@@ -182,13 +193,13 @@ export class ApiServer {
       // The order is worked out once per object added to or removed from the kind, not per call
       // (the scheduler lists Nodes for every pod it binds, the DaemonSet controller on every sync,
       // and localeCompare is slow); an update keeps an object's key and so its place.
-      const sorted = [...m.values()].sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+      const sorted = [...m.values()].map((slot) => slot.obj).sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
       keys = sorted.map((o) => objKey(o));
       this.sortedKeys.set(kind, keys);
     }
     const out: KubeObject[] = [];
     for (const k of keys) {
-      const o = m.get(k)!;
+      const o = m.get(k)!.obj;
       if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
     }
     return out;
@@ -259,7 +270,7 @@ export class ApiServer {
     const secretErrs = input.kind === 'Secret' && input.apiVersion === 'v1' ? validateSecretData(input) : [];
     if (info.namespaced) obj.metadata.namespace ??= 'default';
     else delete obj.metadata.namespace;
-    const existing = obj.metadata.name ? this.objects.get(objKey(obj)) : undefined;
+    const existing = obj.metadata.name ? this.objects.get(objKey(obj))?.obj : undefined;
     const errs = [...(existing && obj.kind === 'Deployment' ? validateDeploymentUpdate(obj, existing) : validateObject(obj, info.nameRule)), ...secretErrs];
     if (errs.length > 0) throw new InvalidObjectError(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, objectRef(obj.kind, obj.metadata.namespace, obj.metadata.name ?? ''));
     if (info.namespaced && !this.objects.has(keyOf('Namespace', undefined, obj.metadata.namespace!)) && !batch?.namespaces.has(obj.metadata.namespace!)) {
@@ -386,13 +397,14 @@ export class ApiServer {
    * annotation changes, as upstream's status strategy allows), generation never moves.
    */
   updateStatus(kind: string, namespace: string | undefined, name: string, status: any, annotations?: Record<string, string>): KubeObject {
-    const existing = this.objects.get(keyOf(kind, namespace, name));
-    if (!existing) throw new MfluxError('NotFound', `${kind.toLowerCase()} "${name}" not found`, { subject: objectRef(kind, namespace, name) });
+    const slot = this.objects.get(keyOf(kind, namespace, name));
+    const existing = slot?.obj;
+    if (!slot || !existing) throw new MfluxError('NotFound', `${kind.toLowerCase()} "${name}" not found`, { subject: objectRef(kind, namespace, name) });
     const annChanged = annotations !== undefined && !deepEqual(annotations, existing.metadata.annotations ?? {});
     if (deepEqual(status, existing.status) && !annChanged) return existing;
     const next: KubeObject = { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++this.rv) }, status };
     if (annChanged) next.metadata.annotations = annotations;
-    this.store(next, existing);
+    this.store(next, existing, slot);
     return next;
   }
 
@@ -401,8 +413,9 @@ export class ApiServer {
    * no-change check, bumping generation on spec changes. Controllers use it to avoid re-defaulting.
    */
   writeDirect(next: KubeObject): KubeObject {
-    const existing = this.objects.get(objKey(next));
-    if (!existing) throw new MfluxError('NotFound', `${next.kind} "${next.metadata.name}" not found`, { subject: objectRef(next.kind, next.metadata.namespace, next.metadata.name) });
+    const slot = this.objects.get(objKey(next));
+    const existing = slot?.obj;
+    if (!slot || !existing) throw new MfluxError('NotFound', `${next.kind} "${next.metadata.name}" not found`, { subject: objectRef(next.kind, next.metadata.namespace, next.metadata.name) });
     if (next === existing) return existing;
     const specChanged = !deepEqual(next.spec, existing.spec);
     const metaChanged = !sameApartFrom(next, existing, SPEC_AND_STATUS);
@@ -410,7 +423,7 @@ export class ApiServer {
     if (!specChanged && !metaChanged && !statusChanged) return existing;
     const stored: KubeObject = { ...next, metadata: { ...next.metadata, resourceVersion: String(++this.rv) } };
     if (specChanged && existing.metadata.generation !== undefined) stored.metadata.generation = existing.metadata.generation + 1;
-    this.store(stored, existing);
+    this.store(stored, existing, slot);
     return stored;
   }
 
@@ -421,8 +434,9 @@ export class ApiServer {
    */
   delete(kind: string, namespace: string | undefined, name: string, graceMs = 0): boolean {
     const key = keyOf(kind, namespace, name);
-    const existing = this.objects.get(key);
-    if (!existing) return false;
+    const slot = this.objects.get(key);
+    const existing = slot?.obj;
+    if (!slot || !existing) return false;
     if (graceMs > 0) {
       if (existing.metadata.deletionTimestamp) return true;
       const next: KubeObject = {
@@ -434,18 +448,18 @@ export class ApiServer {
           resourceVersion: String(++this.rv),
         },
       };
-      this.store(next, existing);
+      this.store(next, existing, slot);
       return true;
     }
-    this.finalizeDelete(key);
+    this.finalizeDelete(slot.key);
     return true;
   }
 
   /** finalizeDelete removes an object for good and collects everything it owned. */
   finalizeDelete(key: string): void {
-    const existing = this.objects.get(key);
+    const existing = this.objects.get(key)?.obj;
     if (!existing) return;
-    this.unindex(existing);
+    this.unindex(existing, key);
     if (this.unsaved.delete(key)) this.dirty.delete(key);
     else this.dirty.set(key, null);
     this.rv++;
@@ -456,7 +470,7 @@ export class ApiServer {
       if (deps) {
         this.dependents.delete(uid);
         for (const dk of [...deps.keys()]) {
-          const dep = this.objects.get(dk);
+          const dep = this.objects.get(dk)?.obj;
           // Only a dependent whose every owner is gone is collected, as the garbage collector does.
           const owners = dep?.metadata.ownerReferences ?? [];
           if (dep && owners.every((o) => o.uid === uid || !this.uidExists(o.uid))) this.finalizeDelete(dk);
@@ -464,7 +478,7 @@ export class ApiServer {
       }
     }
     if (existing.kind === 'Namespace') {
-      for (const [k, o] of [...this.objects]) if (o.metadata.namespace === existing.metadata.name) this.finalizeDelete(k);
+      for (const [k, slot] of [...this.objects]) if (slot.obj.metadata.namespace === existing.metadata.name) this.finalizeDelete(k);
     }
   }
 
@@ -474,14 +488,16 @@ export class ApiServer {
     return this.uids.has(uid);
   }
 
-  private index(obj: KubeObject, key = objKey(obj)): void {
-    this.objects.set(key, obj);
+  private index(obj: KubeObject, key = objKey(obj)): Slot {
+    const slot: Slot = { key, obj };
+    this.objects.set(key, slot);
     this.sortedKeys.delete(obj.kind);
     let m = this.byKind.get(obj.kind);
     if (!m) this.byKind.set(obj.kind, (m = new Map()));
-    m.set(key, obj);
+    m.set(key, slot);
     if (obj.metadata.uid) this.uids.add(obj.metadata.uid);
     this.addDependent(obj, key);
+    return slot;
   }
 
   // addDependent files obj (under key) with each owner its ownerReferences name, at the end of their lists.
@@ -501,11 +517,15 @@ export class ApiServer {
     for (const o of obj.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);
   }
 
-  private store(obj: KubeObject, old: KubeObject | undefined): void {
-    const key = objKey(obj);
-    if (old) this.reindex(old, obj, key);
-    else {
-      this.index(obj, key);
+  // store files obj, a new version of old (in `slot`, when the caller has it) or a new object.
+  private store(obj: KubeObject, old: KubeObject | undefined, slot?: Slot): void {
+    let key: string;
+    if (old) {
+      slot ??= this.objects.get(objKey(obj))!;
+      key = slot.key;
+      this.reindex(old, obj, slot);
+    } else {
+      key = this.index(obj).key;
       // New to the store too, unless a saved object of that name is waiting to be deleted (then the row is replaced).
       if (!this.dirty.has(key)) this.unsaved.add(key);
     }
@@ -516,14 +536,12 @@ export class ApiServer {
 
   // reindex replaces a stored object by its new version with the effect of unindex + index on what
   // callers see (the key moves to the end of its owners' dependents: ownedBy's order), without the
-  // work that has no effect: its kind map and uid set only change if its uid did, and it keeps its
-  // place in `objects` (only a namespace's deletion walks that, in creation order) — moving it there
-  // cost a delete and an insert in a map of every object, on every one of a rollout's million writes.
-  private reindex(old: KubeObject, obj: KubeObject, key: string): void {
-    this.objects.set(key, obj);
-    let m = this.byKind.get(obj.kind);
-    if (!m) this.byKind.set(obj.kind, (m = new Map()));
-    m.set(key, obj);
+  // work that has no effect: the version goes into its slot, so it keeps its place in `objects` (only
+  // a namespace's deletion walks that, in creation order) and in its kind's map, and the uid set only
+  // changes if its uid did — a rollout's million writes touch neither map of every object.
+  private reindex(old: KubeObject, obj: KubeObject, slot: Slot): void {
+    const key = slot.key;
+    slot.obj = obj;
     if (old.metadata.uid !== obj.metadata.uid) {
       if (old.metadata.uid) this.uids.delete(old.metadata.uid);
       if (obj.metadata.uid) this.uids.add(obj.metadata.uid);

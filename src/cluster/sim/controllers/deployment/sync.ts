@@ -93,9 +93,12 @@ export function scaleReplicaSet(ctx: ControllerContext, rs: KubeObject, newScale
   const sizeNeedsUpdate = specReplicas(rs) !== newScale;
   if (!sizeNeedsUpdate && !replicasAnnotationsNeedUpdate(rs, desired, max)) return [false, rs];
   const oldScale = specReplicas(rs);
-  const copy = copyRS(rs);
-  copy.spec.replicas = newScale;
-  setReplicasAnnotations(copy, desired, max);
+  // Only what changes is copied (writeDirect copies the metadata it stamps): most scales keep the annotations.
+  const copy: KubeObject = { ...rs, spec: { ...rs.spec, replicas: newScale } };
+  if (replicasAnnotationsNeedUpdate(rs, desired, max)) {
+    copy.metadata = { ...rs.metadata, annotations: { ...(rs.metadata.annotations ?? {}) } };
+    setReplicasAnnotations(copy, desired, max);
+  }
   const stored = ctx.api.writeDirect(copy);
   if (sizeNeedsUpdate) {
     ctx.record(d, 'Normal', 'ScalingReplicaSet', scalingMessage(ctx, op, rs.metadata.name, newScale, oldScale, false), COMPONENT);
@@ -353,7 +356,9 @@ export function calculateStatus(ctx: ControllerContext, allRSs: (KubeObject | un
     readyReplicas: sumStatus(allRSs, 'readyReplicas'),
     availableReplicas: available,
     unavailableReplicas: Math.max(0, total - available),
-    conditions: (d.status?.conditions ?? []).map((c: any) => ({ ...c })),
+    // The stored conditions themselves: every edit (setCondition, removeCondition) replaces the array
+    // and never changes a condition in place, so an unchanged one is stored again as it was, not copied.
+    conditions: d.status?.conditions ?? [],
   };
   if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
   if (available >= specReplicas(d) - maxUnavailable(d)) {
