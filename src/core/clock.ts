@@ -61,9 +61,18 @@ export function wallClockNow(): number {
   return Date.now();
 }
 
+// The last second toRFC3339 rendered: the simulator stamps everything of an instant with the same one.
+let renderedSecond = Number.NaN;
+let rendered = '';
+
 /** toRFC3339 renders epoch milliseconds as Kubernetes writes timestamps (second precision, UTC, "Z"). */
 export function toRFC3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000) * 1000;
+  if (second !== renderedSecond) {
+    rendered = new Date(second).toISOString().replace('.000Z', 'Z');
+    renderedSecond = second;
+  }
+  return rendered;
 }
 
 // PARSED remembers recent answers of parseRFC3339: the simulator stamps every object and condition

@@ -46,9 +46,6 @@ export const MAX_ENDPOINTS_PER_SLICE = 100;
  */
 export class TriggerTimes {
   private readonly state = new Map<string, { pods: Map<string, number>; service: number }>();
-  // The last timestamp parsed: pods that became Ready at one instant share it (and their conditions).
-  private lastStamp = '';
-  private lastMs = NaN;
 
   /** next computes a sync's trigger time (epoch ms; undefined when nothing moved) and remembers what it saw. */
   next(key: string, svc: KubeObject, pods: KubeObject[]): number | undefined {
@@ -57,7 +54,7 @@ export class TriggerTimes {
     const podTimes = new Map<string, number>();
     for (const p of pods) {
       const ready = readyCondition(p);
-      const t = ready?.lastTransitionTime ? this.parse(ready.lastTransitionTime) : NaN;
+      const t = ready?.lastTransitionTime ? parseRFC3339(ready.lastTransitionTime) : NaN;
       if (Number.isNaN(t)) continue;
       podTimes.set(p.metadata.name, t);
       if (t > (last?.pods.get(p.metadata.name) ?? -Infinity)) min = Math.min(min ?? Infinity, t);
@@ -66,14 +63,6 @@ export class TriggerTimes {
     if (!Number.isNaN(created) && created > (last?.service ?? -Infinity)) min = Math.min(min ?? Infinity, created);
     this.state.set(key, { pods: podTimes, service: Number.isNaN(created) ? -Infinity : created });
     return min;
-  }
-
-  private parse(stamp: string): number {
-    if (stamp !== this.lastStamp) {
-      this.lastStamp = stamp;
-      this.lastMs = parseRFC3339(stamp);
-    }
-    return this.lastMs;
   }
 
   /** forget drops a deleted Service's memory. */
