@@ -122,8 +122,8 @@ export class ApiServer {
    */
   private readonly objects = new Map<string, Slot>();
   private readonly byKind = new Map<string, Map<string, Slot>>();
-  /** sortedKeys caches list()'s order (store keys) per kind; adding or removing an object of the kind drops it. */
-  private readonly sortedKeys = new Map<string, string[]>();
+  /** sorted caches list()'s order (the kind's slots) per kind; adding or removing an object of the kind drops it. */
+  private readonly sorted = new Map<string, Slot[]>();
   /**
    * dependents maps an owner uid to the objects that name it in ownerReferences (by key, each its
    * stored version, in the order they were last written): a controller lists what it owns on
@@ -188,18 +188,21 @@ export class ApiServer {
   list(kind: string, namespace?: string): KubeObject[] {
     const m = this.byKind.get(kind);
     if (!m) return [];
-    let keys = this.sortedKeys.get(kind);
-    if (!keys) {
+    let slots = this.sorted.get(kind);
+    if (!slots) {
       // The order is worked out once per object added to or removed from the kind, not per call
       // (the scheduler lists Nodes for every pod it binds, the DaemonSet controller on every sync,
-      // and localeCompare is slow); an update keeps an object's key and so its place.
-      const sorted = [...m.values()].map((slot) => slot.obj).sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
-      keys = sorted.map((o) => objKey(o));
-      this.sortedKeys.set(kind, keys);
+      // and localeCompare is slow); an update keeps an object's slot and so its place.
+      slots = [...m.values()].sort((x, y) => {
+        const a = x.obj.metadata;
+        const b = y.obj.metadata;
+        return (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name);
+      });
+      this.sorted.set(kind, slots);
     }
     const out: KubeObject[] = [];
-    for (const k of keys) {
-      const o = m.get(k)!.obj;
+    for (const slot of slots) {
+      const o = slot.obj;
       if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
     }
     return out;
@@ -491,7 +494,7 @@ export class ApiServer {
   private index(obj: KubeObject, key = objKey(obj)): Slot {
     const slot: Slot = { key, obj };
     this.objects.set(key, slot);
-    this.sortedKeys.delete(obj.kind);
+    this.sorted.delete(obj.kind);
     let m = this.byKind.get(obj.kind);
     if (!m) this.byKind.set(obj.kind, (m = new Map()));
     m.set(key, slot);
@@ -511,7 +514,7 @@ export class ApiServer {
 
   private unindex(obj: KubeObject, key = objKey(obj)): void {
     this.objects.delete(key);
-    this.sortedKeys.delete(obj.kind);
+    this.sorted.delete(obj.kind);
     this.byKind.get(obj.kind)?.delete(key);
     if (obj.metadata.uid) this.uids.delete(obj.metadata.uid);
     for (const o of obj.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);

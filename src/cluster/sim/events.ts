@@ -68,6 +68,8 @@ export class EventLog {
       if (!(stampMs >= this.oldestLast)) this.oldestLast = Number.isNaN(stampMs) ? Number.NEGATIVE_INFINITY : stampMs;
       this.items.push(entry);
     }
+    // The list is kept in seq order (the store loads events so; anything else is put in order).
+    if (this.items.some((e, i) => i > 0 && e.seq <= this.items[i - 1]!.seq)) this.items.sort((a, b) => a.seq - b.seq);
     this.indexed = initial.length === 0;
     this.nextSeq = initial.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
     this.unsavedFrom = this.nextSeq;
@@ -142,16 +144,24 @@ export class EventLog {
     return copy;
   }
 
-  // indexOf finds a listed event by a binary search on seq (the list is in seq order).
+  // indexOf finds a listed event's place in the list (by its seq; by a scan should seqs repeat, which only hand-made events can).
   private indexOf(e: Entry): number {
+    const i = this.firstFrom(e.seq);
+    if (this.items[i] === e) return i;
+    const j = this.items.indexOf(e);
+    if (j < 0) throw new Error(`event ${e.seq} is not listed`);
+    return j;
+  }
+
+  // firstFrom is the index of the first listed event with seq ≥ `seq` (the list's length when none is), by a binary search: the list is in seq order.
+  private firstFrom(seq: number): number {
     let lo = 0;
-    let hi = this.items.length - 1;
+    let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.items[mid]!.seq < e.seq) lo = mid + 1;
+      if (this.items[mid]!.seq < seq) lo = mid + 1;
       else hi = mid;
     }
-    if (this.items[lo] !== e) throw new Error(`event ${e.seq} is not listed`);
     return lo;
   }
 
@@ -211,23 +221,11 @@ export class EventLog {
    */
   drainChanges(): { events: StoredEvent[]; expired: number[] } {
     const events: Entry[] = [...this.recounted].sort((a, b) => a.seq - b.seq);
-    for (let i = this.firstUnsaved(); i < this.items.length; i++) events.push(this.items[i]!);
+    for (let i = this.firstFrom(this.unsavedFrom); i < this.items.length; i++) events.push(this.items[i]!);
     for (const e of events) Object.freeze(e);
     this.recounted.clear();
     this.unsavedFrom = this.nextSeq;
     return { events, expired: this.expired.splice(0) };
-  }
-
-  // firstUnsaved is the index of the first listed event with seq ≥ unsavedFrom (the list's length when none is).
-  private firstUnsaved(): number {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.items[mid]!.seq < this.unsavedFrom) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   // stamp formats `now` once per instant, and keeps that timestamp in epoch ms (whole seconds) as lastStampMs.
