@@ -69,16 +69,23 @@ export function syncDeployment(ctx: ControllerContext, namespace: string, name: 
     return;
   }
   checkPausedConditions(ctx, d);
-  if (d.spec.paused || isScalingEvent(ctx, d, rsList)) {
-    const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
+  // Upstream finds the ReplicaSets (syncing the new one's revision) for isScalingEvent and again for
+  // the path it picks. When the first search wrote nothing (the resourceVersion did not move), a
+  // second would find the same: what it found is handed on instead — one search in most syncs.
+  const rv = ctx.api.resourceVersion;
+  const found = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
+  const unchanged = ctx.api.resourceVersion === rv ? found : undefined;
+  if (d.spec.paused || isScalingEvent(d, found)) {
+    const { newRS, oldRSs } = unchanged ?? getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
     scale(ctx, d, newRS, oldRSs);
     if (d.spec.paused) cleanupDeployment(ctx, oldRSs, d);
     syncDeploymentStatus(ctx, [...oldRSs, newRS], newRS, d);
     return;
   }
   if (d.spec.strategy?.type === 'Recreate') {
-    rolloutRecreate(ctx, d, rsList, podsByReplicaSet(ctx, rsList));
+    rolloutRecreate(ctx, d, rsList, podsByReplicaSet(ctx, rsList), unchanged);
   } else {
-    rolloutRolling(ctx, d, rsList);
+    // The rolling path creates a missing new ReplicaSet: only a search that found one can stand in.
+    rolloutRolling(ctx, d, rsList, unchanged?.newRS ? unchanged : undefined);
   }
 }

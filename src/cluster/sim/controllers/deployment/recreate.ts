@@ -3,12 +3,12 @@ import type { KubeObject } from '../../../../core/index.js';
 import type { ControllerContext } from '../context.js';
 import { cleanupDeployment } from './history.js';
 import { syncRolloutStatus } from './progress.js';
-import { getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent } from './sync.js';
+import { type ReplicaSets, getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent } from './sync.js';
 import { deploymentComplete, isActive, specReplicas, sumStatus } from './util.js';
 
-/** rolloutRecreate runs one Recreate sync. `podsByRS` maps ReplicaSet uid → its pods. */
-export function rolloutRecreate(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[], podsByRS: Map<string, KubeObject[]>): void {
-  let { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
+/** rolloutRecreate runs one Recreate sync. `podsByRS` maps ReplicaSet uid → its pods; `found`: the ReplicaSets as a search of this sync that wrote nothing found them. */
+export function rolloutRecreate(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[], podsByRS: Map<string, KubeObject[]>, found?: ReplicaSets): void {
+  let { newRS, oldRSs } = found ?? getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
   let allRSs = [...oldRSs, newRS];
   let scaledDown = false;
   for (const rs of oldRSs.filter(isActive)) {

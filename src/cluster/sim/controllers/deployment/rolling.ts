@@ -3,12 +3,15 @@ import { type KubeObject, MfluxError } from '../../../../core/index.js';
 import type { ControllerContext } from '../context.js';
 import { cleanupDeployment } from './history.js';
 import { syncRolloutStatus } from './progress.js';
-import { getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent } from './sync.js';
+import { type ReplicaSets, getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent } from './sync.js';
 import { byCreation, deploymentComplete, isActive, maxUnavailable, newRSNewReplicas, specReplicas, sumSpec, sumStatus } from './util.js';
 
-/** rolloutRolling runs one RollingUpdate sync: create/scale up the new ReplicaSet, else scale down old ones, then status. */
-export function rolloutRolling(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[]): void {
-  const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, true);
+/**
+ * rolloutRolling runs one RollingUpdate sync: create/scale up the new ReplicaSet, else scale down
+ * old ones, then status. `found`: the ReplicaSets as a search of this sync that wrote nothing found them, with the new one.
+ */
+export function rolloutRolling(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[], found?: ReplicaSets): void {
+  const { newRS, oldRSs } = found ?? getAllReplicaSetsAndSyncRevision(ctx, d, rsList, true);
   const allRSs = [...oldRSs, newRS];
   if (!newRS) return; // a hash collision was recorded; the sync is re-queued.
   if (reconcileNewReplicaSet(ctx, allRSs, newRS, d)) {

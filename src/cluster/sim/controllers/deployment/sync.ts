@@ -273,16 +273,22 @@ export function findOldReplicaSets(d: KubeObject, rsList: KubeObject[]): { all: 
   return { all, active: all.filter(isActive) };
 }
 
+/** ReplicaSets is a Deployment's new ReplicaSet (if any) and its old ones, as getAllReplicaSetsAndSyncRevision finds them. */
+export interface ReplicaSets {
+  newRS: KubeObject | undefined;
+  oldRSs: KubeObject[];
+}
+
 /** getAllReplicaSetsAndSyncRevision returns the new ReplicaSet (created if asked) and every old one. */
-export function getAllReplicaSetsAndSyncRevision(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[], create: boolean): { newRS: KubeObject | undefined; oldRSs: KubeObject[] } {
+export function getAllReplicaSetsAndSyncRevision(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[], create: boolean): ReplicaSets {
   const { all } = findOldReplicaSets(d, rsList);
   const newRS = getNewReplicaSet(ctx, d, rsList, all, create);
   return { newRS, oldRSs: all };
 }
 
-/** isScalingEvent: some active ReplicaSet was sized for a different replica count than the Deployment now wants. */
-export function isScalingEvent(ctx: ControllerContext, d: KubeObject, rsList: KubeObject[]): boolean {
-  const { newRS, oldRSs } = getAllReplicaSetsAndSyncRevision(ctx, d, rsList, false);
+/** isScalingEvent: some active ReplicaSet (of `found`, what getAllReplicaSetsAndSyncRevision found without creating) was sized for a different replica count than the Deployment now wants. */
+export function isScalingEvent(d: KubeObject, found: ReplicaSets): boolean {
+  const { newRS, oldRSs } = found;
   for (const rs of [...oldRSs, newRS]) {
     if (!isActive(rs)) continue;
     const desired = annotationInt(rs, DESIRED_REPLICAS_ANNOTATION);
