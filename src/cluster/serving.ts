@@ -50,9 +50,9 @@ export function readyCondition(p: KubeObject): { status?: string; lastTransition
   return Array.isArray(conditions) ? conditions.find((c: any) => c?.type === 'Ready') : undefined;
 }
 
-/** isPodReady: the pod's Ready condition is True. */
+/** isPodReady: the pod's Ready condition is True (the first one, as upstream's GetPodReadyCondition reads it). */
 export function isPodReady(p: KubeObject): boolean {
-  return (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+  return readyCondition(p)?.status === 'True';
 }
 
 /** serviceSelector is the Service's label selector, or undefined when it has none (endpoints are then managed by hand). */

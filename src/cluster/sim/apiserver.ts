@@ -401,8 +401,8 @@ export class ApiServer {
    */
   updateStatus(kind: string, namespace: string | undefined, name: string, status: any, annotations?: Record<string, string>): KubeObject {
     const slot = this.objects.get(keyOf(kind, namespace, name));
-    const existing = slot?.obj;
-    if (!slot || !existing) throw new MfluxError('NotFound', `${kind.toLowerCase()} "${name}" not found`, { subject: objectRef(kind, namespace, name) });
+    if (!slot) throw new MfluxError('NotFound', `${kind.toLowerCase()} "${name}" not found`, { subject: objectRef(kind, namespace, name) });
+    const existing = slot.obj;
     const annChanged = annotations !== undefined && !deepEqual(annotations, existing.metadata.annotations ?? {});
     if (deepEqual(status, existing.status) && !annChanged) return existing;
     const next: KubeObject = { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++this.rv) }, status };
@@ -417,8 +417,8 @@ export class ApiServer {
    */
   writeDirect(next: KubeObject): KubeObject {
     const slot = this.objects.get(objKey(next));
-    const existing = slot?.obj;
-    if (!slot || !existing) throw new MfluxError('NotFound', `${next.kind} "${next.metadata.name}" not found`, { subject: objectRef(next.kind, next.metadata.namespace, next.metadata.name) });
+    if (!slot) throw new MfluxError('NotFound', `${next.kind} "${next.metadata.name}" not found`, { subject: objectRef(next.kind, next.metadata.namespace, next.metadata.name) });
+    const existing = slot.obj;
     if (next === existing) return existing;
     const specChanged = !deepEqual(next.spec, existing.spec);
     const metaChanged = !sameApartFrom(next, existing, SPEC_AND_STATUS);
@@ -438,8 +438,8 @@ export class ApiServer {
   delete(kind: string, namespace: string | undefined, name: string, graceMs = 0): boolean {
     const key = keyOf(kind, namespace, name);
     const slot = this.objects.get(key);
-    const existing = slot?.obj;
-    if (!slot || !existing) return false;
+    if (!slot) return false;
+    const existing = slot.obj;
     if (graceMs > 0) {
       if (existing.metadata.deletionTimestamp) return true;
       const next: KubeObject = {

@@ -54,16 +54,9 @@ export class EventLog {
     private readonly ids: IdSource,
     initial: StoredEvent[] = [],
   ) {
-    // Events of one instant share a timestamp: parse each distinct one once.
-    let stamp = '';
-    let stampMs = 0;
     for (const ev of initial) {
-      if (ev.lastTimestamp !== stamp) {
-        stamp = ev.lastTimestamp;
-        stampMs = parseRFC3339(stamp);
-      }
       const entry = ev as Entry;
-      entry.last = stampMs;
+      const stampMs = (entry.last = parseRFC3339(ev.lastTimestamp));
       // An unreadable timestamp (NaN) expires at the first scan, as it always has.
       if (!(stampMs >= this.oldestLast)) this.oldestLast = Number.isNaN(stampMs) ? Number.NEGATIVE_INFINITY : stampMs;
       this.items.push(entry);
@@ -71,7 +64,7 @@ export class EventLog {
     // The list is kept in seq order (the store loads events so; anything else is put in order).
     if (this.items.some((e, i) => i > 0 && e.seq <= this.items[i - 1]!.seq)) this.items.sort((a, b) => a.seq - b.seq);
     this.indexed = initial.length === 0;
-    this.nextSeq = initial.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
+    this.nextSeq = Math.max(this.items.at(-1)?.seq ?? 0, 0) + 1;
     this.unsavedFrom = this.nextSeq;
   }
 

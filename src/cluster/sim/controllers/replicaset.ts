@@ -85,7 +85,12 @@ export function podsToDelete(pods: KubeObject[], n: number, now: number): KubeOb
  * count, a new IP) would wake a sync that writes nothing: a third of a rollout's ReplicaSet syncs.
  */
 export function podChangeWakesReplicaSet(old: KubeObject, pod: KubeObject): boolean {
-  if (isPodActive(old) !== isPodActive(pod) || isPodReady(old) !== isPodReady(pod) || !Object.is(readySince(old), readySince(pod))) return true;
+  if (isPodActive(old) !== isPodActive(pod)) return true;
+  // Ready, and since when (readySince reads the transition time of a Ready condition only).
+  const was = readyCondition(old);
+  const is = readyCondition(pod);
+  const ready = is?.status === 'True';
+  if ((was?.status === 'True') !== ready || (ready && was?.lastTransitionTime !== is?.lastTransitionTime)) return true;
   const a = old.metadata;
   const b = pod.metadata;
   return !sameValue(a.labels, b.labels) || !sameValue(a.ownerReferences, b.ownerReferences);
