@@ -512,54 +512,64 @@ const ANY_OBJECT = struct('unstructured', { metadata: META });
  * decodeValue checks `v` against `t` like encoding/json decoding into it: the first mismatch, as
  * UnmarshalTypeError words it ("json: cannot unmarshal string into Go struct field
  * DeploymentSpec.spec.replicas of type int32"), or a base64 error for []byte. `owner` is the
- * struct holding the field, `field` its JSON path. null decodes into anything.
+ * struct holding the field (its JSON path is FIELD_PATH). null decodes into anything.
  */
-function decodeValue(v: unknown, t: GoType, owner: string, field: string): string | undefined {
+function decodeValue(v: unknown, t: GoType, owner: string): string | undefined {
   if (v === null || v === undefined) return undefined;
-  const fail = (literal = false) =>
-    owner
-      ? `json: cannot unmarshal ${goJSONType(v, literal)} into Go struct field ${owner}.${field} of type ${goTypeName(t)}`
-      : `json: cannot unmarshal ${goJSONType(v, literal)} into Go value of type ${goTypeName(t)}`;
   switch (t) {
     case 'string':
-      return typeof v === 'string' ? undefined : fail();
+      return typeof v === 'string' ? undefined : unmarshalError(v, t, owner, false);
     case 'bool':
-      return typeof v === 'boolean' ? undefined : fail();
+      return typeof v === 'boolean' ? undefined : unmarshalError(v, t, owner, false);
     case 'int32':
     case 'int64': {
-      if (typeof v !== 'number') return fail();
+      if (typeof v !== 'number') return unmarshalError(v, t, owner, false);
       const ok = Number.isInteger(v) && (t === 'int32' ? v >= INT32_MIN && v <= INT32_MAX : Math.abs(v) < INT64_MAX);
-      return ok ? undefined : fail(true);
+      return ok ? undefined : unmarshalError(v, t, owner, true);
     }
     case 'bytes':
       // A Secret value the client already replaced by its digest was checked raw, in the dry run.
       if (isRedacted(v)) return undefined;
-      return typeof v === 'string' ? base64Error(v) : fail();
+      return typeof v === 'string' ? base64Error(v) : unmarshalError(v, t, owner, false);
   }
   if ('map' in t) {
-    if (!isMap(v)) return fail();
-    for (const e of Object.values(v)) {
-      const bad = decodeValue(e, t.map, owner, field);
+    if (!isMap(v)) return unmarshalError(v, t, owner, false);
+    for (const k in v) {
+      const bad = decodeValue(v[k], t.map, owner);
       if (bad) return bad;
     }
     return undefined;
   }
   if ('slice' in t) {
-    if (!Array.isArray(v)) return fail();
+    if (!Array.isArray(v)) return unmarshalError(v, t, owner, false);
     for (const e of v) {
-      const bad = decodeValue(e, t.slice, owner, field);
+      const bad = decodeValue(e, t.slice, owner);
       if (bad) return bad;
     }
     return undefined;
   }
-  if (!isMap(v)) return fail();
+  if (!isMap(v)) return unmarshalError(v, t, owner, false);
   const { name, fields } = structInfo(t);
   for (const [k, ft] of fields) {
     if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-    const bad = decodeValue(v[k], ft, name, field ? `${field}.${k}` : k);
+    FIELD_PATH.push(k);
+    const bad = decodeValue(v[k], ft, name);
+    FIELD_PATH.pop();
     if (bad) return bad;
   }
   return undefined;
+}
+
+// FIELD_PATH is the JSON path of the field decodeValue is in, joined only for an error: every
+// stored object is decoded (a rollout stores hundreds of thousands of pods), and building each
+// field's path as a string on the way down was most of what decoding allocated.
+const FIELD_PATH: string[] = [];
+
+// unmarshalError words a mismatch as UnmarshalTypeError does, naming the field decodeValue is in.
+function unmarshalError(v: unknown, t: GoType, owner: string, literal: boolean): string {
+  return owner
+    ? `json: cannot unmarshal ${goJSONType(v, literal)} into Go struct field ${owner}.${FIELD_PATH.join('.')} of type ${goTypeName(t)}`
+    : `json: cannot unmarshal ${goJSONType(v, literal)} into Go value of type ${goTypeName(t)}`;
 }
 
 // structInfo is a struct type's printed name and fields, worked out once per type: every object
@@ -579,7 +589,8 @@ function structInfo(t: { struct: string; fields: Record<string, GoType> }): { na
  */
 export function decodeError(obj: KubeObject): string | undefined {
   const schema = SCHEMAS[obj.kind] ?? ANY_OBJECT;
-  const msg = decodeValue(obj, schema, '', '');
+  FIELD_PATH.length = 0;
+  const msg = decodeValue(obj, schema, '');
   if (!msg) return undefined;
   const version = String(obj.apiVersion).split('/').pop();
   return `${obj.kind} in version "${version}" cannot be handled as a ${obj.kind}: ${msg}`;

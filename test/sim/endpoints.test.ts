@@ -317,13 +317,13 @@ describe('ServiceIndex', () => {
     idx.onService('ADDED', service({ name: 'all', selector: {} }), () => []);
     idx.onService('ADDED', service({ name: 'two', selector: { app: 'a7', tier: 'web' } }), () => []);
     idx.onService('ADDED', service({ name: 'none', selector: null }), () => []);
-    expect(idx.onPod('ADDED', pod({ app: 'a7' }), undefined).sort()).toEqual(['Service/default/all', 'Service/default/s7']);
-    expect(idx.onPod('MODIFIED', pod({ app: 'a7', tier: 'web' }), pod({ app: 'a7' })).sort()).toEqual(['Service/default/all', 'Service/default/s7', 'Service/default/two']);
+    expect([...idx.onPod('ADDED', pod({ app: 'a7' }), undefined)].sort()).toEqual(['Service/default/all', 'Service/default/s7']);
+    expect([...idx.onPod('MODIFIED', pod({ app: 'a7', tier: 'web' }), pod({ app: 'a7' }))].sort()).toEqual(['Service/default/all', 'Service/default/s7', 'Service/default/two']);
     expect([...idx.podNames('default', 'two')]).toEqual(['p']);
-    expect(idx.onPod('MODIFIED', pod({ app: 'a9' }), pod({ app: 'a7', tier: 'web' })).sort()).toEqual(['Service/default/all', 'Service/default/s7', 'Service/default/s9', 'Service/default/two']);
+    expect([...idx.onPod('MODIFIED', pod({ app: 'a9' }), pod({ app: 'a7', tier: 'web' }))].sort()).toEqual(['Service/default/all', 'Service/default/s7', 'Service/default/s9', 'Service/default/two']);
     expect([...idx.podNames('default', 'two')]).toEqual([]);
     expect([...idx.podNames('default', 's9')]).toEqual(['p']);
-    expect(idx.onPod('DELETED', pod({ app: 'a9' }), pod({ app: 'a9' })).sort()).toEqual(['Service/default/all', 'Service/default/s9']);
+    expect([...idx.onPod('DELETED', pod({ app: 'a9' }), pod({ app: 'a9' }))].sort()).toEqual(['Service/default/all', 'Service/default/s9']);
     expect([...idx.podNames('default', 'all')]).toEqual([]);
   });
 
@@ -343,6 +343,7 @@ describe('ServiceIndex', () => {
     // Container statuses and other conditions change, the Ready condition does not: nothing moves.
     const creating = pod({ ...bound.status, containerStatuses: [{ name: 'c', ready: false }], conditions: [...ready('False', 'T0'), { type: 'PodScheduled', status: 'True' }] });
     expect(idx.onPod('MODIFIED', creating, bound)).toEqual([]);
+    expect([...idx.podNames('default', 'web')]).toEqual(['p']);
     // Each of these moves something an endpoint shows.
     const moved: [string, KubeObject][] = [
       ['Ready', pod({ ...creating.status, conditions: ready('True', 'T1') })],

@@ -576,22 +576,25 @@ const RESOURCE_VERSION: ReadonlySet<string> = new Set(['resourceVersion']);
 // sameApartFrom is deepEqual(stripRV({...a, <skip>: undefined}), stripRV({...b, <skip>: undefined}))
 // without building the copies: it runs on every controller write.
 function sameApartFrom(a: KubeObject, b: KubeObject, skip: ReadonlySet<string>): boolean {
-  return equalMembers(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, skip, (k, x, y) =>
-    k === 'metadata' && isRecord(x) && isRecord(y) ? equalMembers(x, y, RESOURCE_VERSION, (_k, v, w) => deepEqual(v, w)) : deepEqual(x, y),
-  );
+  return equalMembers(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, skip, sameMemberApartFromRV);
 }
+
+const sameMember = (_k: string, x: unknown, y: unknown): boolean => deepEqual(x, y);
+const sameMemberApartFromRV = (k: string, x: unknown, y: unknown): boolean =>
+  k === 'metadata' && isRecord(x) && isRecord(y) ? equalMembers(x, y, RESOURCE_VERSION, sameMember) : deepEqual(x, y);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 // equalMembers compares two objects member by member as deepEqual does (undefined members count as absent), ignoring `skip`.
+// (for…in, not Object.keys: it runs on every controller write, and for…in reads the key cache without copying it.)
 function equalMembers(a: Record<string, unknown>, b: Record<string, unknown>, skip: ReadonlySet<string>, eq: (k: string, x: unknown, y: unknown) => boolean): boolean {
-  for (const k of Object.keys(a)) {
+  for (const k in a) {
     if (a[k] === undefined || skip.has(k)) continue;
     if (!eq(k, a[k], b[k])) return false;
   }
-  for (const k of Object.keys(b)) {
+  for (const k in b) {
     if (b[k] !== undefined && !skip.has(k) && a[k] === undefined) return false;
   }
   return true;

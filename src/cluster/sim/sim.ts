@@ -86,6 +86,14 @@ const MAX_STEPS_PER_INSTANT = 5_000_000;
 
 type Work = { controller: 'deployment' | 'replicaset' | 'kubelet' | 'job' | 'cronjob' | 'ttl' | 'statefulset' | 'daemonset' | 'pvc' | 'endpointslice' | 'hpa'; key: string };
 
+// owner is an object's controller reference, if any.
+const owner = (o: KubeObject | undefined) => o?.metadata.ownerReferences?.find((r) => r.controller);
+
+// A work or timer key is "Kind/namespace/name" (keyOf); names and namespaces hold no "/". Read
+// without split(), which builds an array and three strings for each of a rollout's million syncs.
+const namespaceOfKey = (key: string): string => key.slice(key.indexOf('/') + 1, key.lastIndexOf('/'));
+const nameOfKey = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+
 /** Simulation wires the API server, the controllers, the event log and the timers together. */
 export class Simulation {
   readonly api: ApiServer;
@@ -238,7 +246,6 @@ export class Simulation {
 
   /** onChange is the informer side: every stored change enqueues the controllers that care. */
   private onChange(type: string, obj: KubeObject, old: KubeObject | undefined): void {
-    const owner = (o: KubeObject | undefined) => o?.metadata.ownerReferences?.find((r) => r.controller);
     if (obj.kind === 'Pod') {
       if (type !== 'ADDED') this.countPod(old, -1);
       if (type !== 'DELETED') this.countPod(obj, 1);
@@ -368,7 +375,8 @@ export class Simulation {
 
   // runWork runs one sync; false when it left work for another sync of the same key (a ReplicaSet's burst limit).
   private runWork(w: Work): boolean {
-    const [, ns, name] = w.key.split('/') as [string, string, string];
+    const ns = namespaceOfKey(w.key);
+    const name = nameOfKey(w.key);
     switch (w.controller) {
       case 'deployment':
         syncDeployment(this.ctx, ns, name, this.orphanRSs.values());
@@ -420,7 +428,8 @@ export class Simulation {
   }
 
   private fire(t: Timer): void {
-    const [, ns, name] = t.key.split('/') as [string, string, string];
+    const ns = namespaceOfKey(t.key);
+    const name = nameOfKey(t.key);
     switch (t.action) {
       case 'deployment':
       case 'replicaset':

@@ -149,6 +149,24 @@ function podMetadataOf(rs: KubeObject, t: any): PodMetadata {
   return m;
 }
 
+// activePodsOf lists the active pods the ReplicaSet `uid` controls, in one pass (this runs twice in most of a rollout's syncs).
+function activePodsOf(ctx: ControllerContext, uid: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const p of ctx.api.ownedBy(uid, 'Pod')) if (isPodActive(p) && controlledBy(p, uid)) out.push(p);
+  return out;
+}
+
+function controlledBy(p: KubeObject, uid: string): boolean {
+  for (const o of p.metadata.ownerReferences ?? []) if (o.controller && o.uid === uid) return true;
+  return false;
+}
+
+// hasLabels: every label of `want` is in `labels` with the same value.
+function hasLabels(labels: Record<string, string> | undefined, want: Record<string, string>): boolean {
+  for (const k in want) if (labels?.[k] !== want[k]) return false;
+  return true;
+}
+
 /**
  * syncReplicaSet creates or deletes pods to match spec.replicas and writes status
  * (replicas = active pods, ready, available after minReadySeconds). `podGraceMs` is how long a
@@ -160,8 +178,7 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
   if (!rs) return true;
   let complete = true;
   const uid = rs.metadata.uid!;
-  const owned = ctx.api.ownedBy(uid, 'Pod').filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
-  let active = owned.filter(isPodActive);
+  let active = activePodsOf(ctx, uid);
   if (!rs.metadata.deletionTimestamp) {
     const want = rs.spec?.replicas ?? 0;
     const diff = active.length - want;
@@ -191,18 +208,18 @@ export function syncReplicaSet(ctx: ControllerContext, namespace: string, name: 
     }
     if (diff !== 0) {
       // Status reflects the pods as they are after this sync's creates and deletes.
-      active = ctx.api.ownedBy(uid, 'Pod').filter((p) => isPodActive(p) && p.metadata.ownerReferences?.some((o) => o.controller && o.uid === uid));
+      active = activePodsOf(ctx, uid);
     }
   }
   const minReady = rs.spec?.minReadySeconds ?? 0;
-  const templateLabels = Object.entries(rs.spec?.template?.metadata?.labels ?? {});
+  const templateLabels: Record<string, string> = rs.spec?.template?.metadata?.labels ?? {};
   let fullyLabeled = 0;
   let ready = 0;
   let available = 0;
   let nextAvailableAt = Infinity;
   const now = ctx.now();
   for (const p of active) {
-    if (templateLabels.every(([k, v]) => p.metadata.labels?.[k] === v)) fullyLabeled++;
+    if (hasLabels(p.metadata.labels, templateLabels)) fullyLabeled++;
     if (isPodReady(p)) {
       ready++;
       if (isPodAvailable(p, minReady, now)) available++;

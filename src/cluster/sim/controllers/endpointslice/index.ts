@@ -23,6 +23,9 @@ const pairOf = (selector: Record<string, string>): string => {
   return keys.length === 0 ? '' : `${keys[0]}=${selector[keys[0]!]}`;
 };
 
+// NONE is onPod's answer for a change that wakes no Service (most pod changes, in a cluster without Services every one).
+const NONE: readonly string[] = Object.freeze([]);
+
 /** serviceKey is the work-queue key of a Service ("Service/ns/name"). */
 export function serviceKey(namespace: string | undefined, name: string): string {
   return `Service/${namespace ?? ''}/${name}`;
@@ -63,10 +66,12 @@ export class ServiceIndex {
    * selector matches the pod's old or new labels, when the change can move their endpoints
    * (podEndpointsChanged); otherwise none.
    */
-  onPod(type: string, pod: KubeObject, old: KubeObject | undefined): string[] {
+  onPod(type: string, pod: KubeObject, old: KubeObject | undefined): readonly string[] {
     const byPair = this.filed.get(pod.metadata.namespace ?? '');
-    if (!byPair) return [];
+    if (!byPair) return NONE;
     const moved = podEndpointsChanged(type, pod, old);
+    // An update that moves nothing kept the pod's labels, so its memberships too.
+    if (!moved && type === 'MODIFIED') return NONE;
     const out: string[] = [];
     const name = pod.metadata.name;
     const visit = (labels: Record<string, string> | undefined) => {
@@ -87,7 +92,7 @@ export class ServiceIndex {
     };
     visit(pod.metadata.labels);
     if (old && old.metadata.labels !== pod.metadata.labels) visit(old.metadata.labels);
-    return moved ? out : [];
+    return moved ? out : NONE;
   }
 
   /** podNames lists the names of the pods a Service selects (empty for an unknown Service). */
