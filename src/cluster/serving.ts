@@ -63,7 +63,8 @@ export function serviceSelector(svc: KubeObject): Record<string, string> | undef
 
 /** selectsLabels: every key of the selector is in the labels with the same value (an empty selector selects everything). */
 export function selectsLabels(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
+  // for…in, not Object.entries: the endpoint controllers ask this for every pod change.
+  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
   return true;
 }
 

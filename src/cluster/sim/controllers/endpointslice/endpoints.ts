@@ -104,7 +104,8 @@ export function endpointsSubsets(svc: KubeObject, eps: ServiceEndpoint[]): Endpo
   for (const g of byPortKey.values()) {
     const ready = g.addrs.filter((a) => a.ready).map((a) => a.addr).sort(byIPThenUID);
     const notReady = g.addrs.filter((a) => !a.ready).map((a) => a.addr).sort(byIPThenUID);
-    const key = JSON.stringify([ready.map((a) => `${a.ip}/${a.targetRef.uid}`), notReady.map((a) => `${a.ip}/${a.targetRef.uid}`)]);
+    // (Most Services have one port: then there is one subset, and nothing to tell apart.)
+    const key = byPortKey.size === 1 ? '' : JSON.stringify([ready.map((a) => `${a.ip}/${a.targetRef.uid}`), notReady.map((a) => `${a.ip}/${a.targetRef.uid}`)]);
     let m = bySet.get(key);
     if (!m) bySet.set(key, (m = { ports: [], ready, notReady }));
     if (g.port) m.ports.push(g.port);

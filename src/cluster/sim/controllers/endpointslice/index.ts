@@ -73,26 +73,29 @@ export class ServiceIndex {
     // An update that moves nothing kept the pod's labels, so its memberships too.
     if (!moved && type === 'MODIFIED') return NONE;
     const out: string[] = [];
-    const name = pod.metadata.name;
-    const visit = (labels: Record<string, string> | undefined) => {
-      const candidates = (pair: string) => {
-        for (const key of byPair.get(pair) ?? []) {
-          if (out.includes(key)) continue;
-          const e = this.entries.get(key)!;
-          const wasIn = old !== undefined && selectsLabels(e.selector, old.metadata.labels);
-          const isIn = type !== 'DELETED' && selectsLabels(e.selector, pod.metadata.labels);
-          if (!wasIn && !isIn) continue;
-          if (isIn) e.pods.add(name);
-          else e.pods.delete(name);
-          out.push(key);
-        }
-      };
-      candidates('');
-      for (const [k, v] of Object.entries(labels ?? {})) candidates(`${k}=${v}`);
-    };
-    visit(pod.metadata.labels);
-    if (old && old.metadata.labels !== pod.metadata.labels) visit(old.metadata.labels);
+    this.visit(byPair, type, pod, old, pod.metadata.labels, out);
+    if (old && old.metadata.labels !== pod.metadata.labels) this.visit(byPair, type, pod, old, old.metadata.labels, out);
     return moved ? out : NONE;
+  }
+
+  // visit files the pod with the Services filed under '' or under one of `labels`' pairs whose selector matches its old or new labels, adding their keys to `out`.
+  private visit(byPair: Map<string, Set<string>>, type: string, pod: KubeObject, old: KubeObject | undefined, labels: Record<string, string> | undefined, out: string[]): void {
+    this.visitPair(byPair.get(''), type, pod, old, out);
+    for (const k in labels) this.visitPair(byPair.get(`${k}=${labels[k]}`), type, pod, old, out);
+  }
+
+  private visitPair(keys: Set<string> | undefined, type: string, pod: KubeObject, old: KubeObject | undefined, out: string[]): void {
+    if (!keys) return;
+    for (const key of keys) {
+      if (out.includes(key)) continue;
+      const e = this.entries.get(key)!;
+      const wasIn = old !== undefined && selectsLabels(e.selector, old.metadata.labels);
+      const isIn = type !== 'DELETED' && selectsLabels(e.selector, pod.metadata.labels);
+      if (!wasIn && !isIn) continue;
+      if (isIn) e.pods.add(pod.metadata.name);
+      else e.pods.delete(pod.metadata.name);
+      out.push(key);
+    }
   }
 
   /** podNames lists the names of the pods a Service selects (empty for an unknown Service). */
