@@ -290,14 +290,29 @@ describe('StateStore shared parts', () => {
     expect(Object.isFrozen(loaded['Pod/default/own']!.spec)).toBe(false);
   });
 
-  it('a part id already naming other JSON (a digest collision) keeps the value inline', () => {
+  it('distinct frozen values with equal JSON are one part', () => {
+    // As the simulator has them: every pod of one image bound to one node holds an equal spec, frozen once per ReplicaSet.
+    const specs = [1, 2, 3].map(() => deepFreeze({ containers: [{ name: 'app', image: 'web:1' }] }));
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: specs.map((spec, i) => pod(`web-${i}`, spec, [])) }));
+    w.close();
+    expect(rows('SELECT id FROM object_parts')).toEqual([{ id: partId(JSON.stringify(specs[0])) }]);
+    const refs = (rows("SELECT parts FROM objects WHERE kind = 'Pod'") as { parts: string }[]).map((r) => JSON.parse(r.parts).spec);
+    expect(refs).toEqual([1, 2, 3].map(() => partId(JSON.stringify(specs[0]))));
+  });
+
+  it('a part id already naming other JSON (a digest collision) keeps the value inline, for every value with that JSON', () => {
     const spec = deepFreeze({ containers: [{ name: 'app', image: 'web:1' }] });
+    const twin = deepFreeze({ containers: [{ name: 'app', image: 'web:1' }] });
     const w = openStore(stateDir, 'write');
     w.commit(changes({ meta: { k: 'v' } }));
     w.database()!.prepare('INSERT INTO object_parts (id, json) VALUES (?, ?)').run(partId(JSON.stringify(spec)), '{"containers":[]}');
-    w.commit(changes({ upserts: [pod('web-a', spec, [])] }));
-    expect(rows("SELECT parts FROM objects WHERE name = 'web-a'")).toEqual([{ parts: null }]);
-    expect(w.loadObjects()[0]!.spec).toEqual(spec);
+    w.commit(changes({ upserts: [pod('web-a', spec, []), pod('web-b', twin, [])] }));
+    expect(rows("SELECT name, parts FROM objects WHERE kind = 'Pod' ORDER BY name")).toEqual([
+      { name: 'web-a', parts: null },
+      { name: 'web-b', parts: null },
+    ]);
+    for (const o of w.loadObjects()) expect(o.spec).toEqual(spec);
   });
 
   it('a row naming a part that is not there is StateCorrupt, naming the object', () => {
