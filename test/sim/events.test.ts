@@ -25,7 +25,7 @@ test('events are listed for an hour after they last happened, then expire from t
   const stored = () => {
     const db = new Database(path.join(state, 'state.db'), { readonly: true });
     try {
-      return db.prepare('SELECT count(*) FROM event_records').pluck().get() as number;
+      return db.prepare('SELECT count(*) FROM event_rows').pluck().get() as number;
     } finally {
       db.close();
     }

@@ -350,8 +350,8 @@ describe('StateStore database file', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     raw.close();
-    expect(tables).toEqual(['event_records', 'inventory', 'meta', 'object_parts', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
-    expect(SCHEMA_VERSION).toBe(9);
+    expect(tables).toEqual(['event_rows', 'event_shapes', 'inventory', 'meta', 'object_parts', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
+    expect(SCHEMA_VERSION).toBe(10);
   });
 
   it('an event about a cluster-scoped object (no namespace, uid, apiVersion or version) reads back without those keys', () => {
@@ -414,6 +414,96 @@ describe('StateStore database file', () => {
     w.commit(changes({ events: [{ ...event(1), seq: 10 }] }));
     expect(w.loadEvents().map((e) => e.seq)).toEqual([3, 9, 10]);
     w.close();
+  });
+
+  // Events as schema 9 kept them and as schema 10 must give them back: a pod's (name "<object>.<suffix>",
+  // seen 7 times), a Node's (no namespace, uid, apiVersion or version; seen once), and one whose name
+  // is not of the event log's form (it only starts like its object's name).
+  const nine: StoredEvent[] = [
+    {
+      seq: 3,
+      name: 'web-0.17f0a1b2c3d4e5f6',
+      namespace: 'prod',
+      involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off pulling image "x:1"',
+      component: 'kubelet',
+      firstTimestamp: '2026-01-01T00:00:10Z',
+      lastTimestamp: '2026-01-01T00:05:10Z',
+      count: 7,
+    },
+    { seq: 9, name: 'n1.00', namespace: 'default', involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', component: 'kubelet', firstTimestamp: '2026-01-01T00:00:10Z', lastTimestamp: '2026-01-01T00:00:10Z', count: 1 },
+    {
+      seq: 11,
+      name: 'web-0x.5',
+      namespace: 'prod',
+      involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '43' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off pulling image "x:2"',
+      component: 'kubelet',
+      firstTimestamp: '2026-01-01T00:06:00Z',
+      lastTimestamp: '2026-01-01T00:06:00Z',
+      count: 1,
+    },
+  ];
+
+  it('a version-9 database has its events split into shapes and rows (migration 10), each as it was', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    for (let v = 0; v < 9; v++) raw.exec(MIGRATIONS[v]!);
+    const insert = raw.prepare('INSERT INTO event_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of nine) {
+      const io = e.involvedObject;
+      insert.run(e.seq, e.namespace, e.name, io.kind, io.namespace ?? null, io.name, io.uid ?? null, io.apiVersion ?? null, io.resourceVersion ?? null, e.type, e.reason, e.message, e.component, e.firstTimestamp, e.lastTimestamp, e.count);
+    }
+    raw.pragma('user_version = 9');
+    raw.close();
+    // A reader (which never migrates) reads the columns as they are; a writer migrates them.
+    const r = openStore(stateDir, 'read');
+    expect(r.loadEvents()).toStrictEqual(nine);
+    r.close();
+    const w = openStore(stateDir, 'write');
+    expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(w.loadEvents()).toStrictEqual(nine);
+    // Two shapes (the pod's events share one); the suffix kept where the name has the log's form; last_timestamp only where it differs.
+    expect(w.database()!.prepare('SELECT count(*) FROM event_shapes').pluck().get()).toBe(2);
+    expect(w.database()!.prepare('SELECT seq, name_suffix, name, last_timestamp FROM event_rows ORDER BY seq').all()).toEqual([
+      { seq: 3, name_suffix: '17f0a1b2c3d4e5f6', name: null, last_timestamp: '2026-01-01T00:05:10Z' },
+      { seq: 9, name_suffix: '00', name: null, last_timestamp: null },
+      { seq: 11, name_suffix: null, name: 'web-0x.5', last_timestamp: null },
+    ]);
+    // A new event of a known shape names it; one of a new shape adds it.
+    w.commit(changes({ events: [{ ...nine[0]!, seq: 12, count: 1 }, { ...event(1), seq: 13 }] }));
+    expect(w.loadEvents().map((e) => e.seq)).toEqual([3, 9, 11, 12, 13]);
+    expect(w.database()!.prepare('SELECT count(*) FROM event_shapes').pluck().get()).toBe(3);
+    w.close();
+  });
+
+  it('events are written as shapes and rows and read back exactly, shapes whose fields hold NUL kept apart', () => {
+    // Joined with NUL these two shapes look alike ("a", NUL, "b" and "a", NUL, "b"): they must not share a row.
+    const tricky: StoredEvent[] = [
+      { ...event(1), reason: 'a\u0000b', component: 'c' },
+      { ...event(2), reason: 'a', component: 'b\u0000c' },
+    ];
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ events: [...nine, ...tricky.map((e, i) => ({ ...e, seq: 20 + i }))] }));
+    w.close();
+    const back = openStore(stateDir, 'read').loadEvents();
+    expect(back).toStrictEqual([...nine, ...tricky.map((e, i) => ({ ...e, seq: 20 + i }))]);
+    const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM event_shapes').pluck().get()).toBe(4);
+    raw.close();
+  });
+
+  it('an event whose shape is missing is StateCorrupt, naming the event', () => {
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ events: [event(5)] }));
+    w.database()!.exec('DELETE FROM event_shapes');
+    const err = caught(() => w.loadEvents());
+    expect(err.code).toBe('StateCorrupt');
+    expect(err.message).toContain('event 5: its shape is missing from event_shapes');
   });
 
   it('a version-1 database is migrated to the current schema and keeps its data', () => {
