@@ -266,6 +266,24 @@ describe('what the controllers publish', () => {
     expect(ep.metadata.annotations?.[TRIGGER_TIME_ANNOTATION]).toBe('2021-10-10T00:02:34Z');
   });
 
+  it('the placeholder becomes the first slice when pods appear, and a slice emptied becomes the placeholder (upstream finalize: reuse, not delete and create)', async () => {
+    const { sim } = newSim();
+    apply(sim, service());
+    sim.fireDue();
+    const [placeholder] = slices(sim);
+    const deleted: string[] = [];
+    sim.api.watch((type, obj) => {
+      if (type === 'DELETED' && obj.kind === 'EndpointSlice') deleted.push(obj.metadata.name);
+    });
+    apply(sim, deployment({ replicas: 2 }));
+    sim.fireDue();
+    expect(slices(sim).map((s) => [s.metadata.name, ((s.endpoints as any[] | null) ?? []).length])).toEqual([[placeholder!.metadata.name, 2]]);
+    apply(sim, deployment({ replicas: 0 }));
+    await sim.advanceBy(1_000);
+    expect(slices(sim).map((s) => [s.metadata.name, s.endpoints])).toEqual([[placeholder!.metadata.name, null]]);
+    expect(deleted).toEqual([]);
+  });
+
   it('a Service without a selector is left alone: its hand-written Endpoints stay, no slice appears', async () => {
     const { sim } = newSim();
     apply(sim, service({ selector: null }));

@@ -119,6 +119,8 @@ export class Simulation {
   /** running is the key of the ReplicaSet sync under way, if any; wokeItself: its own writes asked for it again. */
   private running: string | undefined;
   private wokeItself = false;
+  /** publishing is the key of the Service whose endpoint sync is under way, if any. */
+  private publishing: string | undefined;
   private readonly orphanRSs = new Map<string, KubeObject>();
   private readonly failRes: RegExp[];
   private readonly crashRes: RegExp[];
@@ -197,8 +199,10 @@ export class Simulation {
     return this.stamp;
   }
 
+  // schedule files a timer; `t` is the caller's fresh object, numbered in place (not copied: a rollout schedules a few per pod).
   private schedule(t: Omit<Timer, 'seq'>): void {
-    this.timers.push({ ...t, seq: this.timerSeq++ });
+    (t as Timer).seq = this.timerSeq++;
+    this.timers.push(t as Timer);
   }
 
   private enqueue(controller: Work['controller'], key: string): void {
@@ -210,6 +214,9 @@ export class Simulation {
       this.wokeItself = true;
       return;
     }
+    // An endpoint sync deleting a slice it no longer needs (a placeholder, once pods appear) is not
+    // someone else removing what it publishes: it need not run again for that.
+    if (controller === 'endpointslice' && key === this.publishing) return;
     let keys = this.queued.get(controller);
     if (!keys) this.queued.set(controller, (keys = new Set()));
     if (keys.has(key)) return;
@@ -360,6 +367,10 @@ export class Simulation {
         const complete = this.runWork(w);
         this.running = undefined;
         if (this.wokeItself && !complete) this.enqueue(w.controller, w.key);
+      } else if (w.controller === 'endpointslice') {
+        this.publishing = w.key;
+        this.runWork(w);
+        this.publishing = undefined;
       } else this.runWork(w);
       if (this.queueHead > 65_536 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);

@@ -14,7 +14,8 @@
  * - a Service that selects no pods keeps one empty "placeholder" slice.
  * Placement keeps every endpoint in the slice it is already in (an update in place), fills slices
  * already being written first, then other slices with room, then new ones — upstream's order,
- * without its "pack the last new slice into an unchanged one" refinement.
+ * without its "pack the last new slice into an unchanged one" refinement; a new slice takes over a
+ * slice being deleted (the placeholder, once pods appear), as upstream's finalize does.
  *
  * Services without a selector are left alone (their endpoints are managed by hand), as are
  * ExternalName Services. A deleted Service's slices go with it through their ownerReference (the
@@ -228,6 +229,12 @@ function reconcileSlices(ctx: ControllerContext, svc: KubeObject, eps: ServiceEn
       const same = deepEqual(placeholder.metadata.labels ?? {}, labels) && deepEqual(placeholder.metadata.ownerReferences, [owner]);
       all.push({ existing: placeholder, ports: [], endpoints: [], changed: !same });
     } else all.push({ ports: [], endpoints: [], changed: true });
+  }
+  // As upstream's finalize: a slice to create takes over one to delete (its name, rewritten) rather
+  // than one being deleted and another created — so a Service's placeholder becomes its first slice.
+  for (const slot of all) {
+    if (toDelete.length === 0) break;
+    if (!slot.existing) slot.existing = toDelete.pop();
   }
   for (const s of toDelete) ctx.api.delete('EndpointSlice', s.metadata.namespace, s.metadata.name);
   for (const slot of all) {
