@@ -168,8 +168,8 @@ describe('a state dir from before keyed digests', () => {
     db.exec('DROP TABLE pass_services');
     db.exec('ALTER TABLE pass_deployments DROP COLUMN origin');
     db.exec('ALTER TABLE passes DROP COLUMN path');
-    // And its events were JSON rows in `events` (migration 9 splits them into event_records' columns), its objects whole (no parts).
-    db.exec(`DROP TABLE event_records; ${/CREATE TABLE events \([^;]*\)/.exec(MIGRATIONS[0]!)![0]}`);
+    // And its events were JSON rows in `events` (migration 9 splits them into columns, migration 10 into shapes and rows), its objects whole (no parts).
+    db.exec(`DROP TABLE event_rows; DROP TABLE event_shapes; ${/CREATE TABLE events \([^;]*\)/.exec(MIGRATIONS[0]!)![0]}`);
     db.exec('ALTER TABLE objects DROP COLUMN parts; DROP TABLE object_parts');
     db.pragma('user_version = 4');
     db.close();
