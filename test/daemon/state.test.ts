@@ -59,6 +59,9 @@ async function historyOf(state: string, sha: string): Promise<{ outcome: string;
   return JSON.parse(r.stdout).items.filter((p: any) => p.commit === sha);
 }
 
+// roomFor is how many pages a "nearly full disk" leaves: 96 KiB, whatever the page size (at least two pages) — room for ledger rows and small saves, not for the 300 KB ConfigMap.
+const roomFor = (pageSize: number): number => Math.max(2, Math.floor(98_304 / pageSize));
+
 describe('daemon: a save that fails is never reported as applied', () => {
   test('in process: DiskFull (max_page_count on the daemon connection) → Failed + retries + /readyz 503, the object is nowhere; room again → the retry applies it', async () => {
     const repo = new TestRepo('mflux-state-');
@@ -82,7 +85,7 @@ describe('daemon: a save that fails is never reported as applied', () => {
       // Fill "the disk": the database may grow by a few pages only (room for ledger rows and pump saves, not 300 KB).
       const db = session.store.database()!;
       const pages = db.pragma('page_count', { simple: true }) as number;
-      db.pragma(`max_page_count = ${pages + 6}`);
+      db.pragma(`max_page_count = ${pages + roomFor(db.pragma('page_size', { simple: true }) as number)}`);
 
       repo.write({ 'deploy/big.yaml': BIG });
       const sha = repo.commit('big config');
@@ -133,9 +136,10 @@ describe('daemon: a save that fails is never reported as applied', () => {
     expect((await first.stop()).code).toBe(0);
     const raw = new Database(path.join(repo.state, 'state.db'), { readonly: true });
     const pages = raw.pragma('page_count', { simple: true }) as number;
+    const pageSize = raw.pragma('page_size', { simple: true }) as number;
     raw.close();
 
-    const full = await startDaemon(repo.root, cfg, { [TEST_MAX_PAGES_ENV]: String(pages + 6) });
+    const full = await startDaemon(repo.root, cfg, { [TEST_MAX_PAGES_ENV]: String(pages + roomFor(pageSize)) });
     await until('the start pass', async () => (await full.get('/readyz')).status === 200, 20_000, full);
     repo.write({ 'deploy/big.yaml': BIG });
     const sha = repo.commit('big config');

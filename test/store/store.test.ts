@@ -787,8 +787,9 @@ describe('StateStore SQLite failures', () => {
     w.commit(changes({ upserts: [deployment('front', 'nginx:1')], meta: { k: 'v1' } }));
     const db = w.database()!;
     const pages = db.pragma('page_count', { simple: true }) as number;
-    // The real limit on the writer's own connection: SQLite refuses to grow the file past it.
-    db.pragma(`max_page_count = ${pages + 4}`);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    // The real limit on the writer's own connection: SQLite refuses to grow the file past it — by 64 KiB (whatever the page size), not the 300 KB below.
+    db.pragma(`max_page_count = ${pages + Math.max(1, Math.floor(65_536 / pageSize))}`);
     const big = changes({ upserts: [bigConfigMap('big', 300_000)], deletes: ['Deployment/default/front'], meta: { k: 'v2' } });
     const err = caught(() => w.commit(big));
     expect(err.code).toBe('DiskFull');
