@@ -276,6 +276,7 @@ export class StateStore {
   private stmts: Statements | undefined;
   private lock: LockInfo | undefined;
   private closed = false;
+  private walPending: boolean;
 
   private constructor(dir: string, mode: StoreMode, opened: Opened) {
     this.dir = dir;
@@ -283,6 +284,23 @@ export class StateStore {
     this.dbPath = path.join(dir, DB_FILE);
     this.db = opened.db;
     this.lock = opened.lock;
+    this.walPending = opened.walPending ?? false;
+  }
+
+  // enableWal puts a new database in WAL mode once its first commit is written. It needs the file to
+  // itself: while a reader is in it (SQLITE_BUSY) it is tried again after the next commit, and at close.
+  private enableWal(): void {
+    if (!this.walPending || !this.db) return;
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.walPending = false;
+    } catch (err) {
+      if (!isSqliteError(err) || !String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw this.sqliteFailure(err);
+    }
+  }
+
+  private sqliteFailure(err: unknown): unknown {
+    return isSqliteError(err) ? sqliteError(this.dbPath, err) : err;
   }
 
   /** open opens <dir>/state.db; 'write' creates it, takes the writer lock and migrates, 'read' never creates or writes anything. */
@@ -376,7 +394,9 @@ export class StateStore {
   transaction<T>(fn: (db: Database.Database) => T): T {
     if (this.mode !== 'write' || !this.db) throw new MfluxError('Internal', 'a write transaction needs a store opened in write mode', { subject: this.dir });
     const db = this.db;
-    return this.guard(() => db.transaction(() => fn(db)).immediate());
+    const out = this.guard(() => db.transaction(() => fn(db)).immediate());
+    this.enableWal();
+    return out;
   }
 
   /** commit writes every change in one transaction (plus `also`, inside it): all of it lands or none of it does. */
@@ -418,6 +438,7 @@ export class StateStore {
       also?.(db);
     });
     this.guard(() => tx.immediate());
+    this.enableWal();
   }
 
   /** close releases the writer lock (if held) and closes the database; calling it again does nothing. */
@@ -425,6 +446,11 @@ export class StateStore {
     if (this.closed) return;
     this.closed = true;
     try {
+      try {
+        this.enableWal();
+      } catch {
+        // Left in rollback-journal mode: the next writer puts it in WAL mode when it opens it.
+      }
       // Close the database first: the last connection checkpoints the WAL, which must finish while we still own the dir.
       this.db?.close();
     } finally {
@@ -460,6 +486,8 @@ export class StateStore {
 interface Opened {
   db: Database.Database | undefined;
   lock: LockInfo | undefined;
+  /** walPending: a new database, still in rollback-journal mode until its first commit is written (see openWriter). */
+  walPending?: boolean;
 }
 
 function openReader(dir: string): Opened {
@@ -499,11 +527,19 @@ function openWriter(dir: string): Opened {
     // pages SQLite spends about twice as long per byte (measured: 130k pods + 370k events, 8.6 s →
     // 3.9 s at 16 KiB), and 64 KiB took another 0.1–0.2 s off saving 100k pods; a small commit costs
     // the same. It must be set before WAL mode, which fixes the page size.
-    if (userVersion(db, dbPath) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
-    try {
-      db.pragma('journal_mode = WAL');
-    } catch (err) {
-      throw isCorruptError(err) ? corruptError(dbPath, err) : unwritableError(dbPath, err);
+    const fresh = userVersion(db, dbPath) === 0;
+    if (fresh) db.pragma(`page_size = ${PAGE_SIZE}`);
+    // A new database stays in rollback-journal mode until its first commit is written, then goes to
+    // WAL (StateStore.enableWal): a first save of a whole cluster (100k pods: 190 MB) is then written
+    // once, into the file, instead of into the WAL and then copied into the file by the checkpoint —
+    // 0.5 s less, and just as atomic and durable (the journal holds what the file held: almost
+    // nothing). Readers of that first commit wait for it (busy_timeout) instead of reading beside it.
+    if (!fresh) {
+      try {
+        db.pragma('journal_mode = WAL');
+      } catch (err) {
+        throw isCorruptError(err) ? corruptError(dbPath, err) : unwritableError(dbPath, err);
+      }
     }
     try {
       migrate(db, dbPath);
@@ -511,7 +547,7 @@ function openWriter(dir: string): Opened {
       throw isSqliteError(err) ? sqliteError(dbPath, err) : err;
     }
     applyTestPageLimit(db);
-    return { db, lock };
+    return { db, lock, walPending: fresh };
   } catch (err) {
     db?.close();
     releaseLock(dir, lock);

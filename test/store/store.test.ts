@@ -344,7 +344,10 @@ describe('StateStore shared parts', () => {
 describe('StateStore database file', () => {
   it('uses WAL, records the schema version and creates the cluster and ledger tables', () => {
     const w = openStore(stateDir, 'write');
+    // A new database takes its first commit in rollback-journal mode (written once, into the file), then goes to WAL.
+    expect(w.database()!.pragma('journal_mode', { simple: true })).toBe('delete');
     w.commit(changes({ meta: { k: 'v' } }));
+    expect(w.database()!.pragma('journal_mode', { simple: true })).toBe('wal');
     const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -352,6 +355,29 @@ describe('StateStore database file', () => {
     raw.close();
     expect(tables).toEqual(['event_rows', 'event_shapes', 'inventory', 'meta', 'object_parts', 'objects', 'pass_deployments', 'pass_services', 'passes', 'sources', 'sqlite_sequence']);
     expect(SCHEMA_VERSION).toBe(10);
+  });
+
+  it('a new database closed before any commit is left in WAL mode, and one left in rollback-journal mode (a crash before the switch) is put in WAL mode by the next writer, data intact', () => {
+    openStore(stateDir, 'write').close();
+    const mode = () => {
+      const raw = new Database(path.join(stateDir, 'state.db'), { readonly: true });
+      try {
+        return raw.pragma('journal_mode', { simple: true });
+      } finally {
+        raw.close();
+      }
+    };
+    expect(mode()).toBe('wal');
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    const w = openStore(stateDir, 'write');
+    w.commit(changes({ upserts: [deployment('front', 'nginx:1')], events: [event(1)] }));
+    w.database()!.pragma('journal_mode = DELETE');
+    w.close();
+    expect(mode()).toBe('delete');
+    const again = openStore(stateDir, 'write');
+    expect(again.database()!.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(again.loadObjects().map(refOf)).toEqual(['Deployment/default/front']);
+    expect(again.loadEvents()).toStrictEqual([event(1)]);
   });
 
   it('an event about a cluster-scoped object (no namespace, uid, apiVersion or version) reads back without those keys', () => {
