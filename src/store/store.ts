@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { LEGACY_DIGEST, MfluxError, isNamespaced, objectRef } from '../core/index.js';
+import { LEGACY_DIGEST, MfluxError, isMfluxError, isNamespaced, objectRef } from '../core/index.js';
 import type { KubeObject } from '../core/index.js';
 import { joinObject, parsePart, partId, splitObject } from './parts.js';
 import type { SnapshotChanges, StoreMode, StoredEvent } from './types.js';
@@ -290,17 +290,14 @@ export class StateStore {
   // enableWal puts a new database in WAL mode once its first commit is written. It needs the file to
   // itself: while a reader is in it (SQLITE_BUSY) it is tried again after the next commit, and at close.
   private enableWal(): void {
-    if (!this.walPending || !this.db) return;
+    const db = this.db;
+    if (!this.walPending || !db) return;
     try {
-      this.db.pragma('journal_mode = WAL');
+      this.guard(() => db.pragma('journal_mode = WAL'));
       this.walPending = false;
     } catch (err) {
-      if (!isSqliteError(err) || !String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw this.sqliteFailure(err);
+      if (!isMfluxError(err) || err.code !== 'StateLocked') throw err;
     }
-  }
-
-  private sqliteFailure(err: unknown): unknown {
-    return isSqliteError(err) ? sqliteError(this.dbPath, err) : err;
   }
 
   /** open opens <dir>/state.db; 'write' creates it, takes the writer lock and migrates, 'read' never creates or writes anything. */

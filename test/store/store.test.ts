@@ -389,59 +389,6 @@ describe('StateStore database file', () => {
     expect(JSON.stringify(back)).toBe(JSON.stringify(e));
   });
 
-  it('a version-8 database has its JSON events split into columns (migration 9), each as it was', () => {
-    fs.mkdirSync(stateDir, { recursive: true });
-    const raw = new Database(path.join(stateDir, 'state.db'));
-    for (let v = 0; v < 8; v++) raw.exec(MIGRATIONS[v]!);
-    // As the event log wrote them before: a namespaced object's event, and a Node's (no namespace, uid or version).
-    const pod = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: 'web-0.17f0a1b2c3d4e5f6', namespace: 'prod', creationTimestamp: '2026-01-01T00:00:10Z' },
-      involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
-      reason: 'BackOff',
-      message: 'Back-off pulling image "x:1"',
-      type: 'Warning',
-      source: { component: 'kubelet' },
-      firstTimestamp: '2026-01-01T00:00:10Z',
-      lastTimestamp: '2026-01-01T00:05:10Z',
-      count: 7,
-      reportingComponent: 'kubelet',
-    };
-    const node = { ...pod, metadata: { name: 'n1.00', namespace: 'default', creationTimestamp: pod.firstTimestamp }, involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', count: 1 };
-    raw.prepare('INSERT INTO events (seq, json) VALUES (?, ?)').run(3, JSON.stringify(pod));
-    raw.prepare('INSERT INTO events (seq, json) VALUES (?, ?)').run(9, JSON.stringify(node));
-    raw.pragma('user_version = 8');
-    raw.close();
-    const want: StoredEvent[] = [
-      {
-        seq: 3,
-        name: 'web-0.17f0a1b2c3d4e5f6',
-        namespace: 'prod',
-        involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
-        type: 'Warning',
-        reason: 'BackOff',
-        message: 'Back-off pulling image "x:1"',
-        component: 'kubelet',
-        firstTimestamp: '2026-01-01T00:00:10Z',
-        lastTimestamp: '2026-01-01T00:05:10Z',
-        count: 7,
-      },
-      { seq: 9, name: 'n1.00', namespace: 'default', involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', component: 'kubelet', firstTimestamp: '2026-01-01T00:00:10Z', lastTimestamp: '2026-01-01T00:05:10Z', count: 1 },
-    ];
-    // A reader (which never migrates) reads the JSON rows as they are; a writer migrates them.
-    const r = openStore(stateDir, 'read');
-    expect(r.loadEvents()).toStrictEqual(want);
-    r.close();
-    const w = openStore(stateDir, 'write');
-    expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(w.loadEvents()).toStrictEqual(want);
-    // A new event gets the next seq after the migrated ones, and both kinds of row live side by side.
-    w.commit(changes({ events: [{ ...event(1), seq: 10 }] }));
-    expect(w.loadEvents().map((e) => e.seq)).toEqual([3, 9, 10]);
-    w.close();
-  });
-
   // Events as schema 9 kept them and as schema 10 must give them back: a pod's (name "<object>.<suffix>",
   // seen 7 times), a Node's (no namespace, uid, apiVersion or version; seen once), and one whose name
   // is not of the event log's form (it only starts like its object's name).
@@ -474,6 +421,48 @@ describe('StateStore database file', () => {
       count: 1,
     },
   ];
+
+  it('a version-8 database has its JSON events split into columns (migration 9), each as it was', () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const raw = new Database(path.join(stateDir, 'state.db'));
+    for (let v = 0; v < 8; v++) raw.exec(MIGRATIONS[v]!);
+    // As the event log wrote them before: a namespaced object's event, and a Node's (no namespace, uid or version).
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web-0.17f0a1b2c3d4e5f6', namespace: 'prod', creationTimestamp: '2026-01-01T00:00:10Z' },
+      involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
+      reason: 'BackOff',
+      message: 'Back-off pulling image "x:1"',
+      type: 'Warning',
+      source: { component: 'kubelet' },
+      firstTimestamp: '2026-01-01T00:00:10Z',
+      lastTimestamp: '2026-01-01T00:05:10Z',
+      count: 7,
+      reportingComponent: 'kubelet',
+    };
+    const node = { ...pod, metadata: { name: 'n1.00', namespace: 'default', creationTimestamp: pod.firstTimestamp }, involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', count: 1 };
+    raw.prepare('INSERT INTO events (seq, json) VALUES (?, ?)').run(3, JSON.stringify(pod));
+    raw.prepare('INSERT INTO events (seq, json) VALUES (?, ?)').run(9, JSON.stringify(node));
+    raw.pragma('user_version = 8');
+    raw.close();
+    const want: StoredEvent[] = [
+      nine[0]!,
+      // The Node's JSON row was the pod's with a few keys replaced: it kept the pod's last timestamp.
+      { seq: 9, name: 'n1.00', namespace: 'default', involvedObject: { kind: 'Node', name: 'n1' }, type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', component: 'kubelet', firstTimestamp: '2026-01-01T00:00:10Z', lastTimestamp: '2026-01-01T00:05:10Z', count: 1 },
+    ];
+    // A reader (which never migrates) reads the JSON rows as they are; a writer migrates them.
+    const r = openStore(stateDir, 'read');
+    expect(r.loadEvents()).toStrictEqual(want);
+    r.close();
+    const w = openStore(stateDir, 'write');
+    expect(w.database()!.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(w.loadEvents()).toStrictEqual(want);
+    // A new event gets the next seq after the migrated ones, and both kinds of row live side by side.
+    w.commit(changes({ events: [{ ...event(1), seq: 10 }] }));
+    expect(w.loadEvents().map((e) => e.seq)).toEqual([3, 9, 10]);
+    w.close();
+  });
 
   it('a version-9 database has its events split into shapes and rows (migration 10), each as it was', () => {
     fs.mkdirSync(stateDir, { recursive: true });

@@ -116,11 +116,9 @@ export class Simulation {
   private lateHead = 0;
   /** queued holds the keys waiting in `queue`, per controller (no "controller|key" string to build for each of a rollout's million enqueues). */
   private readonly queued = new Map<Work['controller'], Set<string>>();
-  /** running is the key of the ReplicaSet sync under way, if any; wokeItself: its own writes asked for it again. */
-  private running: string | undefined;
+  /** running is the sync under way, if any; wokeItself: its own writes asked for it again. */
+  private running: Work | undefined;
   private wokeItself = false;
-  /** publishing is the key of the Service whose endpoint sync is under way, if any. */
-  private publishing: string | undefined;
   private readonly orphanRSs = new Map<string, KubeObject>();
   private readonly failRes: RegExp[];
   private readonly crashRes: RegExp[];
@@ -206,17 +204,19 @@ export class Simulation {
   }
 
   private enqueue(controller: Work['controller'], key: string): void {
-    if (controller === 'replicaset' && key === this.running) {
-      // A ReplicaSet sync ends with its status worked out from the pods as its own creates and
-      // deletes left them, so the changes it makes itself (pods added and removed, its status) need
-      // not wake it again: that sync would find nothing to do — half of all syncs in a rollout.
-      // Only a sync cut short by the burst limit runs again (see settle).
-      this.wokeItself = true;
-      return;
+    if (key === this.running?.key && controller === this.running.controller) {
+      // A sync woken by its own writes. A ReplicaSet sync ends with its status worked out from the
+      // pods as its own creates and deletes left them, so those changes (pods added and removed, its
+      // status) need not wake it again: that sync would find nothing to do — half of all syncs in a
+      // rollout; only a sync cut short by the burst limit runs again (see settle). An endpoint sync
+      // deleting a slice it no longer needs (a placeholder, once pods appear) is not someone else
+      // removing what it publishes. Any other controller runs again.
+      if (controller === 'replicaset') {
+        this.wokeItself = true;
+        return;
+      }
+      if (controller === 'endpointslice') return;
     }
-    // An endpoint sync deleting a slice it no longer needs (a placeholder, once pods appear) is not
-    // someone else removing what it publishes: it need not run again for that.
-    if (controller === 'endpointslice' && key === this.publishing) return;
     let keys = this.queued.get(controller);
     if (!keys) this.queued.set(controller, (keys = new Set()));
     if (keys.has(key)) return;
@@ -361,17 +361,11 @@ export class Simulation {
       if (++steps > MAX_STEPS_PER_INSTANT) {
         throw new MfluxError('Internal', `controllers did not settle after ${MAX_STEPS_PER_INSTANT} syncs at ${toRFC3339(this.clock.now())}`);
       }
-      if (w.controller === 'replicaset') {
-        this.running = w.key;
-        this.wokeItself = false;
-        const complete = this.runWork(w);
-        this.running = undefined;
-        if (this.wokeItself && !complete) this.enqueue(w.controller, w.key);
-      } else if (w.controller === 'endpointslice') {
-        this.publishing = w.key;
-        this.runWork(w);
-        this.publishing = undefined;
-      } else this.runWork(w);
+      this.running = w;
+      this.wokeItself = false;
+      const complete = this.runWork(w);
+      this.running = undefined;
+      if (this.wokeItself && !complete) this.enqueue(w.controller, w.key);
       if (this.queueHead > 65_536 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);
         this.queueHead = 0;
